@@ -1,1 +1,5 @@
-fn main() {}
+//! `dix`: see `dix --help`. All the work is in the library.
+
+fn main() -> std::process::ExitCode {
+    dix_client::cli::main()
+}

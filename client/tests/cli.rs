@@ -1,0 +1,264 @@
+//! The `dix` binary from the outside: keygen → notice new → sign → verify,
+//! and the failures an operator will meet.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn dix(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dix"))
+        .args(args)
+        .output()
+        .expect("dix runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The record text from a `name. IN TXT "..."` line.
+fn record_of(zone_line: &str) -> String {
+    zone_line
+        .trim()
+        .split_once("TXT \"")
+        .unwrap()
+        .1
+        .trim_end_matches('"')
+        .to_owned()
+}
+
+fn keygen(dir: &Path, issuer: &str, selector: &str) -> (String, String) {
+    let key = dir.join(format!("{selector}.dixkey")).display().to_string();
+    let out = dix(&[
+        "keygen",
+        "--issuer",
+        issuer,
+        "--selector",
+        selector,
+        "--out",
+        &key,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let line = text(&out.stdout);
+    assert!(
+        line.starts_with(&format!(
+            "{selector}._dix.{issuer}. IN TXT \"v=DIX1; k=ed25519; p="
+        )),
+        "{line}"
+    );
+    (key, record_of(&line))
+}
+
+#[test]
+fn keygen_sign_verify_round_trip_and_a_changed_character_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, record) = keygen(dir.path(), "example-isp.jp", "s2026");
+
+    let new = dix(&[
+        "notice",
+        "new",
+        "--key",
+        &key,
+        "--kind",
+        "throttling",
+        "--seq",
+        "1042",
+    ]);
+    assert!(new.status.success(), "{}", text(&new.stderr));
+    let draft = dir.path().join("draft.json");
+    std::fs::write(
+        &draft,
+        text(&new.stdout).replace(
+            "(describe what is happening)",
+            "Inbound MX overloaded; we are deferring mail.",
+        ),
+    )
+    .unwrap();
+
+    let signed = dix(&["notice", "sign", draft.to_str().unwrap(), "--key", &key]);
+    assert!(signed.status.success(), "{}", text(&signed.stderr));
+    let signed_path = dir.path().join("signed.json");
+    std::fs::write(&signed_path, &signed.stdout).unwrap();
+    assert!(text(&signed.stdout).contains("\"seq\":1042"));
+
+    let ok = dix(&[
+        "notice",
+        "verify",
+        signed_path.to_str().unwrap(),
+        "--record",
+        &record,
+    ]);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert!(
+        text(&ok.stdout).starts_with("verified: issuer example-isp.jp key s2026 seq 1042"),
+        "{}",
+        text(&ok.stdout)
+    );
+
+    // The same with the bare public key.
+    let pubkey = record.rsplit_once("p=").unwrap().1;
+    assert!(
+        dix(&[
+            "notice",
+            "verify",
+            signed_path.to_str().unwrap(),
+            "--pubkey",
+            pubkey
+        ])
+        .status
+        .success()
+    );
+
+    // One character changed: rejected, and the reason says the signature does not match.
+    let tampered = dir.path().join("tampered.json");
+    std::fs::write(
+        &tampered,
+        text(&signed.stdout).replacen("overloaded", "overloadex", 1),
+    )
+    .unwrap();
+    let bad = dix(&[
+        "notice",
+        "verify",
+        tampered.to_str().unwrap(),
+        "--record",
+        &record,
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    let err = text(&bad.stderr);
+    assert!(
+        err.contains("signature_mismatch")
+            && err.contains("signature does not match the key at s2026._dix.example-isp.jp"),
+        "{err}"
+    );
+}
+
+#[test]
+fn verify_rejects_another_issuers_key_and_revoked_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keygen(dir.path(), "example-isp.jp", "s2026");
+    let (_, other_record) = keygen(dir.path(), "example.net", "s1");
+    let draft = dir.path().join("d.json");
+    std::fs::write(
+        &draft,
+        dix(&[
+            "notice", "new", "--key", &key, "--kind", "outage", "--seq", "1",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let signed = dir.path().join("s.json");
+    std::fs::write(
+        &signed,
+        dix(&["notice", "sign", draft.to_str().unwrap(), "--key", &key]).stdout,
+    )
+    .unwrap();
+
+    let wrong = dix(&[
+        "notice",
+        "verify",
+        signed.to_str().unwrap(),
+        "--record",
+        &other_record,
+    ]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(text(&wrong.stderr).contains("signature_mismatch"));
+
+    let revoked = dix(&[
+        "notice",
+        "verify",
+        signed.to_str().unwrap(),
+        "--record",
+        "v=DIX1; k=ed25519; p=",
+    ]);
+    assert_eq!(revoked.status.code(), Some(1));
+    assert!(
+        text(&revoked.stderr).contains("revoked_key"),
+        "{}",
+        text(&revoked.stderr)
+    );
+}
+
+#[test]
+fn sign_refuses_invalid_notices_and_mismatched_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keygen(dir.path(), "example-isp.jp", "s2026");
+    let (other_key, _) = keygen(dir.path(), "example.net", "s1");
+    let draft = dir.path().join("d.json");
+    let template = text(
+        &dix(&[
+            "notice",
+            "new",
+            "--key",
+            &key,
+            "--kind",
+            "throttling",
+            "--seq",
+            "5",
+        ])
+        .stdout,
+    );
+    std::fs::write(&draft, &template).unwrap();
+
+    let mismatch = dix(&[
+        "notice",
+        "sign",
+        draft.to_str().unwrap(),
+        "--key",
+        &other_key,
+    ]);
+    assert_eq!(mismatch.status.code(), Some(1));
+    assert!(
+        text(&mismatch.stderr).contains("the notice names issuer example-isp.jp and key s2026"),
+        "{}",
+        text(&mismatch.stderr)
+    );
+
+    std::fs::write(&draft, template.replace("\"throttling\"", "\"spam_wave\"")).unwrap();
+    let invalid = dix(&["notice", "sign", draft.to_str().unwrap(), "--key", &key]);
+    assert_eq!(invalid.status.code(), Some(1));
+    assert!(
+        text(&invalid.stderr).contains("invalid_value: kind: unknown variant `spam_wave`"),
+        "{}",
+        text(&invalid.stderr)
+    );
+
+    let missing = dix(&["notice", "sign", "/nonexistent/notice.json", "--key", &key]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stderr).contains("/nonexistent/notice.json"));
+}
+
+#[test]
+fn keygen_never_overwrites_and_help_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keygen(dir.path(), "example-isp.jp", "s2026");
+    let before = std::fs::read(&key).unwrap();
+    let again = dix(&[
+        "keygen",
+        "--issuer",
+        "example-isp.jp",
+        "--selector",
+        "s2026",
+        "--out",
+        &key,
+    ]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("refusing to overwrite"));
+    assert_eq!(std::fs::read(&key).unwrap(), before);
+
+    let help = dix(&["--help"]);
+    assert!(help.status.success());
+    assert!(text(&help.stdout).contains("keygen"));
+    assert_eq!(
+        dix(&[
+            "keygen",
+            "--issuer",
+            "not a domain",
+            "--selector",
+            "s",
+            "--out",
+            "x"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+}
