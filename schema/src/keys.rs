@@ -244,3 +244,51 @@ mod tests {
         );
     }
 }
+
+/// A scope delegation: a TXT record at `_dix.<domain>` reading
+/// `v=DIX1; d=<issuer>` lets `<issuer>` publish notices about `<domain>`
+/// (a hosting provider speaking for its customers' domains). A domain may
+/// publish several, one per issuer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DelegationRecord {
+    /// The issuer allowed to speak for the domain.
+    pub issuer: crate::types::Domain,
+}
+
+impl DelegationRecord {
+    /// Parses `v=DIX1; d=<issuer>`; `None` for TXT records that are not dix
+    /// delegations (other TXT records may live at the same name).
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut tags = text
+            .split(';')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| t.split_once('=').map(|(k, v)| (k.trim(), v.trim())));
+        if tags.next()? != Some(("v", "DIX1")) {
+            return None;
+        }
+        let issuer = tags.flatten().find(|(k, _)| *k == "d")?.1;
+        crate::types::Domain::parse_lenient(issuer)
+            .ok()
+            .map(|issuer| Self { issuer })
+    }
+
+    /// The record text.
+    pub fn render(&self) -> String {
+        format!("v=DIX1; d={}", self.issuer)
+    }
+}
+
+#[cfg(test)]
+mod delegation_tests {
+    use super::DelegationRecord;
+
+    #[test]
+    fn delegations() {
+        let d = DelegationRecord::parse("v=DIX1; d=Hosting.example.jp").unwrap();
+        assert_eq!(d.issuer.as_str(), "hosting.example.jp");
+        assert_eq!(DelegationRecord::parse(&d.render()), Some(d));
+        assert_eq!(DelegationRecord::parse("v=spf1 -all"), None);
+        assert_eq!(DelegationRecord::parse("v=DIX1; p=abc"), None);
+    }
+}

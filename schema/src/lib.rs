@@ -33,7 +33,7 @@ pub mod signing;
 pub mod types;
 
 pub use error::{Error, ErrorCode};
-pub use keys::{KeyRecord, PublicKey, SecretKey};
+pub use keys::{DelegationRecord, KeyRecord, PublicKey, SecretKey};
 pub use notice::{
     Blocklist, IncidentId, Kind, Notice, Quarantine, Scope, Status, Symptom, Version,
 };

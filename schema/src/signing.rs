@@ -112,6 +112,17 @@ impl UnverifiedNotice {
         &self.notice.key
     }
 
+    /// The claimed publication time (a node checks it against its clock
+    /// before spending a DNS lookup on the key).
+    pub fn published_at(&self) -> crate::types::Timestamp {
+        self.notice.published_at
+    }
+
+    /// The claimed sequence number.
+    pub fn seq(&self) -> u64 {
+        self.notice.seq
+    }
+
     /// The DNS name of the key record to verify against.
     pub fn key_record_name(&self) -> String {
         self.notice.key_record_name()

@@ -1,1 +1,39 @@
-//! placeholder
+//! # dix-server — `dixd`, a dix node
+//!
+//! A node accepts signed notices, verifies them against their issuer's key,
+//! checks what they claim authority over, stores them durably and serves
+//! them: to helpdesks and operators as current incident states, to other
+//! nodes as a feed of the exact signed bytes.
+//!
+//! ```text
+//! POST /v1/notices ─▶ ingest: parse ─▶ clock ─▶ keys (pin | DNS, cached) ─▶ verify
+//!                            ─▶ issuer rate limit ─▶ scope (DNS) ─▶ store (one transaction)
+//! GET  /v1/incidents, /v1/incidents/{id}, /v1/issuers/{d}, /v1/feed ◀─ store
+//! ```
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`config`] | the typed configuration: TOML file, `DIXD_*` env, flags |
+//! | [`startup`] | `Application::build` → `local_addr` → `run_until_stopped` |
+//! | [`http`] | the router, one module per resource, the OpenAPI document |
+//! | [`ingest`] | the publish pipeline, shared by every way a notice arrives |
+//! | [`keys`] | key discovery: pins, DNS TXT records, cache, re-fetch on rotation |
+//! | [`scope`] | scope authorisation rules (own domain, MX, `_dix` delegation, reverse DNS, list zone) |
+//! | [`dns`] | the DNS questions, through hickory-resolver |
+//! | [`store`] | sqlx over SQLite or PostgreSQL; all SQL, migrations |
+//! | [`metrics`] | Prometheus metrics |
+//! | [`demo`] | demonstration data for `dixd --demo` |
+//! | [`error`] | the HTTP error type: status, stable code, message, field |
+
+pub mod config;
+pub mod demo;
+pub mod dns;
+pub mod error;
+pub mod http;
+pub mod ingest;
+pub mod keys;
+pub mod metrics;
+pub mod node;
+pub mod scope;
+pub mod startup;
+pub mod store;

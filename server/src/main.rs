@@ -1,1 +1,33 @@
-fn main() {}
+//! `dixd`: see `dixd --help`. Arguments are parsed here; everything else is
+//! in the library.
+
+use clap::Parser;
+use dix_server::config::{Config, Flags};
+use dix_server::startup::{Application, shutdown_signal};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let flags = Flags::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(flags).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dixd: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(flags: Flags) -> anyhow::Result<()> {
+    let config = Config::load(flags)?;
+    let app = Application::build(config).await?;
+    // Tests and scripts read this line to learn the port when --listen uses port 0.
+    println!("dixd listening on http://{}", app.local_addr());
+    tracing::info!(address = %app.local_addr(), "listening");
+    app.run_until_stopped(shutdown_signal()).await
+}

@@ -1,0 +1,259 @@
+//! One typed configuration: a TOML file (`--config`), overridden by
+//! environment variables (`DIXD_*`), overridden by flags. Every key, its
+//! default and its variable are listed in `deploy/dixd.toml.example`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use dix_schema::PublicKey;
+use dix_schema::types::{Domain, Selector};
+use serde::Deserialize;
+
+/// Command-line flags of `dixd`. Each has an environment variable too.
+#[derive(Debug, Parser, Default)]
+#[command(
+    name = "dixd",
+    version,
+    about = "dixd — a dix node: publish, verify, store and serve delivery-incident notices"
+)]
+pub struct Flags {
+    /// TOML configuration file.
+    #[arg(long, env = "DIXD_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on; port 0 picks a free port (the bound address is logged).
+    #[arg(long, env = "DIXD_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Database URL: sqlite://PATH (created if missing) or postgres://...
+    #[arg(long, env = "DIXD_DB")]
+    pub db: Option<String>,
+    /// DNS server for key and scope lookups, IP:PORT; `system` uses /etc/resolv.conf.
+    #[arg(long, env = "DIXD_DNS")]
+    pub dns: Option<String>,
+    /// Pin a key: ISSUER:SELECTOR:BASE64PUBKEY (repeatable). Pinned keys are used instead of DNS.
+    #[arg(long = "pin", value_name = "ISSUER:SELECTOR:PUBKEY")]
+    pub pins: Vec<String>,
+    /// Load demonstration incidents signed by a built-in demo key (never for production).
+    #[arg(long, env = "DIXD_DEMO")]
+    pub demo: bool,
+}
+
+/// A pinned key from the config file or `--pin`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinConfig {
+    /// The issuer domain.
+    pub issuer: String,
+    /// The selector.
+    pub selector: String,
+    /// Base64 public key.
+    pub public_key: String,
+    /// Treat this issuer's scope claims as verified without DNS checks
+    /// (private federations whose members are known by contract).
+    #[serde(default)]
+    pub trust_scope: bool,
+}
+
+/// The whole configuration, with defaults.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Database URL.
+    pub db: String,
+    /// DNS server (`system` or IP:PORT).
+    pub dns: String,
+    /// DNS query timeout in milliseconds.
+    pub dns_timeout_ms: u64,
+    /// How long a fetched key is trusted before it is looked up again, seconds.
+    pub key_cache_secs: u64,
+    /// How far a directly published notice's `published_at` may be from now, seconds.
+    pub max_clock_skew_secs: u64,
+    /// Whole-request timeout, seconds.
+    pub request_timeout_secs: u64,
+    /// Largest request body, bytes.
+    pub max_body_bytes: usize,
+    /// Requests per minute allowed from one client IP (publishing and reads alike).
+    pub rate_per_ip_per_minute: u32,
+    /// Notices per minute accepted from one issuer.
+    pub rate_per_issuer_per_minute: u32,
+    /// Largest page of incidents or feed entries.
+    pub max_page: u32,
+    /// Database connections.
+    pub db_max_connections: u32,
+    /// Pinned keys.
+    pub pins: Vec<PinConfig>,
+    /// Demo data.
+    pub demo: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8470".parse().expect("valid"),
+            db: "sqlite://dix.db".into(),
+            dns: "system".into(),
+            dns_timeout_ms: 2000,
+            key_cache_secs: 3600,
+            max_clock_skew_secs: 600,
+            request_timeout_secs: 10,
+            max_body_bytes: 256 * 1024,
+            rate_per_ip_per_minute: 600,
+            rate_per_issuer_per_minute: 120,
+            max_page: 1000,
+            db_max_connections: 8,
+            pins: Vec::new(),
+            demo: false,
+        }
+    }
+}
+
+/// A pin, parsed.
+#[derive(Debug, Clone)]
+pub struct Pin {
+    /// Issuer.
+    pub issuer: Domain,
+    /// Selector.
+    pub selector: Selector,
+    /// Key.
+    pub key: PublicKey,
+    /// Scope trusted without DNS.
+    pub trust_scope: bool,
+}
+
+impl Config {
+    /// File, then environment (through clap), then flags.
+    pub fn load(flags: Flags) -> anyhow::Result<Self> {
+        let mut config = match &flags.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        if let Some(listen) = flags.listen {
+            config.listen = listen;
+        }
+        if let Some(db) = flags.db {
+            config.db = db;
+        }
+        if let Some(dns) = flags.dns {
+            config.dns = dns;
+        }
+        config.demo |= flags.demo;
+        for pin in flags.pins {
+            let mut parts = pin.splitn(3, ':');
+            let (Some(issuer), Some(selector), Some(public_key)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                anyhow::bail!("--pin {pin}: expected ISSUER:SELECTOR:BASE64PUBKEY");
+            };
+            config.pins.push(PinConfig {
+                issuer: issuer.into(),
+                selector: selector.into(),
+                public_key: public_key.into(),
+                trust_scope: false,
+            });
+        }
+        config.parsed_pins()?;
+        Ok(config)
+    }
+
+    /// The pins, validated.
+    pub fn parsed_pins(&self) -> anyhow::Result<Vec<Pin>> {
+        self.pins
+            .iter()
+            .map(|p| {
+                let ctx = |e: String| anyhow::anyhow!("pin {}:{}: {e}", p.issuer, p.selector);
+                Ok(Pin {
+                    issuer: Domain::parse_lenient(&p.issuer).map_err(ctx)?,
+                    selector: Selector::parse(&p.selector).map_err(ctx)?,
+                    key: PublicKey::from_base64(&p.public_key).map_err(ctx)?,
+                    trust_scope: p.trust_scope,
+                })
+            })
+            .collect()
+    }
+
+    /// DNS timeout.
+    pub fn dns_timeout(&self) -> Duration {
+        Duration::from_millis(self.dns_timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dixd.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\ndb = \"sqlite://file.db\"\nmax_clock_skew_secs = 60\n",
+        )
+        .unwrap();
+        let flags = Flags {
+            config: Some(path),
+            db: Some("sqlite://flag.db".into()),
+            ..Flags::default()
+        };
+        let config = Config::load(flags).unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.db, "sqlite://flag.db");
+        assert_eq!(config.max_clock_skew_secs, 60);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_pins_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dixd.toml");
+        std::fs::write(&path, "lisen = \"127.0.0.1:9000\"\n").unwrap();
+        assert!(
+            Config::load(Flags {
+                config: Some(path),
+                ..Flags::default()
+            })
+            .unwrap_err()
+            .to_string()
+            .contains("lisen")
+        );
+        let err = Config::load(Flags {
+            pins: vec!["example.jp:s1:notbase64".into()],
+            ..Flags::default()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("pin example.jp:s1"), "{err}");
+    }
+
+    #[test]
+    fn the_example_config_parses_and_matches_the_defaults() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../deploy/dixd.toml.example"
+        ))
+        .unwrap();
+        // Uncomment every `# key = value` line above the (array-valued) pins example.
+        let uncommented: String = text
+            .lines()
+            .take_while(|l| !l.contains("[[pins]]"))
+            .map(|l| {
+                l.strip_prefix("# ")
+                    .filter(|l| l.contains(" = "))
+                    .unwrap_or(l)
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let parsed: Config = toml::from_str(&uncommented).unwrap();
+        let defaults = Config::default();
+        assert_eq!(
+            format!("{:?}", parsed),
+            format!("{:?}", defaults),
+            "deploy/dixd.toml.example must list every key with its default"
+        );
+    }
+}

@@ -1,0 +1,104 @@
+//! The HTTP API: one module per resource, each with its handlers; this module
+//! assembles the router and the layers every request passes through (client
+//! rate limit, timeout, metrics, JSON errors for unknown routes).
+
+mod feed;
+mod incidents;
+mod issuers;
+mod meta;
+mod notices;
+pub mod openapi;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::error::ApiError;
+use crate::node::Node;
+
+/// The whole API.
+pub fn router(node: Arc<Node>) -> Router {
+    let timeout = Duration::from_secs(node.config.request_timeout_secs.max(1));
+    Router::new()
+        .route("/v1/notices", post(notices::publish))
+        .route("/v1/feed", get(feed::feed))
+        .route("/v1/incidents", get(incidents::list))
+        .route("/v1/incidents/{id}", get(incidents::one))
+        .route("/v1/issuers/{domain}", get(issuers::one))
+        .route("/v1/openapi.json", get(meta::openapi))
+        .route("/healthz", get(meta::healthz))
+        .route("/metrics", get(meta::metrics))
+        .fallback(|| async { ApiError::not_found("no such endpoint; see /v1/openapi.json") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not accept that method; see /v1/openapi.json",
+            )
+        })
+        .layer(DefaultBodyLimit::max(node.config.max_body_bytes))
+        .layer(middleware::from_fn_with_state(timeout, time_limit))
+        .layer(middleware::from_fn_with_state(node.clone(), client_limit))
+        .layer(middleware::from_fn_with_state(node.clone(), observe))
+        .with_state(node)
+}
+
+/// Counts and times every request by its route pattern (not its raw path,
+/// which would give every incident id its own series).
+async fn observe(State(node): State<Arc<Node>>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(req).await;
+    node.metrics.request(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+/// Per-client-IP rate limit. Requests without a peer address (in-process
+/// router tests) are not limited.
+async fn client_limit(State(node): State<Arc<Node>>, req: Request, next: Next) -> Response {
+    if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>() {
+        if let Err(not_until) = node.ip_limiter.check_key(&peer.ip()) {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            return ApiError::rate_limited(
+                format!(
+                    "too many requests from {}; at most {} a minute",
+                    peer.ip(),
+                    node.config.rate_per_ip_per_minute
+                ),
+                wait.as_secs() + 1,
+            )
+            .into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// Bounds every request's time; a request that runs over gets a JSON 503.
+async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::unavailable(
+            "timeout",
+            format!("the request took longer than {} seconds", limit.as_secs()),
+        )
+        .into_response(),
+    }
+}

@@ -1,0 +1,77 @@
+//! `POST /v1/notices`: publish one signed notice. The signature is the
+//! authorisation; the body is the notice's exact canonical bytes.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::error::ApiError;
+use crate::ingest::{Origin, ingest};
+use crate::node::Node;
+use crate::store::PublishOutcome;
+
+/// The raw body, with body-size and read failures in the API's error format.
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "too_large",
+                        "the request body is larger than this node accepts",
+                    )
+                } else {
+                    ApiError::bad_request(
+                        "unreadable_body",
+                        format!("the request body could not be read: {rejection}"),
+                    )
+                }
+            })
+    }
+}
+
+pub async fn publish(
+    State(node): State<Arc<Node>>,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    let accepted = ingest(&node, &body, Origin::Direct).await?;
+    let n = accepted.notice.notice();
+    let about = json!({"issuer": n.issuer, "seq": n.seq, "incident": n.incident});
+    Ok(match accepted.outcome {
+        PublishOutcome::Stored { cursor, current } => {
+            let mut body = json!({
+                "status": "stored",
+                "cursor": cursor.to_string(),
+                "current": current,
+                "notice": about,
+                "key_source": accepted.key_source,
+                "scope": accepted.scope,
+            });
+            if !current {
+                body["note"] = json!("a revision with a higher seq is already current; this one is kept as history and changes nothing");
+            }
+            (StatusCode::CREATED, axum::Json(body)).into_response()
+        }
+        PublishOutcome::Replay { cursor } => (StatusCode::OK, axum::Json(json!({"status": "replay", "cursor": cursor.to_string(), "notice": about}))).into_response(),
+        PublishOutcome::Equivocation { cursor, earlier } => ApiError::new(
+            StatusCode::CONFLICT,
+            "equivocation",
+            format!(
+                "{} already published a different notice with seq {} (cursor {earlier}); both are kept as evidence (this one as cursor {cursor}) and the issuer is flagged",
+                n.issuer, n.seq
+            ),
+        )
+        .with_field("seq")
+        .into_response(),
+    })
+}

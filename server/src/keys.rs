@@ -1,0 +1,205 @@
+//! Finding an issuer's public key: a pinned key if the config has one, else
+//! the TXT record at `<selector>._dix.<issuer>`, cached for `key_cache_secs`.
+//! When a notice fails to verify under a cached key the caller asks once more
+//! with `fresh = true`: the issuer may have rotated the key behind the same
+//! selector.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use dix_schema::types::{Domain, Selector};
+use dix_schema::{ErrorCode, KeyRecord, PublicKey};
+
+use crate::config::Pin;
+use crate::dns::{Answer, Dns, DnsFailure};
+use crate::error::ApiError;
+
+/// Where a key came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeySource {
+    /// From the config; `trust_scope` as configured.
+    Pinned {
+        /// Scope claims accepted without DNS checks.
+        trust_scope: bool,
+    },
+    /// From DNS; `cached` when no query was made this time.
+    Dns {
+        /// Served from the cache.
+        cached: bool,
+    },
+}
+
+impl KeySource {
+    /// "pinned" or "dns".
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pinned { .. } => "pinned",
+            Self::Dns { .. } => "dns",
+        }
+    }
+}
+
+/// Why no usable key was found.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The issuer's domain does not exist.
+    #[error("the issuer {0} does not exist in DNS")]
+    UnknownIssuer(String),
+    /// No record at the selector's name.
+    #[error("no dix key record at {0}")]
+    NoKey(String),
+    /// The record is revoked.
+    #[error("the key at {0} is revoked (empty p=)")]
+    Revoked(String),
+    /// The record cannot be parsed.
+    #[error("the key record at {name} is malformed: {error}")]
+    Malformed {
+        /// Record name.
+        name: String,
+        /// Parse error.
+        error: dix_schema::Error,
+    },
+    /// More than one dix record at the name.
+    #[error("{0} has more than one v=DIX1 record; publish exactly one per selector")]
+    Ambiguous(String),
+    /// DNS did not answer.
+    #[error(transparent)]
+    Dns(#[from] DnsFailure),
+}
+
+impl From<KeyError> for ApiError {
+    fn from(e: KeyError) -> Self {
+        use axum::http::StatusCode;
+        let message = e.to_string();
+        match e {
+            KeyError::UnknownIssuer(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_issuer", message)
+                    .with_field("issuer")
+            }
+            KeyError::NoKey(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "key_not_found", message)
+                    .with_field("key")
+            }
+            KeyError::Revoked(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::RevokedKey.as_str(),
+                message,
+            )
+            .with_field("key"),
+            KeyError::Malformed { .. } | KeyError::Ambiguous(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::MalformedKeyRecord.as_str(),
+                message,
+            )
+            .with_field("key"),
+            KeyError::Dns(_) => {
+                ApiError::unavailable("dns_unavailable", format!("{message}; try again later"))
+            }
+        }
+    }
+}
+
+/// Pins, DNS and a cache.
+pub struct KeyDirectory {
+    dns: Dns,
+    pins: HashMap<(Domain, Selector), Pin>,
+    ttl: Duration,
+    cache: Mutex<HashMap<(Domain, Selector), (KeyRecord, Instant)>>,
+}
+
+impl KeyDirectory {
+    /// A directory over `dns` with `pins`.
+    pub fn new(dns: Dns, pins: Vec<Pin>, ttl: Duration) -> Self {
+        let pins = pins
+            .into_iter()
+            .map(|p| ((p.issuer.clone(), p.selector.clone()), p))
+            .collect();
+        Self {
+            dns,
+            pins,
+            ttl,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Selectors pinned for `issuer`.
+    pub fn pinned_selectors(&self, issuer: &Domain) -> Vec<String> {
+        self.pins
+            .keys()
+            .filter(|(i, _)| i == issuer)
+            .map(|(_, s)| s.to_string())
+            .collect()
+    }
+
+    /// Whether the issuer has any pinned key.
+    pub fn is_pinned_issuer(&self, issuer: &Domain) -> bool {
+        self.pins.keys().any(|(i, _)| i == issuer)
+    }
+
+    /// The key for `issuer`/`selector`.
+    pub async fn lookup(
+        &self,
+        issuer: &Domain,
+        selector: &Selector,
+        fresh: bool,
+    ) -> Result<(PublicKey, KeySource), KeyError> {
+        if let Some(pin) = self.pins.get(&(issuer.clone(), selector.clone())) {
+            return Ok((
+                pin.key,
+                KeySource::Pinned {
+                    trust_scope: pin.trust_scope,
+                },
+            ));
+        }
+        let name = selector.record_name(issuer);
+        let key = (issuer.clone(), selector.clone());
+        if !fresh {
+            let cached = self
+                .cache
+                .lock()
+                .expect("not poisoned")
+                .get(&key)
+                .filter(|(_, at)| at.elapsed() < self.ttl)
+                .map(|(r, _)| *r);
+            if let Some(record) = cached {
+                return active(record, &name).map(|k| (k, KeySource::Dns { cached: true }));
+            }
+        }
+        let record = match self.dns.txt(&name).await? {
+            Answer::Found(texts) => {
+                let dix: Vec<&String> = texts
+                    .iter()
+                    .filter(|t| t.trim_start().starts_with("v=DIX1"))
+                    .collect();
+                match dix.as_slice() {
+                    [] => return Err(KeyError::NoKey(name)),
+                    [one] => KeyRecord::parse(one).map_err(|error| KeyError::Malformed {
+                        name: name.clone(),
+                        error,
+                    })?,
+                    _ => return Err(KeyError::Ambiguous(name)),
+                }
+            }
+            Answer::NoRecords => return Err(KeyError::NoKey(name)),
+            Answer::NoSuchName => {
+                return Err(if self.dns.exists(issuer).await? {
+                    KeyError::NoKey(name)
+                } else {
+                    KeyError::UnknownIssuer(issuer.to_string())
+                });
+            }
+        };
+        self.cache
+            .lock()
+            .expect("not poisoned")
+            .insert(key, (record, Instant::now()));
+        active(record, &name).map(|k| (k, KeySource::Dns { cached: false }))
+    }
+}
+
+fn active(record: KeyRecord, name: &str) -> Result<PublicKey, KeyError> {
+    record
+        .require_active()
+        .map_err(|_| KeyError::Revoked(name.to_owned()))
+}

@@ -1,0 +1,103 @@
+//! Building and running a node. The caller gets the bound address before the
+//! node serves (so tests can bind port 0) and passes in the shutdown signal.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::dns::Dns;
+use crate::node::Node;
+use crate::store::Store;
+
+/// A node, bound and ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    node: Arc<Node>,
+}
+
+impl Application {
+    /// Connects the database (migrating it), binds the listener, loads demo
+    /// data if asked.
+    pub async fn build(mut config: Config) -> anyhow::Result<Self> {
+        if config.demo {
+            config.pins.extend(crate::demo::pins());
+        }
+        let store = Store::connect(&config.db, config.db_max_connections).await?;
+        let dns = Dns::new(&config.dns, config.dns_timeout())?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("binding {}: {e}", config.listen))?;
+        let node = Node::new(config, store, dns)?;
+        if node.config.demo {
+            crate::demo::load(&node).await?;
+        }
+        Ok(Self { listener, node })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// The shared node (for in-process tests and tools).
+    pub fn node(&self) -> Arc<Node> {
+        self.node.clone()
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let node = self.node.clone();
+        // Keyed rate limiters keep one entry per key; drop idle ones.
+        let janitor = tokio::spawn({
+            let node = node.clone();
+            async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    node.ip_limiter.retain_recent();
+                    node.issuer_limiter.retain_recent();
+                }
+            }
+        });
+        let app =
+            crate::http::router(node.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        janitor.abort();
+        node.store.close().await;
+        served.map_err(Into::into)
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

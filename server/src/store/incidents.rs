@@ -1,0 +1,307 @@
+//! The `incidents` and `incident_scope` tables: each incident's current
+//! revision, and its scope entries for domain and IP filters.
+
+use std::net::IpAddr;
+
+use dix_schema::Notice;
+use dix_schema::types::{Domain, IpRange};
+use sqlx::{Any, Row, Transaction};
+
+use super::Store;
+
+/// Filters of `GET /v1/incidents`; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFilter {
+    /// Issuer domain.
+    pub issuer: Option<String>,
+    /// Kind wire name.
+    pub kind: Option<String>,
+    /// Status wire name.
+    pub status: Option<String>,
+    /// Active at this Unix time.
+    pub active_at: Option<i64>,
+    /// Affecting this recipient domain (exact or under a `*.` pattern).
+    pub domain: Option<Domain>,
+    /// Affecting this IP (sending or receiving range).
+    pub ip: Option<IpAddr>,
+    /// Only incidents whose current cursor is below this (keyset paging, newest first).
+    pub before: Option<i64>,
+    /// Page size.
+    pub limit: u32,
+}
+
+/// An incident's current state.
+#[derive(Debug, Clone)]
+pub struct IncidentRow {
+    /// Issuer.
+    pub issuer: String,
+    /// Incident id.
+    pub incident: String,
+    /// Current revision's cursor.
+    pub cursor: i64,
+    /// Current seq.
+    pub seq: i64,
+    /// Current revision's bytes.
+    pub bytes: Vec<u8>,
+    /// Current revision's verification JSON.
+    pub verification: String,
+    /// All scope verified.
+    pub scope_verified: bool,
+}
+
+/// One scope entry of an incident's current revision.
+#[derive(Debug, Clone)]
+pub struct ScopeRow {
+    /// Field name.
+    pub field: String,
+    /// Value.
+    pub value: String,
+    /// Verified.
+    pub verified: bool,
+}
+
+/// Inserts or advances an incident; returns whether `cursor` is now current.
+pub(super) async fn upsert_incident(
+    tx: &mut Transaction<'_, Any>,
+    n: &Notice,
+    cursor: i64,
+    scope_verified: i64,
+) -> Result<bool, sqlx::Error> {
+    let seq = i64::try_from(n.seq).expect("seq <= 2^53");
+    let result = sqlx::query(
+        "INSERT INTO incidents (issuer, incident, cursor, seq, kind, status, started_at, ended_at, published_at, scope_verified) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (issuer, incident) DO UPDATE SET cursor = excluded.cursor, seq = excluded.seq, kind = excluded.kind, \
+           status = excluded.status, started_at = excluded.started_at, ended_at = excluded.ended_at, \
+           published_at = excluded.published_at, scope_verified = excluded.scope_verified \
+         WHERE incidents.seq < excluded.seq",
+    )
+    .bind(n.issuer.as_str())
+    .bind(n.incident.to_string())
+    .bind(cursor)
+    .bind(seq)
+    .bind(n.kind.as_str())
+    .bind(n.status.as_str())
+    .bind(n.started_at.unix())
+    .bind(n.ended_at.map(|t| t.unix()))
+    .bind(n.published_at.unix())
+    .bind(scope_verified)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Replaces an incident's scope rows with its new current revision's.
+pub(super) async fn replace_scope(
+    tx: &mut Transaction<'_, Any>,
+    n: &Notice,
+    scope: &[(String, String, bool)],
+) -> Result<(), sqlx::Error> {
+    let incident = n.incident.to_string();
+    sqlx::query("DELETE FROM incident_scope WHERE issuer = $1 AND incident = $2")
+        .bind(n.issuer.as_str())
+        .bind(&incident)
+        .execute(&mut **tx)
+        .await?;
+    for (field, value, verified) in scope {
+        let (lo, hi) = match IpRange::parse(value) {
+            Ok(range) if field.ends_with("_ips") => {
+                let (lo, hi) = ip_bounds(&range);
+                (Some(lo), Some(hi))
+            }
+            _ => (None, None),
+        };
+        sqlx::query("INSERT INTO incident_scope (issuer, incident, field, value, ip_lo, ip_hi, verified) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(n.issuer.as_str())
+            .bind(&incident)
+            .bind(field)
+            .bind(value)
+            .bind(lo)
+            .bind(hi)
+            .bind(i64::from(*verified))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// 32 hex digits, IPv4 mapped into IPv6, so that text order is numeric order.
+pub(crate) fn ip_key(ip: IpAddr) -> String {
+    let v6 = match ip {
+        IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+        IpAddr::V6(v6) => v6,
+    };
+    format!("{:032x}", u128::from(v6))
+}
+
+fn ip_bounds(range: &IpRange) -> (String, String) {
+    (
+        ip_key(range.net().network()),
+        ip_key(range.net().broadcast()),
+    )
+}
+
+/// The `*.` patterns under which `domain` falls, and itself.
+fn domain_candidates(domain: &Domain) -> Vec<String> {
+    let mut out = vec![domain.as_str().to_owned()];
+    let mut rest = domain.as_str();
+    while let Some((_, parent)) = rest.split_once('.') {
+        out.push(format!("*.{parent}"));
+        rest = parent;
+    }
+    out
+}
+
+impl Store {
+    /// Current incidents matching `filter`, newest revision first.
+    pub async fn incidents(
+        &self,
+        filter: &IncidentFilter,
+    ) -> Result<Vec<IncidentRow>, sqlx::Error> {
+        let mut sql = String::from(
+            "SELECT i.issuer, i.incident, i.cursor, i.seq, n.bytes, n.verification, i.scope_verified \
+             FROM incidents i JOIN notices n ON n.cursor = i.cursor WHERE 1 = 1",
+        );
+        let mut args: Vec<Arg> = Vec::new();
+        let mut bind = |sql: &mut String, clause: &str, arg: Arg| {
+            args.push(arg);
+            sql.push_str(&clause.replace('?', &format!("${}", args.len())));
+        };
+        if let Some(issuer) = &filter.issuer {
+            bind(&mut sql, " AND i.issuer = ?", Arg::Text(issuer.clone()));
+        }
+        if let Some(kind) = &filter.kind {
+            bind(&mut sql, " AND i.kind = ?", Arg::Text(kind.clone()));
+        }
+        if let Some(status) = &filter.status {
+            bind(&mut sql, " AND i.status = ?", Arg::Text(status.clone()));
+        }
+        if let Some(t) = filter.active_at {
+            bind(&mut sql, " AND i.started_at <= ?", Arg::Int(t));
+            bind(
+                &mut sql,
+                " AND (i.ended_at IS NULL OR i.ended_at >= ?)",
+                Arg::Int(t),
+            );
+        }
+        if let Some(before) = filter.before {
+            bind(&mut sql, " AND i.cursor < ?", Arg::Int(before));
+        }
+        if let Some(domain) = &filter.domain {
+            sql.push_str(" AND EXISTS (SELECT 1 FROM incident_scope s WHERE s.issuer = i.issuer AND s.incident = i.incident AND s.field = 'recipient_domains' AND s.value IN (");
+            for (k, candidate) in domain_candidates(domain).into_iter().enumerate() {
+                if k > 0 {
+                    sql.push_str(", ");
+                }
+                bind(&mut sql, "?", Arg::Text(candidate));
+            }
+            sql.push_str("))");
+        }
+        if let Some(ip) = filter.ip {
+            let key = ip_key(ip);
+            sql.push_str(" AND EXISTS (SELECT 1 FROM incident_scope s WHERE s.issuer = i.issuer AND s.incident = i.incident");
+            bind(&mut sql, " AND s.ip_lo <= ?", Arg::Text(key.clone()));
+            bind(&mut sql, " AND s.ip_hi >= ?)", Arg::Text(key));
+        }
+        bind(
+            &mut sql,
+            " ORDER BY i.cursor DESC LIMIT ?",
+            Arg::Int(i64::from(filter.limit)),
+        );
+
+        let mut query = sqlx::query(&sql);
+        for arg in args {
+            query = match arg {
+                Arg::Text(s) => query.bind(s),
+                Arg::Int(i) => query.bind(i),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(incident_row).collect()
+    }
+
+    /// The current state of incident `id` under each issuer using that id.
+    pub async fn incident(&self, id: &str) -> Result<Vec<IncidentRow>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT i.issuer, i.incident, i.cursor, i.seq, n.bytes, n.verification, i.scope_verified \
+             FROM incidents i JOIN notices n ON n.cursor = i.cursor WHERE i.incident = $1 ORDER BY i.issuer",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(incident_row).collect()
+    }
+
+    /// Scope rows of an incident's current revision.
+    pub async fn incident_scope(
+        &self,
+        issuer: &str,
+        incident: &str,
+    ) -> Result<Vec<ScopeRow>, sqlx::Error> {
+        let rows = sqlx::query("SELECT field, value, verified FROM incident_scope WHERE issuer = $1 AND incident = $2 ORDER BY field, value")
+            .bind(issuer)
+            .bind(incident)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ScopeRow {
+                    field: r.try_get(0)?,
+                    value: r.try_get(1)?,
+                    verified: r.try_get::<i64, _>(2)? != 0,
+                })
+            })
+            .collect()
+    }
+
+    /// Number of incidents.
+    pub async fn incident_count(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query("SELECT COUNT(*) FROM incidents")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)
+    }
+}
+
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+fn incident_row(r: &sqlx::any::AnyRow) -> Result<IncidentRow, sqlx::Error> {
+    Ok(IncidentRow {
+        issuer: r.try_get(0)?,
+        incident: r.try_get(1)?,
+        cursor: r.try_get(2)?,
+        seq: r.try_get(3)?,
+        bytes: r.try_get(4)?,
+        verification: r.try_get(5)?,
+        scope_verified: r.try_get::<i64, _>(6)? != 0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_keys_order_numerically() {
+        let a = ip_key("9.255.255.255".parse().unwrap());
+        let b = ip_key("10.0.0.0".parse().unwrap());
+        assert!(a < b);
+        let range = IpRange::parse("203.0.113.0/24").unwrap();
+        let (lo, hi) = ip_bounds(&range);
+        let inside = ip_key("203.0.113.7".parse().unwrap());
+        assert!(lo <= inside && inside <= hi);
+        assert!(ip_key("203.0.114.0".parse().unwrap()) > hi);
+    }
+
+    #[test]
+    fn domain_candidates_cover_wildcards() {
+        let d = Domain::parse("a.b.example.jp").unwrap();
+        assert_eq!(
+            domain_candidates(&d),
+            ["a.b.example.jp", "*.b.example.jp", "*.example.jp", "*.jp"]
+        );
+    }
+}

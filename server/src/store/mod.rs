@@ -1,0 +1,151 @@
+//! Storage through sqlx's `Any` driver: one set of queries for SQLite (the
+//! embedded default) and PostgreSQL (production). All SQL of a table lives in
+//! that table's module; migrations live in `server/migrations/<backend>/`.
+//!
+//! Durability: a publish is acknowledged after its transaction commits. SQLite
+//! runs in WAL mode with `synchronous=FULL`, so a commit is on disk when it
+//! returns; PostgreSQL's defaults (fsync, synchronous_commit) give the same.
+
+mod incidents;
+mod issuers;
+mod notices;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::{AnyPool, Executor};
+
+pub use incidents::{IncidentFilter, IncidentRow, ScopeRow};
+pub use issuers::{EquivocationRow, IssuerKeyRow};
+pub use notices::{FeedPage, NewNotice, NoticeRow, PublishOutcome};
+
+/// Which database is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// The node's database.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite has one writer; taking turns here avoids SQLITE_BUSY on lock
+    /// upgrades. PostgreSQL takes a per-issuer advisory lock instead, which
+    /// also covers several dixd replicas sharing one database.
+    write_turn: Arc<tokio::sync::Mutex<()>>,
+}
+
+#[derive(Debug)]
+struct Embedded(Backend);
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(
+        self,
+    ) -> futures_core::future::BoxFuture<'s, Result<Vec<Migration>, sqlx::error::BoxDynError>> {
+        let files: &[(i64, &str, &str)] = match self.0 {
+            Backend::Sqlite => &[(
+                1,
+                "notices",
+                include_str!("../../migrations/sqlite/0001_notices.sql"),
+            )],
+            Backend::Postgres => &[(
+                1,
+                "notices",
+                include_str!("../../migrations/postgres/0001_notices.sql"),
+            )],
+        };
+        let migrations = files
+            .iter()
+            .map(|(v, d, sql)| {
+                Migration::new(
+                    *v,
+                    Cow::Borrowed(*d),
+                    MigrationType::Simple,
+                    Cow::Borrowed(*sql),
+                    false,
+                )
+            })
+            .collect();
+        Box::pin(async move { Ok(migrations) })
+    }
+}
+
+impl Store {
+    /// Connects, creating a SQLite file if needed, and migrates.
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        install_default_drivers();
+        let (backend, url) = if url.starts_with("sqlite:") {
+            let url = if url.contains('?') {
+                url.to_owned()
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            (Backend::Sqlite, url)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            (Backend::Postgres, url.to_owned())
+        } else {
+            anyhow::bail!("database URL {url:?}: expected sqlite://PATH or postgres://...");
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = FULL",
+                            "PRAGMA busy_timeout = 10000",
+                            "PRAGMA foreign_keys = ON",
+                        ] {
+                            conn.execute(pragma).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(|e| anyhow::anyhow!("connecting to the database: {e}"))?;
+        let migrator = Migrator::new(Embedded(backend))
+            .await
+            .map_err(|e| anyhow::anyhow!("loading migrations: {e}"))?;
+        migrator
+            .run(&pool)
+            .await
+            .map_err(|e| anyhow::anyhow!("migrating the database: {e}"))?;
+        Ok(Self {
+            pool,
+            backend,
+            write_turn: Arc::new(tokio::sync::Mutex::new(())),
+        })
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Cheap liveness check.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
+    /// Closes the pool (waits for connections to finish).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// `true`/`false` as the integer both databases store.
+fn flag(b: bool) -> i64 {
+    i64::from(b)
+}

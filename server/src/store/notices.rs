@@ -1,0 +1,219 @@
+//! The `notices` table (the append-only feed), and publishing: storing a
+//! verified notice and moving its incident forward, in one transaction.
+
+use dix_schema::SignedNotice;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::{Backend, Store, flag};
+use crate::store::incidents::{replace_scope, upsert_incident};
+use crate::store::issuers::record_key;
+
+/// A verified notice and what the node learned while verifying it.
+pub struct NewNotice<'a> {
+    /// The notice.
+    pub notice: &'a SignedNotice,
+    /// JSON text: key source and scope checks.
+    pub verification: String,
+    /// Whether every scope entry was verified.
+    pub scope_verified: bool,
+    /// Per-entry scope results: (field, value, verified).
+    pub scope: Vec<(String, String, bool)>,
+    /// The public key (base64) it verified under, and where the key came from.
+    pub key: (String, &'static str),
+    /// "direct", "demo" or a peer URL.
+    pub source: String,
+    /// Unix seconds.
+    pub received_at: i64,
+}
+
+/// What publishing did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublishOutcome {
+    /// Stored. `current` says whether it became its incident's current
+    /// revision (false: a lower seq arrived late; kept as history only).
+    Stored {
+        /// Feed cursor.
+        cursor: i64,
+        /// Became current.
+        current: bool,
+    },
+    /// These exact bytes were already stored.
+    Replay {
+        /// The existing cursor.
+        cursor: i64,
+    },
+    /// Another notice has the same (issuer, seq): both kept, issuer flagged.
+    Equivocation {
+        /// This notice's cursor.
+        cursor: i64,
+        /// The earlier notice's cursor.
+        earlier: i64,
+    },
+}
+
+/// A stored notice.
+#[derive(Debug, Clone)]
+pub struct NoticeRow {
+    /// Feed cursor.
+    pub cursor: i64,
+    /// Signed bytes.
+    pub bytes: Vec<u8>,
+    /// Verification JSON.
+    pub verification: String,
+    /// Unix seconds.
+    pub received_at: i64,
+    /// Where it came from.
+    pub source: String,
+}
+
+/// One page of the feed.
+#[derive(Debug, Clone)]
+pub struct FeedPage {
+    /// Notices in cursor order.
+    pub notices: Vec<NoticeRow>,
+    /// Whether more follow.
+    pub more: bool,
+}
+
+/// SHA-256 of the signed bytes, hex.
+pub fn digest(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl Store {
+    /// Stores a verified notice, durably, and updates its incident.
+    pub async fn publish(&self, new: NewNotice<'_>) -> Result<PublishOutcome, sqlx::Error> {
+        let n = new.notice.notice();
+        let bytes = new.notice.as_bytes();
+        let digest = digest(bytes);
+        let _turn = match self.backend {
+            Backend::Sqlite => Some(self.write_turn.lock().await),
+            Backend::Postgres => None,
+        };
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind(n.issuer.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+
+        if let Some(row) = sqlx::query("SELECT cursor FROM notices WHERE digest = $1")
+            .bind(&digest)
+            .fetch_optional(&mut *tx)
+            .await?
+        {
+            return Ok(PublishOutcome::Replay {
+                cursor: row.try_get(0)?,
+            });
+        }
+        let seq = i64::try_from(n.seq).expect("seq <= 2^53 by the schema");
+        let earlier: Option<i64> = sqlx::query(
+            "SELECT cursor FROM notices WHERE issuer = $1 AND seq = $2 ORDER BY cursor LIMIT 1",
+        )
+        .bind(n.issuer.as_str())
+        .bind(seq)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+
+        let cursor: i64 = sqlx::query(
+            "INSERT INTO notices (digest, issuer, selector, seq, incident, bytes, verification, received_at, source) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING cursor",
+        )
+        .bind(&digest)
+        .bind(n.issuer.as_str())
+        .bind(n.key.as_str())
+        .bind(seq)
+        .bind(n.incident.to_string())
+        .bind(bytes.to_vec())
+        .bind(&new.verification)
+        .bind(new.received_at)
+        .bind(&new.source)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        record_key(
+            &mut tx,
+            n.issuer.as_str(),
+            n.key.as_str(),
+            &new.key.0,
+            new.key.1,
+            new.received_at,
+        )
+        .await?;
+
+        let outcome = if let Some(earlier) = earlier {
+            sqlx::query("INSERT INTO equivocations (issuer, seq, first_cursor, second_cursor, detected_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(n.issuer.as_str())
+                .bind(seq)
+                .bind(earlier)
+                .bind(cursor)
+                .bind(new.received_at)
+                .execute(&mut *tx)
+                .await?;
+            PublishOutcome::Equivocation { cursor, earlier }
+        } else {
+            let current = upsert_incident(&mut tx, n, cursor, flag(new.scope_verified)).await?;
+            if current {
+                replace_scope(&mut tx, n, &new.scope).await?;
+            }
+            PublishOutcome::Stored { cursor, current }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Notices with cursor > `after`, in order, at most `limit`.
+    pub async fn feed(&self, after: i64, limit: u32) -> Result<FeedPage, sqlx::Error> {
+        let rows = sqlx::query("SELECT cursor, bytes, verification, received_at, source FROM notices WHERE cursor > $1 ORDER BY cursor LIMIT $2")
+            .bind(after)
+            .bind(i64::from(limit) + 1)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut notices = rows.iter().map(notice_row).collect::<Result<Vec<_>, _>>()?;
+        let more = notices.len() > limit as usize;
+        notices.truncate(limit as usize);
+        Ok(FeedPage { notices, more })
+    }
+
+    /// The highest cursor, 0 when empty.
+    pub async fn last_cursor(&self) -> Result<i64, sqlx::Error> {
+        let row = sqlx::query("SELECT COALESCE(MAX(cursor), 0) FROM notices")
+            .fetch_one(&self.pool)
+            .await?;
+        row.try_get(0)
+    }
+
+    /// Every revision of one incident, oldest seq first.
+    pub async fn revisions(
+        &self,
+        issuer: &str,
+        incident: &str,
+    ) -> Result<Vec<NoticeRow>, sqlx::Error> {
+        let rows = sqlx::query("SELECT cursor, bytes, verification, received_at, source FROM notices WHERE issuer = $1 AND incident = $2 ORDER BY seq, cursor")
+            .bind(issuer)
+            .bind(incident)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(notice_row).collect()
+    }
+
+    /// One notice by cursor.
+    pub async fn notice(&self, cursor: i64) -> Result<Option<NoticeRow>, sqlx::Error> {
+        let row = sqlx::query("SELECT cursor, bytes, verification, received_at, source FROM notices WHERE cursor = $1").bind(cursor).fetch_optional(&self.pool).await?;
+        row.as_ref().map(notice_row).transpose()
+    }
+}
+
+pub(super) fn notice_row(row: &sqlx::any::AnyRow) -> Result<NoticeRow, sqlx::Error> {
+    Ok(NoticeRow {
+        cursor: row.try_get(0)?,
+        bytes: row.try_get(1)?,
+        verification: row.try_get(2)?,
+        received_at: row.try_get(3)?,
+        source: row.try_get(4)?,
+    })
+}
