@@ -30,6 +30,18 @@ enum Command {
     /// Write, sign and verify notices.
     #[command(subcommand)]
     Notice(NoticeCommand),
+    /// Parse bounces (files, maildirs, mbox, directories, - for stdin) into facts.
+    Parse(ParseArgs),
+}
+
+#[derive(Debug, Args)]
+struct ParseArgs {
+    /// Inputs: .eml files, maildir folders, mbox files, directories, MTA logs, or - for standard input.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// One JSON object per bounce instead of readable text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -124,6 +136,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Notice(NoticeCommand::New(args)) => new_notice(args),
         Command::Notice(NoticeCommand::Sign(args)) => sign(args),
         Command::Notice(NoticeCommand::Verify(args)) => verify(args),
+        Command::Parse(args) => parse(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -216,6 +229,60 @@ fn verify(args: VerifyArgs) -> Result<(), String> {
         n.status.as_str()
     );
     Ok(())
+}
+
+fn parse(args: ParseArgs) -> Result<(), String> {
+    let (facts, errors) = crate::bounce::batch::parse_paths(&args.paths);
+    let mut out = std::io::stdout().lock();
+    for fact in &facts {
+        let written = if args.json {
+            writeln!(out, "{}", fact_json(fact))
+        } else {
+            writeln!(out, "{}", fact_text(fact))
+        };
+        written.map_err(|e| e.to_string())?;
+    }
+    for e in &errors {
+        eprintln!("dix: {}: {}", e.path, e.error);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} input(s) could not be read", errors.len()))
+    }
+}
+
+/// The JSON line for one fact: every field, plus the names score.py reads.
+fn fact_json(fact: &crate::bounce::Fact) -> serde_json::Value {
+    let mut v = serde_json::to_value(fact).expect("facts serialise");
+    v["reason"] = serde_json::json!(fact.reason.as_str());
+    v
+}
+
+fn fact_text(f: &crate::bounce::Fact) -> String {
+    let mut lines = vec![format!(
+        "{}: {} ({})",
+        f.source,
+        f.reason.as_str(),
+        if f.hard_bounce { "hard" } else { "soft" }
+    )];
+    let mut field = |name: &str, value: Option<String>| {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            lines.push(format!("  {name:<12} {v}"));
+        }
+    };
+    field("recipient", f.recipient.clone());
+    field("reply", f.reply_code.map(|c| c.to_string()));
+    field("status", f.status.clone());
+    field("command", f.command.clone());
+    field(
+        "remote",
+        f.remote_host.clone().or(f.remote_ip.map(|i| i.to_string())),
+    );
+    field("sender ip", f.sender_ip.map(|i| i.to_string()));
+    field("time", f.timestamp.clone());
+    field("diagnostic", Some(f.diagnostic.chars().take(300).collect()));
+    lines.join("\n")
 }
 
 fn read_input(path: &Path) -> Result<Vec<u8>, String> {

@@ -239,7 +239,7 @@ fn recipes() -> Vec<Vector> {
             "sig is not 64 bytes of base64url",
             good_text
                 .replace(
-                    &raw_sign(throttling(), SEED_A)["sig"].as_str().unwrap()[..],
+                    raw_sign(throttling(), SEED_A)["sig"].as_str().unwrap(),
                     "AAAA",
                 )
                 .into_bytes(),

@@ -80,6 +80,7 @@ async fn publish_and_read_back_byte_identical(backend: Backend) {
     assert!(one.text.contains(text(&notice)));
     assert_eq!(one.json["revisions"].as_array().unwrap().len(), 1);
     assert_eq!(one.json["scope_verified"], true);
+    assert_eq!(one.json["issuer_flagged"], false);
 
     // An idle poll costs a 304.
     let etag = feed.headers["etag"].to_str().unwrap().to_owned();

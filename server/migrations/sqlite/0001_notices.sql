@@ -33,6 +33,8 @@ CREATE INDEX incidents_cursor ON incidents (cursor);
 
 -- The current revision's scope, one row per entry, for domain and IP filters.
 -- IP bounds are 32 hex digits (IPv4 as ::ffff:a.b.c.d) so text order is numeric order.
+-- ip_bucket is the range's /16 (IPv4) or /32 (IPv6) for ranges inside one, NULL
+-- for wider ones, so a lookup reads one bucket plus the few wide ranges.
 CREATE TABLE incident_scope (
     issuer   TEXT    NOT NULL,
     incident TEXT    NOT NULL,
@@ -40,10 +42,11 @@ CREATE TABLE incident_scope (
     value    TEXT    NOT NULL,
     ip_lo    TEXT,
     ip_hi    TEXT,
+    ip_bucket TEXT,
     verified INTEGER NOT NULL
 );
 CREATE INDEX incident_scope_value ON incident_scope (field, value);
-CREATE INDEX incident_scope_ip ON incident_scope (ip_lo, ip_hi);
+CREATE INDEX incident_scope_ip ON incident_scope (ip_bucket, ip_lo);
 CREATE INDEX incident_scope_incident ON incident_scope (issuer, incident);
 
 -- Keys each issuer has been seen signing with.

@@ -35,6 +35,7 @@ fn incident_view(row: &IncidentRow) -> Value {
         "seq": row.seq,
         "cursor": row.cursor.to_string(),
         "scope_verified": row.scope_verified,
+        "issuer_flagged": row.issuer_flagged,
         "verification": verification(&row.verification),
         "notice": raw(&row.bytes),
     })

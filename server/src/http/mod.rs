@@ -72,21 +72,21 @@ async fn observe(State(node): State<Arc<Node>>, req: Request, next: Next) -> Res
 /// Per-client-IP rate limit. Requests without a peer address (in-process
 /// router tests) are not limited.
 async fn client_limit(State(node): State<Arc<Node>>, req: Request, next: Next) -> Response {
-    if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>() {
-        if let Err(not_until) = node.ip_limiter.check_key(&peer.ip()) {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
-            return ApiError::rate_limited(
-                format!(
-                    "too many requests from {}; at most {} a minute",
-                    peer.ip(),
-                    node.config.rate_per_ip_per_minute
-                ),
-                wait.as_secs() + 1,
-            )
-            .into_response();
-        }
+    if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>()
+        && let Err(not_until) = node.ip_limiter.check_key(&peer.ip())
+    {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(
+            &governor::clock::DefaultClock::default(),
+        ));
+        return ApiError::rate_limited(
+            format!(
+                "too many requests from {}; at most {} a minute",
+                peer.ip(),
+                node.config.rate_per_ip_per_minute
+            ),
+            wait.as_secs() + 1,
+        )
+        .into_response();
     }
     next.run(req).await
 }

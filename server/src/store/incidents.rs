@@ -47,6 +47,8 @@ pub struct IncidentRow {
     pub verification: String,
     /// All scope verified.
     pub scope_verified: bool,
+    /// The issuer has equivocated (published two notices with one seq).
+    pub issuer_flagged: bool,
 }
 
 /// One scope entry of an incident's current revision.
@@ -104,20 +106,21 @@ pub(super) async fn replace_scope(
         .execute(&mut **tx)
         .await?;
     for (field, value, verified) in scope {
-        let (lo, hi) = match IpRange::parse(value) {
+        let (lo, hi, bucket) = match IpRange::parse(value) {
             Ok(range) if field.ends_with("_ips") => {
                 let (lo, hi) = ip_bounds(&range);
-                (Some(lo), Some(hi))
+                (Some(lo), Some(hi), range_bucket(&range))
             }
-            _ => (None, None),
+            _ => (None, None, None),
         };
-        sqlx::query("INSERT INTO incident_scope (issuer, incident, field, value, ip_lo, ip_hi, verified) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        sqlx::query("INSERT INTO incident_scope (issuer, incident, field, value, ip_lo, ip_hi, ip_bucket, verified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(n.issuer.as_str())
             .bind(&incident)
             .bind(field)
             .bind(value)
             .bind(lo)
             .bind(hi)
+            .bind(bucket)
             .bind(i64::from(*verified))
             .execute(&mut **tx)
             .await?;
@@ -132,6 +135,25 @@ pub(crate) fn ip_key(ip: IpAddr) -> String {
         IpAddr::V6(v6) => v6,
     };
     format!("{:032x}", u128::from(v6))
+}
+
+/// The bucket of an address: the first 16 bits of IPv4, 32 of IPv6 (as hex
+/// of the mapped form, so the two families never share a bucket).
+fn ip_bucket(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(_) => ip_key(ip)[..28].to_owned(),
+        IpAddr::V6(_) => ip_key(ip)[..8].to_owned(),
+    }
+}
+
+/// A range's bucket, when the range fits inside one.
+fn range_bucket(range: &IpRange) -> Option<String> {
+    let net = range.net();
+    let fits = match net {
+        ipnet::IpNet::V4(n) => n.prefix_len() >= 16,
+        ipnet::IpNet::V6(n) => n.prefix_len() >= 32,
+    };
+    fits.then(|| ip_bucket(net.network()))
 }
 
 fn ip_bounds(range: &IpRange) -> (String, String) {
@@ -159,7 +181,8 @@ impl Store {
         filter: &IncidentFilter,
     ) -> Result<Vec<IncidentRow>, sqlx::Error> {
         let mut sql = String::from(
-            "SELECT i.issuer, i.incident, i.cursor, i.seq, n.bytes, n.verification, i.scope_verified \
+            "SELECT i.issuer, i.incident, i.cursor, i.seq, n.bytes, n.verification, i.scope_verified, \
+                    EXISTS (SELECT 1 FROM equivocations e WHERE e.issuer = i.issuer) \
              FROM incidents i JOIN notices n ON n.cursor = i.cursor WHERE 1 = 1",
         );
         let mut args: Vec<Arg> = Vec::new();
@@ -187,8 +210,10 @@ impl Store {
         if let Some(before) = filter.before {
             bind(&mut sql, " AND i.cursor < ?", Arg::Int(before));
         }
+        // Scope filters as uncorrelated subqueries: the database finds the few
+        // matching scope rows by index first, rather than probing per incident.
         if let Some(domain) = &filter.domain {
-            sql.push_str(" AND EXISTS (SELECT 1 FROM incident_scope s WHERE s.issuer = i.issuer AND s.incident = i.incident AND s.field = 'recipient_domains' AND s.value IN (");
+            sql.push_str(" AND (i.issuer, i.incident) IN (SELECT s.issuer, s.incident FROM incident_scope s WHERE s.field = 'recipient_domains' AND s.value IN (");
             for (k, candidate) in domain_candidates(domain).into_iter().enumerate() {
                 if k > 0 {
                     sql.push_str(", ");
@@ -199,7 +224,11 @@ impl Store {
         }
         if let Some(ip) = filter.ip {
             let key = ip_key(ip);
-            sql.push_str(" AND EXISTS (SELECT 1 FROM incident_scope s WHERE s.issuer = i.issuer AND s.incident = i.incident");
+            sql.push_str(" AND (i.issuer, i.incident) IN (SELECT s.issuer, s.incident FROM incident_scope s WHERE");
+            bind(&mut sql, " s.ip_bucket = ?", Arg::Text(ip_bucket(ip)));
+            bind(&mut sql, " AND s.ip_lo <= ?", Arg::Text(key.clone()));
+            bind(&mut sql, " AND s.ip_hi >= ?", Arg::Text(key.clone()));
+            sql.push_str(" UNION SELECT s.issuer, s.incident FROM incident_scope s WHERE s.ip_bucket IS NULL");
             bind(&mut sql, " AND s.ip_lo <= ?", Arg::Text(key.clone()));
             bind(&mut sql, " AND s.ip_hi >= ?)", Arg::Text(key));
         }
@@ -223,7 +252,8 @@ impl Store {
     /// The current state of incident `id` under each issuer using that id.
     pub async fn incident(&self, id: &str) -> Result<Vec<IncidentRow>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT i.issuer, i.incident, i.cursor, i.seq, n.bytes, n.verification, i.scope_verified \
+            "SELECT i.issuer, i.incident, i.cursor, i.seq, n.bytes, n.verification, i.scope_verified, \
+                    EXISTS (SELECT 1 FROM equivocations e WHERE e.issuer = i.issuer) \
              FROM incidents i JOIN notices n ON n.cursor = i.cursor WHERE i.incident = $1 ORDER BY i.issuer",
         )
         .bind(id)
@@ -263,6 +293,12 @@ impl Store {
     }
 }
 
+/// EXISTS(...) is a boolean in PostgreSQL and an integer in SQLite.
+fn flag_column(r: &sqlx::any::AnyRow, i: usize) -> Result<bool, sqlx::Error> {
+    r.try_get::<bool, _>(i)
+        .or_else(|_| r.try_get::<i64, _>(i).map(|v| v != 0))
+}
+
 enum Arg {
     Text(String),
     Int(i64),
@@ -277,6 +313,7 @@ fn incident_row(r: &sqlx::any::AnyRow) -> Result<IncidentRow, sqlx::Error> {
         bytes: r.try_get(4)?,
         verification: r.try_get(5)?,
         scope_verified: r.try_get::<i64, _>(6)? != 0,
+        issuer_flagged: flag_column(r, 7)?,
     })
 }
 
@@ -294,6 +331,21 @@ mod tests {
         let inside = ip_key("203.0.113.7".parse().unwrap());
         assert!(lo <= inside && inside <= hi);
         assert!(ip_key("203.0.114.0".parse().unwrap()) > hi);
+    }
+
+    #[test]
+    fn buckets() {
+        let r = IpRange::parse("203.0.113.0/24").unwrap();
+        assert_eq!(
+            range_bucket(&r),
+            Some(ip_bucket("203.0.200.1".parse().unwrap()))
+        );
+        assert_ne!(
+            range_bucket(&r),
+            Some(ip_bucket("203.1.0.1".parse().unwrap()))
+        );
+        assert_eq!(range_bucket(&IpRange::parse("10.0.0.0/8").unwrap()), None);
+        assert!(range_bucket(&IpRange::parse("2001:db8::/48").unwrap()).is_some());
     }
 
     #[test]

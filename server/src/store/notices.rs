@@ -3,7 +3,7 @@
 
 use dix_schema::SignedNotice;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 use super::{Backend, Store, flag};
 use crate::store::incidents::{replace_scope, upsert_incident};
@@ -84,86 +84,42 @@ pub fn digest(bytes: &[u8]) -> String {
 impl Store {
     /// Stores a verified notice, durably, and updates its incident.
     pub async fn publish(&self, new: NewNotice<'_>) -> Result<PublishOutcome, sqlx::Error> {
-        let n = new.notice.notice();
-        let bytes = new.notice.as_bytes();
-        let digest = digest(bytes);
+        let mut outcomes = self.publish_many(std::slice::from_ref(&new)).await?;
+        Ok(outcomes.pop().expect("one outcome per notice"))
+    }
+
+    /// Stores many verified notices in one transaction (a federation page, a
+    /// bulk load): one commit, so one fsync, for the lot.
+    pub async fn publish_many(
+        &self,
+        batch: &[NewNotice<'_>],
+    ) -> Result<Vec<PublishOutcome>, sqlx::Error> {
         let _turn = match self.backend {
             Backend::Sqlite => Some(self.write_turn.lock().await),
             Backend::Postgres => None,
         };
         let mut tx = self.pool.begin().await?;
         if self.backend == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-                .bind(n.issuer.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
-
-        if let Some(row) = sqlx::query("SELECT cursor FROM notices WHERE digest = $1")
-            .bind(&digest)
-            .fetch_optional(&mut *tx)
-            .await?
-        {
-            return Ok(PublishOutcome::Replay {
-                cursor: row.try_get(0)?,
-            });
-        }
-        let seq = i64::try_from(n.seq).expect("seq <= 2^53 by the schema");
-        let earlier: Option<i64> = sqlx::query(
-            "SELECT cursor FROM notices WHERE issuer = $1 AND seq = $2 ORDER BY cursor LIMIT 1",
-        )
-        .bind(n.issuer.as_str())
-        .bind(seq)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|r| r.try_get(0))
-        .transpose()?;
-
-        let cursor: i64 = sqlx::query(
-            "INSERT INTO notices (digest, issuer, selector, seq, incident, bytes, verification, received_at, source) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING cursor",
-        )
-        .bind(&digest)
-        .bind(n.issuer.as_str())
-        .bind(n.key.as_str())
-        .bind(seq)
-        .bind(n.incident.to_string())
-        .bind(bytes.to_vec())
-        .bind(&new.verification)
-        .bind(new.received_at)
-        .bind(&new.source)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-        record_key(
-            &mut tx,
-            n.issuer.as_str(),
-            n.key.as_str(),
-            &new.key.0,
-            new.key.1,
-            new.received_at,
-        )
-        .await?;
-
-        let outcome = if let Some(earlier) = earlier {
-            sqlx::query("INSERT INTO equivocations (issuer, seq, first_cursor, second_cursor, detected_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(n.issuer.as_str())
-                .bind(seq)
-                .bind(earlier)
-                .bind(cursor)
-                .bind(new.received_at)
-                .execute(&mut *tx)
-                .await?;
-            PublishOutcome::Equivocation { cursor, earlier }
-        } else {
-            let current = upsert_incident(&mut tx, n, cursor, flag(new.scope_verified)).await?;
-            if current {
-                replace_scope(&mut tx, n, &new.scope).await?;
+            // Issuers in a fixed order, so concurrent batches cannot deadlock.
+            let mut issuers: Vec<&str> = batch
+                .iter()
+                .map(|n| n.notice.notice().issuer.as_str())
+                .collect();
+            issuers.sort_unstable();
+            issuers.dedup();
+            for issuer in issuers {
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                    .bind(issuer)
+                    .execute(&mut *tx)
+                    .await?;
             }
-            PublishOutcome::Stored { cursor, current }
-        };
+        }
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for new in batch {
+            outcomes.push(publish_in(&mut tx, new).await?);
+        }
         tx.commit().await?;
-        Ok(outcome)
+        Ok(outcomes)
     }
 
     /// Notices with cursor > `after`, in order, at most `limit`.
@@ -206,6 +162,77 @@ impl Store {
         let row = sqlx::query("SELECT cursor, bytes, verification, received_at, source FROM notices WHERE cursor = $1").bind(cursor).fetch_optional(&self.pool).await?;
         row.as_ref().map(notice_row).transpose()
     }
+}
+
+async fn publish_in(
+    tx: &mut Transaction<'_, Any>,
+    new: &NewNotice<'_>,
+) -> Result<PublishOutcome, sqlx::Error> {
+    let n = new.notice.notice();
+    let bytes = new.notice.as_bytes();
+    let digest = digest(bytes);
+    if let Some(row) = sqlx::query("SELECT cursor FROM notices WHERE digest = $1")
+        .bind(&digest)
+        .fetch_optional(&mut **tx)
+        .await?
+    {
+        return Ok(PublishOutcome::Replay {
+            cursor: row.try_get(0)?,
+        });
+    }
+    let seq = i64::try_from(n.seq).expect("seq <= 2^53 by the schema");
+    let earlier: Option<i64> = sqlx::query(
+        "SELECT cursor FROM notices WHERE issuer = $1 AND seq = $2 ORDER BY cursor LIMIT 1",
+    )
+    .bind(n.issuer.as_str())
+    .bind(seq)
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|r| r.try_get(0))
+    .transpose()?;
+
+    let cursor: i64 = sqlx::query(
+        "INSERT INTO notices (digest, issuer, selector, seq, incident, bytes, verification, received_at, source) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING cursor",
+    )
+    .bind(&digest)
+    .bind(n.issuer.as_str())
+    .bind(n.key.as_str())
+    .bind(seq)
+    .bind(n.incident.to_string())
+    .bind(bytes.to_vec())
+    .bind(&new.verification)
+    .bind(new.received_at)
+    .bind(&new.source)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get(0)?;
+    record_key(
+        tx,
+        n.issuer.as_str(),
+        n.key.as_str(),
+        &new.key.0,
+        new.key.1,
+        new.received_at,
+    )
+    .await?;
+
+    if let Some(earlier) = earlier {
+        sqlx::query("INSERT INTO equivocations (issuer, seq, first_cursor, second_cursor, detected_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(n.issuer.as_str())
+            .bind(seq)
+            .bind(earlier)
+            .bind(cursor)
+            .bind(new.received_at)
+            .execute(&mut **tx)
+            .await?;
+        return Ok(PublishOutcome::Equivocation { cursor, earlier });
+    }
+    let current = upsert_incident(tx, n, cursor, flag(new.scope_verified)).await?;
+    if current {
+        replace_scope(tx, n, &new.scope).await?;
+    }
+    Ok(PublishOutcome::Stored { cursor, current })
 }
 
 pub(super) fn notice_row(row: &sqlx::any::AnyRow) -> Result<NoticeRow, sqlx::Error> {

@@ -1,0 +1,732 @@
+//! Why did it bounce? The reason names are those of the widely used
+//! open-source classifiers, so accuracy can be measured on their corpora.
+//!
+//! Order of evidence: (1) what the report's structure says (feedback report,
+//! auto-reply, delivered); (2) phrases in the diagnostic text, which are
+//! more specific than codes — MTAs answer 550 5.1.1 for full mailboxes and
+//! 550 5.7.1 for a dozen different policies; (3) the enhanced status
+//! (RFC 3463, and the registry's later additions); (4) the reply code.
+
+use std::sync::LazyLock;
+
+use regex::RegexSet;
+use serde::Serialize;
+
+use super::Fact;
+
+/// The bounce reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
+pub enum Reason {
+    AuthFailure,
+    BadReputation,
+    Blocked,
+    ContentError,
+    Delivered,
+    EmailTooLarge,
+    Expired,
+    FailedStartTls,
+    Feedback,
+    Filtered,
+    HasMoved,
+    HostUnknown,
+    MailboxFull,
+    MailerError,
+    NetworkError,
+    NoRelaying,
+    NotAccept,
+    NotCompliantRfc,
+    OnHold,
+    PolicyViolation,
+    RateLimited,
+    Rejected,
+    RequirePtr,
+    SecurityError,
+    SpamDetected,
+    Suspend,
+    SyntaxError,
+    SystemError,
+    SystemFull,
+    #[default]
+    Undefined,
+    UserUnknown,
+    Vacation,
+    VirusDetected,
+}
+
+impl Reason {
+    /// The reason's name.
+    pub fn as_str(self) -> &'static str {
+        use Reason::*;
+        match self {
+            AuthFailure => "authfailure",
+            BadReputation => "badreputation",
+            Blocked => "blocked",
+            ContentError => "contenterror",
+            Delivered => "delivered",
+            EmailTooLarge => "emailtoolarge",
+            Expired => "expired",
+            FailedStartTls => "failedstarttls",
+            Feedback => "feedback",
+            Filtered => "filtered",
+            HasMoved => "hasmoved",
+            HostUnknown => "hostunknown",
+            MailboxFull => "mailboxfull",
+            MailerError => "mailererror",
+            NetworkError => "networkerror",
+            NoRelaying => "norelaying",
+            NotAccept => "notaccept",
+            NotCompliantRfc => "notcompliantrfc",
+            OnHold => "onhold",
+            PolicyViolation => "policyviolation",
+            RateLimited => "ratelimited",
+            Rejected => "rejected",
+            RequirePtr => "requireptr",
+            SecurityError => "securityerror",
+            SpamDetected => "spamdetected",
+            Suspend => "suspend",
+            SyntaxError => "syntaxerror",
+            SystemError => "systemerror",
+            SystemFull => "systemfull",
+            Undefined => "undefined",
+            UserUnknown => "userunknown",
+            Vacation => "vacation",
+            VirusDetected => "virusdetected",
+        }
+    }
+}
+
+/// Phrase rules, most specific first: the first reason with a matching
+/// phrase wins. Patterns are case-insensitive and see collapsed whitespace.
+const RULES: &[(Reason, &[&str])] = &[
+    (
+        Reason::VirusDetected,
+        &[r"\bvirus", r"malware", r"\binfected\b", r"trojan"],
+    ),
+    (
+        Reason::FailedStartTls,
+        &[
+            r"starttls (?:negotiation )?failed",
+            r"tls (?:handshake|negotiation) failed",
+            r"could not (?:start|establish) tls",
+        ],
+    ),
+    (
+        Reason::RequirePtr,
+        &[
+            r"reverse (?:dns|lookup|hostname|dns lookup)",
+            r"\bptr\b",
+            r"no (?:rdns|reverse)",
+            r"cannot find your (?:hostname|reverse)",
+            r"ip name (?:lookup|possibly forged)",
+            r"client host rejected: cannot find",
+            r"hostname does not resolve",
+            r"unresolvable (?:address|hostname)",
+            r"does not have a (?:valid )?(?:ptr|reverse)",
+            r"rdns",
+        ],
+    ),
+    (
+        Reason::AuthFailure,
+        &[
+            r"\bspf\b",
+            r"\bdkim\b",
+            r"\bdmarc\b",
+            r"sender policy framework",
+            r"5\.7\.2[3-7]\b",
+            r"5\.7\.509\b",
+            r"domain authentication",
+            r"not pass(?:es)? (?:authentication|spf|dkim)",
+            r"unauthenticated (?:email|mail|sender)",
+            r"authentication (?:checks? )?(?:did not pass|failed) .{0,40}(?:domain|sender)",
+        ],
+    ),
+    (
+        Reason::HasMoved,
+        &[
+            r"has moved",
+            r"\bmoved to\b",
+            r"no longer (?:at|with|available at|in use|valid)",
+            r"address (?:has )?changed",
+            r"5\.1\.6\b",
+        ],
+    ),
+    (
+        Reason::Expired,
+        &[
+            r"delivery time expired",
+            r"message expired",
+            r"retry time(?:out)? (?:not reached|exceeded)",
+            r"(?:queue|queued) (?:for )?too long",
+            r"too many (?:delivery )?(?:retries|attempts)",
+            r"(?:could not|cannot) be delivered (?:for|within|in) \d+ (?:days|hours)",
+            r"maximum (?:queue )?time",
+            r"message timed out",
+            r"giving up",
+            r"gave up",
+            r"have been failing for a (?:long|)",
+            r"4\.4\.7\b",
+            r"delivery period expired",
+            r"expired after",
+            r"was not delivered within",
+            r"retry limit",
+            r"undeliverable for \d+",
+            r"unable to deliver .{0,60}within",
+            r"no (?:longer )?retrying",
+            r"unable to deliver (?:this|the) message after \d+",
+            r"envelope expired",
+            r"will be retried for",
+            r"could not be delivered for",
+            r"expired in (?:the )?queue",
+        ],
+    ),
+    (
+        Reason::NotAccept,
+        &[
+            r"does not accept (?:e-?)?mail",
+            r"accepts? no mail",
+            r"not accepting (?:any )?(?:e-?)?mail",
+            r"null ?mx",
+            r"5\.1\.10\b",
+            r"not configured to accept",
+        ],
+    ),
+    (
+        Reason::HostUnknown,
+        &[
+            r"host (?:or domain name )?not found",
+            r"domain (?:name )?not found",
+            r"unknown (?:host|domain)",
+            r"no such (?:domain|host)",
+            r"host unknown",
+            r"domain (?:\S+ )?does not exist",
+            r"name or service not known",
+            r"unrout(?:e)?able (?:mail )?domain",
+            r"couldn't find any host",
+            r"could not find any host",
+            r"nonexistent domain",
+            r"domain is not (?:configured|valid)",
+            r"no mx (?:or a )?record",
+            r"dns (?:error|lookup failed).{0,40}(?:domain|host)",
+            r"host \S+ not found",
+            r"invalid domain",
+            r"unknown mail domain",
+            r"recipient domain .{0,40}(?:not found|unknown)",
+            r"nxdomain",
+        ],
+    ),
+    (
+        Reason::Suspend,
+        &[
+            r"(?:account|mailbox|user|address|recipient)(?: \S+)? (?:is |has been |was )?(?:temporarily )?(?:disabled|suspended|deactivated|inactive|frozen|locked|blocked by the administrator)",
+            r"(?:disabled|suspended|inactive|deactivated|expired) (?:account|mailbox|user)",
+            r"not (?:an )?active (?:account|mailbox|user)",
+            r"account (?:has )?expired",
+            r"mailbox (?:is )?(?:not )?(?:currently )?unavailable.{0,20}(?:disabled|suspended)",
+            r"5\.7\.13\b",
+            r"service (?:is )?(?:suspended|stopped) for",
+            r"this account has been",
+            r"user (?:is )?(?:on )?hold",
+            r"recipient (?:is )?(?:inactive|suspended)",
+        ],
+    ),
+    (
+        Reason::MailboxFull,
+        &[
+            r"mailbox (?:is )?(?:full|over ?quota)",
+            r"over ?quota",
+            r"quota (?:exceeded|full|violation)",
+            r"exceeded (?:the )?(?:storage|quota|mailbox)",
+            r"(?:insufficient|not enough) (?:disk )?(?:space|storage)",
+            r"mailbox size limit",
+            r"full mailbox",
+            r"(?:user|account|recipient)(?:'s)? (?:mailbox )?is (?:full|over)",
+            r"exceeds? (?:its |the |their )?(?:storage|quota|mailbox size)",
+            r"too many messages (?:in|on) (?:the |this )?(?:mailbox|user)",
+            r"mailfolder is full",
+            r"disk quota",
+            r"mailbox has exceeded",
+            r"inbox is full",
+            r"storage (?:limit|quota)",
+            r"5\.2\.2\b",
+            r"4\.2\.2\b",
+        ],
+    ),
+    (
+        Reason::EmailTooLarge,
+        &[
+            r"message (?:size|length) exceeds",
+            r"message (?:is )?too (?:big|large)",
+            r"exceeds? (?:the )?(?:maximum|max|fixed|allowed) (?:message |mail )?size",
+            r"size limit",
+            r"mail size",
+            r"too big for",
+            r"message size \d+ exceeds",
+            r"exceeded (?:the )?(?:maximum )?(?:message )?size",
+            r"5\.3\.4\b",
+            r"5\.2\.3\b",
+            r"size exceeds",
+            r"message length",
+            r"too many recipients",
+        ],
+    ),
+    (
+        Reason::UserUnknown,
+        &[
+            r"user (?:unknown|not found|does not exist|doesn't exist|not exist)",
+            r"unknown (?:user|recipient|local ?part|mailbox|address|addressee)",
+            r"no such (?:user|mailbox|recipient|address|account|local user|person)",
+            r"(?:mailbox|recipient|address|account|addressee|e-?mail address)(?: \S+)? (?:is )?(?:not found|unknown|does(?: not|n't) exist|not exist|invalid|unavailable|not valid)",
+            r"invalid (?:recipient|mailbox|address|user)",
+            r"(?:recipient|address) rejected",
+            r"no mailbox",
+            r"not a (?:valid|known) (?:user|mailbox|recipient)",
+            r"bad destination (?:mailbox|system) address",
+            r"the email account that you tried to reach does not exist",
+            r"not (?:our|a local) (?:customer|user)",
+            r"\bdoes not exist\b",
+            r"no account by that name",
+            r"unrouteable address",
+            r"(?:user|recipient) not (?:listed|in (?:local )?(?:recipient|user) (?:table|list))",
+            r"mailbox unavailable",
+            r"unknown or illegal alias",
+            r"addressee unknown",
+            r"account (?:\S+ )?(?:not|isn't) (?:found|available)",
+            r"5\.1\.1\b",
+            r"5\.1\.0\b",
+            r"5\.1\.3\b",
+            r"no (?:valid )?recipients?",
+            r"destination address (?:is )?(?:invalid|unknown)",
+            r"not listed in",
+            r"recipient (?:\S+ )?unknown",
+        ],
+    ),
+    (
+        Reason::NoRelaying,
+        &[
+            r"relay(?:ing)? (?:access )?(?:denied|not (?:permitted|allowed)|prohibited)",
+            r"(?:not permitted|unable|cannot) to relay",
+            r"we do not relay",
+            r"no relaying",
+            r"relay not permitted",
+        ],
+    ),
+    (
+        Reason::SecurityError,
+        &[
+            r"authentication (?:is )?required",
+            r"must (?:issue a )?starttls",
+            r"(?:tls|encryption|starttls) (?:is )?required",
+            r"certificate",
+            r"smtp auth",
+            r"authentication (?:failed|failure|unsuccessful)",
+            r"(?:sender|client) (?:is )?not authenticated",
+            r"login failed",
+            r"auth (?:mechanism|failed)",
+        ],
+    ),
+    (
+        Reason::BadReputation,
+        &[r"reputation", r"sender score", r"low (?:trust|score)"],
+    ),
+    (
+        Reason::RateLimited,
+        &[
+            r"too many (?:messages|mails|e-?mails|connections|sessions|concurrent)",
+            r"rate[ -]?limit",
+            r"throttl",
+            r"sending (?:too )?fast",
+            r"too much (?:mail|traffic)",
+            r"connection rate",
+            r"exceeded (?:the )?(?:daily |hourly )?(?:sending |message |mail )?(?:limit|rate)",
+            r"\brp-00[123]\b",
+            r"4\.7\.28\b",
+            r"try again later.{0,40}(?:rate|volume)",
+            r"unusual rate",
+            r"over (?:the )?(?:sending )?limit",
+            r"server (?:is )?(?:too )?busy",
+            r"4\.7\.5\d\d\b",
+        ],
+    ),
+    (
+        Reason::SpamDetected,
+        &[
+            r"\bspam",
+            r"junk mail",
+            r"\bbulk (?:mail|e-?mail)",
+            r"unsolicited",
+            r"classified as (?:junk|bulk)",
+            r"looks like (?:junk|bulk)",
+            r"content (?:scanner|filter) (?:rejected|flagged)",
+            r"message (?:was |has been )?(?:identified|classified|detected|considered) as",
+            r"scored too high",
+            r"high (?:spam )?score",
+        ],
+    ),
+    (
+        Reason::Blocked,
+        &[
+            r"black ?list",
+            r"block ?list",
+            r"\bblocked\b",
+            r"\blisted (?:on|in|at|by)\b",
+            r"\bdnsbl\b",
+            r"\brbl\b",
+            r"spamhaus",
+            r"spamcop",
+            r"barracuda",
+            r"sorbs",
+            r"(?:client|sender|your) (?:host|ip|address|server)(?: \S+)? (?:is |has been |was )?(?:rejected|denied|refused|banned|not allowed)",
+            r"access denied",
+            r"banned",
+            r"dynamic (?:ip|address|pool)",
+            r"dial-?up",
+            r"residential",
+            r"use the (?:smtp|mail) server of your isp",
+            r"connection (?:not accepted|rejected|refused) from",
+            r"your (?:ip|network|host) (?:address )?(?:is|has been)",
+            r"not allowed to send",
+            r"refused to accept",
+            r"denied by (?:policy|administrator)",
+            r"5\.7\.606\b",
+            r"as\(\d+\)",
+            r"poor (?:ip|sender)",
+            r"\bbl\b.{0,30}listed",
+        ],
+    ),
+    (
+        Reason::Rejected,
+        &[
+            r"sender (?:address )?(?:rejected|denied|refused|invalid|unknown|verify failed|not allowed|blocked)",
+            r"(?:bad|invalid|unknown) sender",
+            r"domain of sender",
+            r"sender domain",
+            r"mail from .{0,60}(?:rejected|refused|denied)",
+            r"envelope (?:sender|from)",
+            r"sender verif",
+            r"5\.1\.[78]\b",
+            r"return path",
+            r"sender (?:\S+ )?(?:does not exist|not exist)",
+            r"from address",
+            r"sender is not",
+        ],
+    ),
+    (
+        Reason::Filtered,
+        &[
+            r"filter",
+            r"refused by (?:the )?recipient",
+            r"recipient (?:has )?(?:rejected|refused|blocked)",
+            r"(?:user|recipient) (?:has )?(?:chosen|set) (?:not )?to",
+            r"not authorized to (?:receive|send)",
+            r"message (?:was )?rejected by (?:the )?(?:recipient|user)",
+            r"restricted",
+            r"not accepting messages from",
+            r"delivery not authorized",
+        ],
+    ),
+    (
+        Reason::NotCompliantRfc,
+        &[
+            r"rfc ?(?:5322|2822|822|5321)",
+            r"not (?:rfc[ -]?)?compliant",
+            r"(?:duplicate|multiple|missing|malformed|invalid) (?:\S+ )?header",
+            r"bare (?:lf|cr)",
+            r"not conform",
+        ],
+    ),
+    (
+        Reason::ContentError,
+        &[
+            r"content",
+            r"mime",
+            r"attachment",
+            r"invalid character",
+            r"8-?bit",
+            r"encoding",
+            r"message header",
+            r"5\.6\.\d+\b",
+        ],
+    ),
+    (
+        Reason::PolicyViolation,
+        &[
+            r"polic(?:y|ies)",
+            r"violat",
+            r"prohibited",
+            r"not (?:allowed|permitted)",
+            r"5\.7\.9\b",
+        ],
+    ),
+    (
+        Reason::SystemFull,
+        &[
+            r"system (?:disk |storage )?(?:is )?full",
+            r"insufficient system storage",
+            r"4\.3\.1\b",
+            r"out of (?:disk|storage)",
+        ],
+    ),
+    (
+        Reason::MailerError,
+        &[
+            r"x-unix",
+            r"command (?:died|failed|output)",
+            r"mailer error",
+            r"\bpipe\b",
+            r"procmail",
+            r"exit (?:status|code)",
+            r"local delivery failed",
+        ],
+    ),
+    (
+        Reason::SyntaxError,
+        &[
+            r"syntax error",
+            r"command (?:not )?(?:unrecognized|recognized|implemented)",
+            r"unrecognized command",
+            r"bad sequence of commands",
+            r"line too long",
+        ],
+    ),
+    (
+        Reason::NetworkError,
+        &[
+            r"connection (?:refused|reset|timed? ?out|closed|lost|dropped)",
+            r"network (?:is )?unreachable",
+            r"no route to host",
+            r"(?:could|can) ?not connect",
+            r"lost connection",
+            r"timed? ?out",
+            r"too many hops",
+            r"mail loop",
+            r"loops? back",
+            r"routing loop",
+            r"conversation with",
+            r"unable to connect",
+            r"dns (?:error|lookup|failure|timeout)",
+            r"temporary (?:dns|lookup) failure",
+            r"host unreachable",
+            r"broken pipe",
+            r"no answer",
+        ],
+    ),
+    (
+        Reason::SystemError,
+        &[
+            r"system error",
+            r"internal (?:server )?error",
+            r"server error",
+            r"local error",
+            r"temporary (?:local )?(?:failure|problem|error)",
+            r"service (?:is )?(?:temporarily )?unavailable",
+            r"out of memory",
+            r"configuration error",
+            r"try again later",
+            r"resources temporarily",
+            r"system (?:not|is not) available",
+            r"i/o error",
+        ],
+    ),
+];
+
+static COMPILED: LazyLock<Vec<(Reason, RegexSet)>> = LazyLock::new(|| {
+    RULES
+        .iter()
+        .map(|(reason, patterns)| {
+            (
+                *reason,
+                RegexSet::new(patterns.iter().map(|p| format!("(?i){p}")))
+                    .expect("rule patterns compile"),
+            )
+        })
+        .collect()
+});
+
+/// The reason a phrase rule gives for `text`, if any.
+pub fn by_text(text: &str) -> Option<Reason> {
+    if text.is_empty() {
+        return None;
+    }
+    COMPILED
+        .iter()
+        .find(|(_, set)| set.is_match(text))
+        .map(|(r, _)| *r)
+}
+
+/// The reason an enhanced status code gives, when it is specific enough.
+pub fn by_status(status: &str) -> Option<Reason> {
+    let mut parts = status.split('.');
+    let class = parts.next()?;
+    let (subject, detail): (u16, u16) = (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
+    use Reason::*;
+    Some(match (subject, detail) {
+        (1, 1) | (1, 3) | (1, 0) => UserUnknown,
+        (1, 2) => HostUnknown,
+        (1, 4) => UserUnknown,
+        (1, 5) => UserUnknown,
+        (1, 6) => HasMoved,
+        (1, 7) | (1, 8) => Rejected,
+        (1, 10) => NotAccept,
+        (2, 0) => Filtered,
+        (2, 1) => Suspend,
+        (2, 2) => MailboxFull,
+        (2, 3) => EmailTooLarge,
+        (2, 4) => MailerError,
+        (3, 0) => SystemError,
+        (3, 1) => SystemFull,
+        (3, 2) => NotAccept,
+        (3, 3) => SystemError,
+        (3, 4) => EmailTooLarge,
+        (3, 5) => SystemError,
+        (4, 1) if class == "4" => Expired,
+        (4, 1) | (4, 2) | (4, 6) => NetworkError,
+        (4, 3) => SystemError,
+        (4, 4) => HostUnknown,
+        (4, 5) => SystemError,
+        (4, 7) => Expired,
+        (5, _) => SyntaxError,
+        (6, _) => ContentError,
+        (7, 1) => Rejected,
+        (7, 7) => SecurityError,
+        (7, 8) => SecurityError,
+        (7, 13) | (7, 14) => Suspend,
+        (7, 23) | (7, 24) | (7, 25) if detail == 25 => RequirePtr,
+        (7, 23..=27) | (7, 509) => AuthFailure,
+        (7, 28) => RateLimited,
+        (7, 500..=699) => Blocked,
+        (7, 0) => SecurityError,
+        (7, _) => PolicyViolation,
+        _ => return None,
+    })
+}
+
+/// Classifies a fact whose structure did not already decide.
+pub fn classify(fact: &Fact) -> Reason {
+    if fact.action.as_deref().is_some_and(|a| {
+        ["delivered", "deliverable", "relayed", "expanded"]
+            .iter()
+            .any(|d| a.eq_ignore_ascii_case(d))
+    }) {
+        return Reason::Delivered;
+    }
+    if let Some(reason) = by_text(&fact.diagnostic) {
+        if reason == Reason::UserUnknown && is_filtering_carrier(fact) {
+            return Reason::Filtered;
+        }
+        // An address refused only after DATA was accepted at RCPT time: what
+        // refused the message was a filter, not a missing mailbox.
+        if reason == Reason::UserUnknown && fact.command.as_deref() == Some("DATA") {
+            return Reason::Filtered;
+        }
+        return reason;
+    }
+    // A failure report that still carries a temporary status, with nothing
+    // more specific said: the MTA retried until its queue lifetime ran out.
+    let failed = fact
+        .action
+        .as_deref()
+        .is_some_and(|a| a.eq_ignore_ascii_case("failed"));
+    if failed && fact.status.as_deref().is_some_and(|s| s.starts_with("4.")) {
+        return Reason::Expired;
+    }
+    let status = fact
+        .status
+        .as_deref()
+        .filter(|s| !super::smtp::is_generic_status(s));
+    if let Some(reason) = status.and_then(by_status) {
+        return reason;
+    }
+    if fact
+        .action
+        .as_deref()
+        .is_some_and(|a| a.eq_ignore_ascii_case("delayed"))
+    {
+        return Reason::Expired;
+    }
+    match fact.reply_code {
+        Some(550) | Some(551) | Some(553) => Reason::UserUnknown,
+        Some(552) => Reason::MailboxFull,
+        Some(554) => Reason::Rejected,
+        Some(421) | Some(450) | Some(451) => Reason::SystemError,
+        Some(452) => Reason::SystemFull,
+        Some(c) if c >= 500 => Reason::OnHold,
+        _ if fact.diagnostic.is_empty() => Reason::Undefined,
+        _ => Reason::OnHold,
+    }
+}
+
+/// Japanese mobile carriers answer "550 User unknown" when the recipient's
+/// own reception filter (designated-sender or spoofing filters) refuses the
+/// sender; only a 5.1.1 status there means the mailbox really is missing.
+const FILTERING_CARRIERS: &[&str] = &[
+    "ezweb.ne.jp",
+    "au.com",
+    "docomo.ne.jp",
+    "mopera.net",
+    "softbank.ne.jp",
+    "i.softbank.jp",
+    "disney.ne.jp",
+    "ymobile.ne.jp",
+];
+
+fn is_filtering_carrier(fact: &Fact) -> bool {
+    let domain = fact.recipient_domain.as_deref().unwrap_or_default();
+    let carrier = FILTERING_CARRIERS
+        .iter()
+        .any(|c| domain == *c || domain.ends_with(&format!(".{c}")));
+    carrier && fact.status.as_deref() != Some("5.1.1")
+}
+
+/// Hard bounces: the address or domain itself is wrong, and retrying or
+/// waiting will not help. A temporary (4xx) answer is never hard.
+pub fn is_hard(reason: Reason, status: Option<&str>, reply: Option<u16>) -> bool {
+    let transient = status.is_some_and(|s| s.starts_with('4'))
+        || reply.is_some_and(|r| (400..500).contains(&r));
+    matches!(
+        reason,
+        Reason::UserUnknown | Reason::HostUnknown | Reason::HasMoved | Reason::NotAccept
+    ) && !transient
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_beat_codes() {
+        assert_eq!(
+            by_text("550 5.1.1 <a@b>: Mailbox is full"),
+            Some(Reason::MailboxFull)
+        );
+        assert_eq!(
+            by_text("550 5.1.1 <a@example.jp>... User Unknown"),
+            Some(Reason::UserUnknown)
+        );
+        assert_eq!(
+            by_text("451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)"),
+            Some(Reason::RateLimited)
+        );
+        assert_eq!(
+            by_text("421 4.7.28 Our system has detected an unusual rate of unsolicited mail"),
+            Some(Reason::RateLimited)
+        );
+        assert_eq!(
+            by_text(
+                "550 5.7.26 This mail has been blocked because the sender is unauthenticated. DMARC"
+            ),
+            Some(Reason::AuthFailure)
+        );
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(by_status("5.1.1"), Some(Reason::UserUnknown));
+        assert_eq!(by_status("4.4.7"), Some(Reason::Expired));
+        assert_eq!(by_status("5.7.25"), Some(Reason::RequirePtr));
+        assert_eq!(by_status("5.7.26"), Some(Reason::AuthFailure));
+        assert!(is_hard(Reason::UserUnknown, Some("5.1.1"), Some(550)));
+        assert!(!is_hard(Reason::UserUnknown, Some("4.1.1"), Some(450)));
+    }
+}

@@ -1,0 +1,362 @@
+//! One e-mail message → facts. mail-parser does the MIME work (and never
+//! panics); this module decides what kind of report it is and takes the
+//! facts from the right place.
+
+use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+
+use super::classify::Reason;
+use super::{Fact, dsn, text};
+
+/// What the rest of the message tells about the original message.
+#[derive(Default, Clone)]
+pub(super) struct Original {
+    pub message_id: Option<String>,
+    pub from: Option<String>,
+    pub subject: Option<String>,
+    pub to: Option<String>,
+}
+
+pub(super) fn parse(bytes: &[u8], source: &str) -> Vec<Fact> {
+    let Some(msg) = MessageParser::default().parse(bytes) else {
+        return Vec::new();
+    };
+    let original = original_of(&msg);
+    let base = Fact {
+        source: source.to_owned(),
+        timestamp: msg.date().map(|d| d.to_rfc3339()),
+        message_id: original.message_id.clone(),
+        original_from: original.from.clone(),
+        original_subject: original.subject.clone(),
+        ..Fact::default()
+    };
+
+    if let Some(facts) = feedback_report(&msg, &base, &original) {
+        return facts;
+    }
+    if let Some(facts) = delivery_status(&msg, &base)
+        && !facts.is_empty()
+    {
+        return facts;
+    }
+    let body = body_text(&msg);
+    if !looks_like_bounce(&msg, &body) {
+        return auto_reply(&msg, &base).into_iter().collect();
+    }
+    text::facts(&msg, &body, &base, &original)
+}
+
+fn header_text(msg: &Message<'_>, name: &str) -> Option<String> {
+    msg.header_raw(name).map(super::smtp::collapse)
+}
+
+fn first_address(msg: &Message<'_>, which: &str) -> Option<String> {
+    let list = match which {
+        "from" => msg.from(),
+        _ => msg.to(),
+    }?;
+    list.first().and_then(|a| a.address()).map(str::to_owned)
+}
+
+/// The original message, from an attached message/rfc822 or text/rfc822-headers part.
+fn original_of(msg: &Message<'_>) -> Original {
+    for part in &msg.parts {
+        match &part.body {
+            PartType::Message(inner) => {
+                return Original {
+                    message_id: inner.message_id().map(|s| format!("<{s}>")),
+                    from: first_address(inner, "from"),
+                    subject: inner.subject().map(str::to_owned),
+                    to: first_address(inner, "to"),
+                };
+            }
+            _ if part.content_type().is_some_and(|c| {
+                c.ctype().eq_ignore_ascii_case("text")
+                    && c.subtype()
+                        .is_some_and(|s| s.eq_ignore_ascii_case("rfc822-headers"))
+            }) =>
+            {
+                if let Some(inner) = MessageParser::default().parse(part.contents()) {
+                    return Original {
+                        message_id: inner.message_id().map(|s| format!("<{s}>")),
+                        from: first_address(&inner, "from"),
+                        subject: inner.subject().map(str::to_owned),
+                        to: first_address(&inner, "to"),
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    Original::default()
+}
+
+fn part_is(part: &mail_parser::MessagePart<'_>, ctype: &str, subtypes: &[&str]) -> bool {
+    part.content_type().is_some_and(|c| {
+        c.ctype().eq_ignore_ascii_case(ctype)
+            && c.subtype()
+                .is_some_and(|s| subtypes.iter().any(|t| s.eq_ignore_ascii_case(t)))
+    })
+}
+
+/// The human-readable text of the report: its text parts before any attached message.
+pub(super) fn body_text(msg: &Message<'_>) -> String {
+    let mut out = String::new();
+    for i in 0..msg.text_body_count().max(1) {
+        if let Some(t) = msg.body_text(i) {
+            out.push_str(&t);
+            out.push('\n');
+        }
+        if out.len() > 256 * 1024 {
+            break;
+        }
+    }
+    if out.trim().is_empty() {
+        // A single-part message whose type mail-parser did not treat as text.
+        if let Some(part) = msg.parts.first()
+            && let PartType::Binary(b) | PartType::InlineBinary(b) = &part.body
+        {
+            out = String::from_utf8_lossy(b).into_owned();
+        }
+    }
+    out
+}
+
+/// ARF (RFC 5965): a message/feedback-report part.
+fn feedback_report(msg: &Message<'_>, base: &Fact, original: &Original) -> Option<Vec<Fact>> {
+    let part = msg
+        .parts
+        .iter()
+        .find(|p| part_is(p, "message", &["feedback-report"]))?;
+    let fields = dsn::blocks(&String::from_utf8_lossy(part.contents()))
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+    // One fact per reported recipient; a report without any names the original To.
+    let mut recipients: Vec<String> = fields
+        .iter()
+        .filter(|(n, _)| n == "original-rcpt-to")
+        .map(|(_, v)| dsn::typed_value(v).to_owned())
+        .collect();
+    if recipients.is_empty() {
+        recipients.extend(original.to.clone());
+    }
+    if recipients.is_empty() {
+        recipients.push(String::new());
+    }
+    let fact = Fact {
+        feedback_type: dsn::get(&fields, "feedback-type").map(|s| s.to_ascii_lowercase()),
+        sender_ip: dsn::get(&fields, "source-ip").and_then(|ip| ip.parse().ok()),
+        reporting_mta: dsn::get(&fields, "reporting-mta").map(|v| dsn::typed_value(v).to_owned()),
+        diagnostic: dsn::get(&fields, "feedback-type")
+            .unwrap_or_default()
+            .to_owned(),
+        format: "arf",
+        reason: Reason::Feedback,
+        ..base.clone()
+    };
+    Some(
+        recipients
+            .into_iter()
+            .map(|r| {
+                Fact {
+                    recipient: (!r.is_empty()).then_some(r),
+                    ..fact.clone()
+                }
+                .finish()
+            })
+            .collect(),
+    )
+}
+
+/// RFC 3464: a message/delivery-status part.
+fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
+    let part = msg
+        .parts
+        .iter()
+        .find(|p| part_is(p, "message", &["delivery-status", "global-delivery-status"]))?;
+    let blocks = dsn::blocks(&String::from_utf8_lossy(part.contents()));
+    let reporting = blocks
+        .first()
+        .and_then(|b| dsn::get(b, "reporting-mta"))
+        .map(|v| dsn::typed_value(v).to_owned());
+    let facts = blocks
+        .iter()
+        .filter(|b| {
+            dsn::get(b, "final-recipient")
+                .or(dsn::get(b, "original-recipient"))
+                .is_some()
+        })
+        .map(|b| {
+            let recipient = dsn::get(b, "final-recipient")
+                .or(dsn::get(b, "original-recipient"))
+                .map(|v| dsn::typed_value(v).to_owned());
+            let diagnostic = dsn::get(b, "diagnostic-code")
+                .map(|v| dsn::typed_value(v).to_owned())
+                .unwrap_or_default();
+            Fact {
+                recipient,
+                action: dsn::get(b, "action").map(|s| s.to_ascii_lowercase()),
+                status: dsn::get(b, "status")
+                    .and_then(|s| s.split_whitespace().next())
+                    .map(str::to_owned)
+                    .filter(|s| s.split('.').count() == 3),
+                diagnostic,
+                remote_host: dsn::get(b, "remote-mta")
+                    .map(|v| dsn::typed_value(v).to_ascii_lowercase())
+                    .filter(|h| !h.is_empty()),
+                reporting_mta: reporting.clone(),
+                timestamp: dsn::get(b, "last-attempt-date")
+                    .map(str::to_owned)
+                    .or_else(|| base.timestamp.clone()),
+                format: "dsn",
+                ..base.clone()
+            }
+        })
+        .collect::<Vec<_>>();
+    // Fill a missing diagnostic from the human-readable part, which many MTAs
+    // use for the real reason.
+    let human = body_text(msg);
+    Some(
+        facts
+            .into_iter()
+            .map(|mut f| {
+                let prose = text::diagnostic_for(&human, f.recipient.as_deref());
+                if (f.diagnostic.trim().is_empty() || f.diagnostic.split_whitespace().count() < 2)
+                    && let Some(d) = &prose
+                {
+                    f.diagnostic = format!("{} {d}", f.diagnostic);
+                }
+                // The failed command is often only in the prose ("in reply to end of DATA command").
+                if f.command.is_none() {
+                    f.command = prose.as_deref().and_then(|p| super::smtp::scan(p).command);
+                }
+                f.finish()
+            })
+            .collect(),
+    )
+}
+
+/// Whether a non-DSN message is a bounce at all.
+fn looks_like_bounce(msg: &Message<'_>, body: &str) -> bool {
+    let from = msg
+        .from()
+        .and_then(|f| f.first())
+        .map(|a| {
+            format!(
+                "{} {}",
+                a.name().unwrap_or_default(),
+                a.address().unwrap_or_default()
+            )
+        })
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let subject = msg.subject().unwrap_or_default().to_ascii_lowercase();
+    let daemon = [
+        "mailer-daemon",
+        "postmaster",
+        "mail delivery",
+        "mail administrator",
+        "mailadmin",
+        "mdaemon",
+        "mail system",
+        "returned mail",
+        "bounce",
+        "nobody@",
+        "mail-daemon",
+        "mailerdaemon",
+    ]
+    .iter()
+    .any(|w| from.contains(w));
+    let bounce_subject = [
+        "undeliver",
+        "returned mail",
+        "delivery status",
+        "delivery failure",
+        "failure notice",
+        "mail delivery failed",
+        "delivery notification",
+        "not delivered",
+        "could not be delivered",
+        "returned to sender",
+        "delivery problem",
+        "undelivered",
+        "non remis",
+        "nondeliverable",
+        "non-delivery",
+        "failed delivery",
+        "mail system error",
+        "rejected",
+        "warning: could not send",
+        "delayed mail",
+        "delivery has failed",
+        "unzustellbar",
+        "送信できませんでした",
+        "配信不能",
+        "不達",
+        "エラー",
+        "return",
+        "bounce",
+        "mail failure",
+        "permanent error",
+    ]
+    .iter()
+    .any(|w| subject.contains(w));
+    let failed_header = msg.header_raw("X-Failed-Recipients").is_some();
+    let lower = body
+        .get(..body.len().min(20_000))
+        .unwrap_or(body)
+        .to_ascii_lowercase();
+    let body_says = [
+        "could not be delivered",
+        "was not delivered",
+        "delivery has failed",
+        "permanent error",
+        "undeliverable",
+        "delivery to the following",
+        "i'm afraid i wasn't able to deliver",
+        "failed to deliver",
+        "unable to deliver",
+        "following addresses had permanent",
+        "delivery failed",
+        "not be delivered",
+        "rejected",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    failed_header || (daemon && (bounce_subject || body_says)) || (bounce_subject && body_says)
+}
+
+/// RFC 3834 auto-replies: vacation and out-of-office answers.
+fn auto_reply(msg: &Message<'_>, base: &Fact) -> Option<Fact> {
+    let auto = header_text(msg, "Auto-Submitted")
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("auto-replied"))
+        || msg.header_raw("X-Autoreply").is_some()
+        || msg.header_raw("X-Autorespond").is_some()
+        || header_text(msg, "Precedence").is_some_and(|v| v.eq_ignore_ascii_case("auto_reply"));
+    let subject = msg.subject().unwrap_or_default().to_ascii_lowercase();
+    let vacation_subject = [
+        "out of office",
+        "out of the office",
+        "auto",
+        "vacation",
+        "away",
+        "absence",
+        "不在",
+        "自動",
+    ]
+    .iter()
+    .any(|w| subject.contains(w));
+    if !(auto && vacation_subject) {
+        return None;
+    }
+    Some(
+        Fact {
+            recipient: first_address(msg, "from"),
+            diagnostic: msg.subject().unwrap_or_default().to_owned(),
+            format: "rfc3834",
+            reason: Reason::Vacation,
+            ..base.clone()
+        }
+        .finish(),
+    )
+}

@@ -1,0 +1,228 @@
+//! MTA log lines (Postfix, Exim, Sendmail) and a bare SMTP reply pasted on
+//! its own.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Fact, smtp};
+
+static POSTFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"postfix/(?:smtp|lmtp|local|virtual|pipe|error)\[\d+\]: (?:[0-9A-Za-z]+): to=<([^>]*)>.*?(?:relay=([^\s,]+).*?)?status=(deferred|bounced|sent|expired) \((.*)\)\s*$").unwrap()
+});
+static EXIM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [+-]\d{4})?) \S+ (\*\*|==) (\S+)(?: <([^>]+)>)?(?: [FPRTSU]=\S+)*:? (.*)$").unwrap()
+});
+static SENDMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"sendmail\[\d+\]: \S+: to=<?([^>,\s]+)>?,.*?(?:relay=([^,]+),)?.*?(?:dsn=([245]\.\d+\.\d+),)?\s*stat=(.*)$").unwrap()
+});
+static REPLY_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*([245][0-5][0-9])(?:[ \-]([245]\.\d{1,3}\.\d{1,3}))?[ \-]\S").unwrap()
+});
+static SYSLOG_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))|([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d))").unwrap()
+});
+
+/// Whether the text starts like an MTA log.
+pub fn looks_like_log(head: &str) -> bool {
+    head.lines()
+        .take(5)
+        .any(|l| POSTFIX.is_match(l) || EXIM.is_match(l) || SENDMAIL.is_match(l))
+}
+
+/// One fact per deferral or bounce line; delivered lines are skipped.
+pub fn parse(text: &str, source: &str) -> Vec<Fact> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let src = format!("{source}:{}", n + 1);
+        if let Some(c) = POSTFIX.captures(line) {
+            if &c[3] == "sent" {
+                continue;
+            }
+            let relay = c.get(2).map(|m| m.as_str().to_owned());
+            let (host, ip) = relay.as_deref().map(split_relay).unwrap_or((None, None));
+            out.push(
+                Fact {
+                    source: src,
+                    recipient: Some(c[1].to_owned()),
+                    action: Some(
+                        if &c[3] == "deferred" {
+                            "delayed"
+                        } else {
+                            "failed"
+                        }
+                        .into(),
+                    ),
+                    diagnostic: c[4].to_owned(),
+                    remote_host: host,
+                    remote_ip: ip,
+                    timestamp: syslog_time(line),
+                    format: "log-postfix",
+                    ..Fact::default()
+                }
+                .finish(),
+            );
+        } else if let Some(c) = EXIM.captures(line) {
+            out.push(
+                Fact {
+                    source: src,
+                    recipient: Some(c.get(4).map_or(&c[3], |m| m.as_str()).to_owned()),
+                    action: Some(if &c[2] == "**" { "failed" } else { "delayed" }.into()),
+                    diagnostic: c[5].to_owned(),
+                    timestamp: Some(c[1].to_owned()),
+                    format: "log-exim",
+                    ..Fact::default()
+                }
+                .finish(),
+            );
+        } else if let Some(c) = SENDMAIL.captures(line) {
+            let stat = c[4].to_owned();
+            if stat.starts_with("Sent") {
+                continue;
+            }
+            let (host, ip) = c
+                .get(2)
+                .map(|m| split_relay(m.as_str()))
+                .unwrap_or((None, None));
+            out.push(
+                Fact {
+                    source: src,
+                    recipient: Some(c[1].to_owned()),
+                    action: Some(
+                        if stat.starts_with("Deferred") {
+                            "delayed"
+                        } else {
+                            "failed"
+                        }
+                        .into(),
+                    ),
+                    status: c.get(3).map(|m| m.as_str().to_owned()),
+                    diagnostic: stat,
+                    remote_host: host,
+                    remote_ip: ip,
+                    timestamp: syslog_time(line),
+                    format: "log-sendmail",
+                    ..Fact::default()
+                }
+                .finish(),
+            );
+        }
+    }
+    out
+}
+
+/// `mx1.example.net[198.51.100.4]:25` → host and IP.
+fn split_relay(relay: &str) -> (Option<String>, Option<std::net::IpAddr>) {
+    let relay = relay.trim();
+    match relay.split_once('[') {
+        Some((host, rest)) => {
+            let ip = rest.split(']').next().and_then(|ip| ip.parse().ok());
+            ((!host.is_empty()).then(|| host.to_ascii_lowercase()), ip)
+        }
+        None => (
+            Some(
+                relay
+                    .trim_end_matches(|c: char| c == ':' || c.is_ascii_digit())
+                    .to_ascii_lowercase(),
+            )
+            .filter(|h| !h.is_empty()),
+            None,
+        ),
+    }
+}
+
+fn syslog_time(line: &str) -> Option<String> {
+    SYSLOG_TIME
+        .captures(line)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().to_owned())
+}
+
+/// A pasted reply such as `451 4.7.500 Server busy...` (one or more lines,
+/// the multi-line `550-` form included).
+pub fn bare_reply(text: &str, source: &str) -> Option<Fact> {
+    let first = text.lines().find(|l| !l.trim().is_empty())?;
+    let c = REPLY_LINE.captures(first)?;
+    // A reply is a few lines, not a message with headers.
+    if text.lines().count() > 20
+        || text
+            .lines()
+            .any(|l| l.starts_with("Received:") || l.starts_with("From:"))
+    {
+        return None;
+    }
+    let reply: u16 = c[1].parse().ok()?;
+    let text = smtp::collapse(&text.lines().map(|l| l.trim()).collect::<Vec<_>>().join(" "));
+    Some(
+        Fact {
+            source: source.to_owned(),
+            action: Some(if reply >= 500 { "failed" } else { "delayed" }.into()),
+            reply_code: Some(reply),
+            status: c.get(2).map(|m| m.as_str().to_owned()),
+            diagnostic: text,
+            format: "smtp-reply",
+            ..Fact::default()
+        }
+        .finish(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postfix_deferral() {
+        let line = "Nov 23 10:00:01 mail postfix/smtp[1234]: 4BQ2xY1abc: to=<user@example.net>, relay=mx1.example.net[198.51.100.4]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=4.7.500, status=deferred (host mx1.example.net[198.51.100.4] said: 451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761) (in reply to RCPT TO command))";
+        assert!(looks_like_log(line));
+        let facts = parse(line, "maillog");
+        assert_eq!(facts.len(), 1);
+        let f = &facts[0];
+        assert_eq!(f.recipient.as_deref(), Some("user@example.net"));
+        assert_eq!(
+            (f.reply_code, f.status.as_deref(), f.command.as_deref()),
+            (Some(451), Some("4.7.500"), Some("RCPT"))
+        );
+        assert_eq!(f.remote_ip, Some("198.51.100.4".parse().unwrap()));
+        assert_eq!(f.sender_ip, Some("203.0.113.7".parse().unwrap()));
+        assert_eq!(f.action.as_deref(), Some("delayed"));
+        assert!(!f.hard_bounce);
+    }
+
+    #[test]
+    fn exim_and_sendmail() {
+        let exim = "2026-11-23 10:00:01 1sABCD-000123-EF ** user@example.net R=dnslookup T=remote_smtp H=mx.example.net [198.51.100.9]: SMTP error from remote mail server after RCPT TO:<user@example.net>: 550 5.1.1 User unknown";
+        let f = &parse(exim, "x")[0];
+        assert_eq!(
+            (
+                f.reply_code,
+                f.status.as_deref(),
+                f.reason.as_str(),
+                f.hard_bounce
+            ),
+            (Some(550), Some("5.1.1"), "userunknown", true)
+        );
+        let sendmail = "Nov 23 10:00:01 mail sendmail[999]: 2ANA01x: to=<user@example.net>, delay=00:00:01, xdelay=00:00:01, mailer=esmtp, pri=120000, relay=mx.example.net. [198.51.100.9], dsn=5.2.2, stat=User unknown";
+        let f = &parse(sendmail, "x")[0];
+        assert_eq!(
+            (f.recipient.as_deref(), f.status.as_deref()),
+            (Some("user@example.net"), Some("5.2.2"))
+        );
+    }
+
+    #[test]
+    fn bare_replies() {
+        let f = bare_reply(
+            "451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)",
+            "-",
+        )
+        .unwrap();
+        assert_eq!(
+            (f.reply_code, f.status.as_deref(), f.reason.as_str()),
+            (Some(451), Some("4.7.500"), "ratelimited")
+        );
+        let g = bare_reply("421-4.7.28 Our system has detected an unusual rate of\n421-4.7.28 unsolicited mail originating from your IP address.", "-").unwrap();
+        assert_eq!(g.reason.as_str(), "ratelimited");
+        assert!(bare_reply("Hello there", "-").is_none());
+    }
+}

@@ -1,0 +1,141 @@
+//! Bounce parsing: whatever a user has — a DSN, a non-standard MTA bounce, a
+//! whole mbox or maildir, a bare SMTP reply, MTA log lines — becomes one
+//! [`Fact`] per failed recipient, with a [`Reason`] and hard/soft.
+//!
+//! ```text
+//! input ─ batch (mbox / maildir / dir / stdin) ─┬─ email ─┬─ ARF feedback report   (feedback)
+//!                                               │         ├─ auto-reply, RFC 3834   (vacation)
+//!                                               │         ├─ dsn: message/delivery-status fields
+//!                                               │         └─ text: non-standard formats, by phrase
+//!                                               ├─ log lines (Postfix, Exim, Sendmail)
+//!                                               └─ a bare SMTP reply
+//! each fact ─ smtp (codes, command, hosts, IPs from text) ─ classify (reason, hard/soft)
+//! ```
+//!
+//! Nothing here panics on any input: the email layer is mail-parser, which
+//! never panics; everything after it is bounded string scanning.
+
+pub mod batch;
+pub mod classify;
+mod dsn;
+mod email;
+mod logline;
+pub mod smtp;
+mod text;
+
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+pub use classify::Reason;
+
+/// One failed (or reported) delivery to one recipient.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Fact {
+    /// Where it came from (file path, `-`, `mbox:N`).
+    pub source: String,
+    /// The recipient address, lowercased domain.
+    pub recipient: Option<String>,
+    /// The recipient's domain.
+    pub recipient_domain: Option<String>,
+    /// DSN action: failed, delayed, delivered, relayed, expanded.
+    pub action: Option<String>,
+    /// SMTP reply code.
+    pub reply_code: Option<u16>,
+    /// Enhanced status code.
+    pub status: Option<String>,
+    /// The diagnostic text, decoded, whitespace collapsed.
+    pub diagnostic: String,
+    /// The receiving MTA's host name.
+    pub remote_host: Option<String>,
+    /// The receiving MTA's IP.
+    pub remote_ip: Option<IpAddr>,
+    /// The MTA that wrote the report.
+    pub reporting_mta: Option<String>,
+    /// The sender's outbound IP where the text names it (`from [IP]`).
+    pub sender_ip: Option<IpAddr>,
+    /// The SMTP command that failed (CONN, HELO, MAIL, RCPT, DATA).
+    pub command: Option<String>,
+    /// When it happened, RFC 3339 with offset.
+    pub timestamp: Option<String>,
+    /// The original message's Message-ID.
+    pub message_id: Option<String>,
+    /// The original message's From.
+    pub original_from: Option<String>,
+    /// The original message's Subject.
+    pub original_subject: Option<String>,
+    /// Which module decoded it.
+    pub format: &'static str,
+    /// Why it bounced.
+    pub reason: Reason,
+    /// A permanent failure that retrying or waiting will not fix.
+    pub hard_bounce: bool,
+    /// ARF feedback type, for feedback reports.
+    pub feedback_type: Option<String>,
+}
+
+impl Fact {
+    /// Fills the derived fields: recipient domain, codes and hosts from the
+    /// diagnostic text where the structured fields lacked them, the reason
+    /// and hard/soft.
+    pub(crate) fn finish(mut self) -> Self {
+        if let Some(r) = &self.recipient {
+            let r = r.trim().trim_matches(|c| c == '<' || c == '>').to_owned();
+            self.recipient_domain = r
+                .rsplit_once('@')
+                .map(|(_, d)| d.trim_end_matches('.').to_ascii_lowercase());
+            self.recipient = Some(match r.rsplit_once('@') {
+                Some((local, domain)) => format!("{local}@{}", domain.to_ascii_lowercase()),
+                None => r,
+            });
+        }
+        self.diagnostic = smtp::collapse(&self.diagnostic);
+        let found = smtp::scan(&self.diagnostic);
+        self.reply_code = self.reply_code.or(found.reply);
+        if self.status.as_deref().is_none_or(smtp::is_generic_status)
+            && let Some(s) = found
+                .status
+                .filter(|s| !smtp::is_generic_status(s) || self.status.is_none())
+        {
+            self.status = Some(s);
+        }
+        self.command = self.command.or(found.command);
+        self.remote_host = self.remote_host.or(found.remote_host);
+        self.remote_ip = self.remote_ip.or(found.remote_ip);
+        self.sender_ip = self.sender_ip.or(found.sender_ip);
+        if self.reason == Reason::Undefined {
+            self.reason = classify::classify(&self);
+        }
+        self.hard_bounce = classify::is_hard(self.reason, self.status.as_deref(), self.reply_code);
+        self
+    }
+}
+
+/// Parses one input (a message, a log, a reply line). `source` names it in the facts.
+pub fn parse_bytes(bytes: &[u8], source: &str) -> Vec<Fact> {
+    // Bound the work on hostile input: nothing real is this large.
+    const MAX_INPUT: usize = 64 * 1024 * 1024;
+    let bytes = &bytes[..bytes.len().min(MAX_INPUT)];
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+    if logline::looks_like_log(&head) {
+        return logline::parse(&String::from_utf8_lossy(bytes), source);
+    }
+    if let Some(fact) = logline::bare_reply(
+        &String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]),
+        source,
+    ) {
+        return vec![fact];
+    }
+    email::parse(bytes, source)
+}
+
+/// Parses a pasted SMTP reply with an optional recipient and time.
+pub fn parse_reply(reply: &str, recipient: Option<&str>, at: Option<&str>) -> Option<Fact> {
+    let mut fact = logline::bare_reply(reply, "reply")?;
+    if let Some(r) = recipient {
+        fact.recipient = Some(r.to_owned());
+        fact = fact.finish();
+    }
+    fact.timestamp = at.map(str::to_owned);
+    Some(fact)
+}

@@ -1,0 +1,156 @@
+//! What SMTP text says, whatever wraps it: reply codes, enhanced status
+//! codes, the failed command, the remote host and IP, and the sender's IP
+//! when a receiver quotes it (`from [203.0.113.7]`).
+
+use std::net::IpAddr;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// What [`scan`] found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Reply code.
+    pub reply: Option<u16>,
+    /// Enhanced status.
+    pub status: Option<String>,
+    /// Failed command.
+    pub command: Option<String>,
+    /// Remote host name.
+    pub remote_host: Option<String>,
+    /// Remote IP.
+    pub remote_ip: Option<IpAddr>,
+    /// Sender's outbound IP named by the receiver.
+    pub sender_ip: Option<IpAddr>,
+}
+
+static REPLY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s:;(\[#=\x22])([245][0-5][0-9])(?:[ \-]|$|[.,;)])").unwrap()
+});
+static STATUS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^0-9.])([245])\.([0-9]{1,3})\.([0-9]{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)")
+        .unwrap()
+});
+static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:\b(?:in reply to|after|response to|did not like our)\s*(?:the\s+)?|>>>\s*)(RCPT TO|MAIL FROM|DATA|HELO|EHLO|STARTTLS|AUTH|end of data|RCPT|MAIL)\b").unwrap()
+});
+static HOST_SAID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:host|server|mx)\s+([a-z0-9][a-z0-9.\-]*\.[a-z]{2,})\s*\[([0-9a-f:.]+)\]")
+        .unwrap()
+});
+static FROM_IP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:from|client host|your ip|sender ip|ip address|messages from|the mail server|connecting ip|blocked:?|listed:?|address)\s*[\[(]?((?:[0-9]{1,3}\.){3}[0-9]{1,3})[\])]?").unwrap()
+});
+
+/// Collapses whitespace runs and trims.
+pub fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Statuses that say little (x.0.0): more specific ones in the text win.
+pub fn is_generic_status(s: &str) -> bool {
+    s.ends_with(".0.0")
+}
+
+/// Finds what SMTP text carries.
+pub fn scan(text: &str) -> Found {
+    let mut found = Found::default();
+    // Look at a bounded prefix: diagnostics are short, hostile input is not.
+    let text = &text[..floor_char_boundary(text, 8192)];
+    found.reply = REPLY.captures(text).and_then(|c| c[1].parse().ok());
+    let statuses: Vec<String> = STATUS
+        .captures_iter(text)
+        .map(|c| format!("{}.{}.{}", &c[1], &c[2], &c[3]))
+        .filter(|s| valid_status(s))
+        .collect();
+    // Prefer a status whose class agrees with the reply code, and a specific one over x.0.0.
+    let class = found.reply.map(|r| (r / 100).to_string());
+    found.status = statuses
+        .iter()
+        .find(|s| !is_generic_status(s) && class.as_deref().is_none_or(|c| s.starts_with(c)))
+        .or_else(|| statuses.first())
+        .cloned();
+    // The last command mentioned is the one the error answered (a transcript
+    // lists MAIL, RCPT, DATA in order).
+    found.command = COMMAND
+        .captures_iter(text)
+        .last()
+        .map(|c| normalise_command(&c[1]));
+    if let Some(c) = HOST_SAID.captures(text) {
+        found.remote_host = Some(c[1].to_ascii_lowercase());
+        found.remote_ip = c[2].parse().ok();
+    }
+    found.sender_ip = FROM_IP
+        .captures_iter(text)
+        .filter_map(|c| c[1].parse::<IpAddr>().ok())
+        .find(|ip| Some(*ip) != found.remote_ip);
+    found
+}
+
+fn valid_status(s: &str) -> bool {
+    let mut parts = s.split('.');
+    let (_, subject, detail) = (
+        parts.next(),
+        parts.next().and_then(|p| p.parse::<u16>().ok()),
+        parts.next().and_then(|p| p.parse::<u16>().ok()),
+    );
+    matches!((subject, detail), (Some(s), Some(_)) if s <= 7)
+}
+
+fn normalise_command(c: &str) -> String {
+    let upper = c.to_ascii_uppercase();
+    match upper.as_str() {
+        "RCPT TO" | "RCPT" => "RCPT".into(),
+        "MAIL FROM" | "MAIL" => "MAIL".into(),
+        "END OF DATA" | "DATA" => "DATA".into(),
+        "EHLO" | "HELO" => "HELO".into(),
+        other => other.into(),
+    }
+}
+
+/// The largest index ≤ `at` on a char boundary.
+pub fn floor_char_boundary(s: &str, at: usize) -> usize {
+    if at >= s.len() {
+        return s.len();
+    }
+    (0..=at).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn microsoft_throttling() {
+        let f = scan("451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)");
+        assert_eq!(f.reply, Some(451));
+        assert_eq!(f.status.as_deref(), Some("4.7.500"));
+        assert_eq!(f.sender_ip, Some("203.0.113.7".parse().unwrap()));
+    }
+
+    #[test]
+    fn postfix_said() {
+        let f = scan(
+            "host mx1.example.net[198.51.100.4] said: 550 5.1.1 <a@example.net>: Recipient address rejected (in reply to RCPT TO command)",
+        );
+        assert_eq!(
+            (f.reply, f.status.as_deref(), f.command.as_deref()),
+            (Some(550), Some("5.1.1"), Some("RCPT"))
+        );
+        assert_eq!(f.remote_host.as_deref(), Some("mx1.example.net"));
+        assert_eq!(f.remote_ip, Some("198.51.100.4".parse().unwrap()));
+        assert_eq!(f.sender_ip, None);
+    }
+
+    #[test]
+    fn qmail_status_and_no_false_codes() {
+        assert_eq!(
+            scan("Sorry, I couldn't find any host by that name. (#5.1.2)")
+                .status
+                .as_deref(),
+            Some("5.1.2")
+        );
+        assert_eq!(scan("version 1.2.3 of something").status, None);
+        assert_eq!(scan("192.0.2.250 refused").reply, None);
+    }
+}

@@ -1,0 +1,210 @@
+//! Non-standard bounces: the many MTAs and providers that write the failure
+//! as prose. What they share is layout — an explanation, each failed address
+//! with its error nearby, then a copy of the original message — so this
+//! module finds the error section, the recipients in it, and the text that
+//! goes with each.
+
+use std::sync::LazyLock;
+
+use mail_parser::Message;
+use regex::{Regex, RegexSet};
+
+use super::Fact;
+use super::email::Original;
+
+/// Lines where the copy of the original message begins.
+static ORIGINAL_MARKERS: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([
+        r"(?i)^\s*-+\s*(?:original|returned|undelivered|unsent|rejected) (?:message|mail)",
+        r"(?i)^\s*-+\s*below this line is a copy",
+        r"(?i)^\s*-+\s*this is a copy of",
+        r"(?i)^\s*-+\s*(?:the )?(?:header|headers) of (?:the )?original",
+        r"(?i)original message (?:follows|header)",
+        r"(?i)^\s*-+\s*(?:message|original) (?:text|headers?)\s*-*\s*$",
+        r"(?i)^\s*-+\s*transcript of session",
+        r"(?i)^content-type: message/rfc822",
+        r"(?i)^\s*-+ ?元の(?:メッセージ|メール)",
+        r"(?i)^\s*-+\s*forwarded message",
+        r"(?i)^\s*\*+\s*(?:original|returned) message",
+    ])
+    .expect("markers compile")
+});
+static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"[A-Za-z0-9][A-Za-z0-9._%+\-=/!#$&'*?^`{|}~]*@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z]{2,}",
+    )
+    .unwrap()
+});
+static QUOTED_HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:from|to|cc|return-path|reply-to|sender|received|message-id|x-[a-z-]+):")
+        .unwrap()
+});
+
+/// The error section: the report's prose before the copy of the original.
+fn error_section(body: &str) -> &str {
+    let mut offset = 0;
+    let mut seen_blank_after_text = false;
+    for line in body.split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        if ORIGINAL_MARKERS.is_match(trimmed)
+            || (seen_blank_after_text
+                && (trimmed.starts_with("Received: ") || trimmed.starts_with("Return-Path: ")))
+        {
+            return &body[..offset];
+        }
+        if trimmed.is_empty() && offset > 0 {
+            seen_blank_after_text = true;
+        }
+        offset += line.len();
+        if offset > 64 * 1024 {
+            break;
+        }
+    }
+    &body[..offset.min(body.len())]
+}
+
+fn is_role_address(addr: &str) -> bool {
+    let local = addr
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    [
+        "mailer-daemon",
+        "postmaster",
+        "mailerdaemon",
+        "mail-daemon",
+        "noreply",
+        "no-reply",
+        "abuse",
+        "root",
+        "nobody",
+        "double-bounce",
+    ]
+    .contains(&local.as_str())
+}
+
+/// Recipients in the error section with the text that explains each.
+fn recipients_in(section: &str, exclude: &[String]) -> Vec<(String, String)> {
+    let lines: Vec<&str> = section.lines().collect();
+    let mut hits: Vec<(usize, String)> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if QUOTED_HEADER.is_match(line.trim_start()) {
+            continue;
+        }
+        for m in ADDRESS.find_iter(line) {
+            let addr = m.as_str().trim_end_matches('.').to_owned();
+            let lower = addr.to_ascii_lowercase();
+            if is_role_address(&addr)
+                || exclude.iter().any(|e| e.eq_ignore_ascii_case(&addr))
+                || hits.iter().any(|(_, a)| a.eq_ignore_ascii_case(&lower))
+            {
+                continue;
+            }
+            hits.push((i, addr));
+        }
+    }
+    let mut out = Vec::new();
+    for (k, (start, addr)) in hits.iter().enumerate() {
+        let next_start = hits
+            .iter()
+            .skip(k + 1)
+            .map(|(l, _)| *l)
+            .find(|l| l > start)
+            .unwrap_or(lines.len());
+        // Everything up to the next recipient or the end of the section: the
+        // explanation often follows the address after a blank line.
+        let end = next_start.min(start + 40);
+        let text = lines[*start..end].join(" ");
+        out.push((addr.clone(), text));
+    }
+    out
+}
+
+/// The explanation for `recipient` in a report's prose, for DSNs whose
+/// Diagnostic-Code says nothing.
+pub(super) fn diagnostic_for(body: &str, recipient: Option<&str>) -> Option<String> {
+    let section = error_section(body);
+    let found = recipients_in(section, &[]);
+    let text = match recipient {
+        Some(r) => found
+            .into_iter()
+            .find(|(a, _)| a.eq_ignore_ascii_case(r))
+            .map(|(_, t)| t),
+        None => None,
+    };
+    text.or_else(|| Some(section.chars().take(2000).collect::<String>()))
+        .filter(|t| !t.trim().is_empty())
+}
+
+/// Facts from a non-standard bounce.
+pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Original) -> Vec<Fact> {
+    let section = error_section(body);
+    let mut exclude: Vec<String> = Vec::new();
+    for list in [msg.to(), msg.from()].into_iter().flatten() {
+        exclude.extend(list.iter().filter_map(|a| a.address()).map(str::to_owned));
+    }
+    if let Some(f) = &original.from {
+        exclude.push(f.clone());
+    }
+    let mut found = recipients_in(section, &exclude);
+    if found.is_empty() {
+        let fallback = msg
+            .header_raw("X-Failed-Recipients")
+            .map(|v| {
+                v.split(',')
+                    .map(|a| a.trim().to_owned())
+                    .filter(|a| !a.is_empty())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|v| !v.is_empty())
+            .or_else(|| original.to.clone().map(|t| vec![t]));
+        let explanation: String = section.chars().take(4000).collect();
+        match fallback {
+            Some(addresses) => {
+                found = addresses
+                    .into_iter()
+                    .map(|a| (a, explanation.clone()))
+                    .collect()
+            }
+            None if !explanation.trim().is_empty() => found.push((String::new(), explanation)),
+            None => return Vec::new(),
+        }
+    }
+    let reporting = msg
+        .from()
+        .and_then(|f| f.first())
+        .and_then(|a| a.address())
+        .and_then(|a| a.rsplit_once('@'))
+        .map(|(_, d)| d.to_ascii_lowercase());
+    found
+        .into_iter()
+        .map(|(recipient, text)| {
+            Fact {
+                recipient: (!recipient.is_empty()).then_some(recipient),
+                diagnostic: text,
+                reporting_mta: reporting.clone(),
+                action: Some("failed".into()),
+                format: "text",
+                ..base.clone()
+            }
+            .finish()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qmail_style() {
+        let body = "Hi. This is the qmail-send program at mx.example.jp.\nI'm afraid I wasn't able to deliver your message to the following addresses.\n\n<user@example.net>:\n192.0.2.1 does not like recipient.\nRemote host said: 550 5.1.1 unknown user\n\n--- Below this line is a copy of the message.\n\nTo: user@example.net\n";
+        let section = error_section(body);
+        assert!(!section.contains("Below this line"));
+        let r = recipients_in(section, &[]);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].0, "user@example.net");
+        assert!(r[0].1.contains("550 5.1.1 unknown user"));
+    }
+}

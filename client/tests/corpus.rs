@@ -1,0 +1,80 @@
+//! Accuracy on the labelled corpus in ../shared/corpus/sisimai, scored by
+//! ../shared/corpus/score.py. Prints the figures; fails below the floors,
+//! which are the figures measured when this test was last raised (the
+//! issue's target is 98 % reasons, 99 % statuses). Under CI the corpus must
+//! be present: a missing corpus fails rather than skips.
+
+use std::path::Path;
+use std::process::Command;
+
+/// Raise these as the parser improves; never lower them.
+const MIN_REASON: f64 = 50.0;
+const MIN_STATUS: f64 = 90.0;
+
+fn percent(output: &str, label: &str) -> f64 {
+    let line = output
+        .lines()
+        .find(|l| l.starts_with(label))
+        .unwrap_or_else(|| panic!("score.py printed no `{label}` line:\n{output}"));
+    line.rsplit('=')
+        .next()
+        .unwrap()
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn sisimai_corpus_accuracy() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+    if !shared.join("sisimai/expected.jsonl").exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the corpus is missing at {}: CI needs ../shared beside the checkout",
+            shared.display()
+        );
+        eprintln!(
+            "corpus not found at {}; skipped outside CI",
+            shared.display()
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let parsed = Command::new(env!("CARGO_BIN_EXE_dix"))
+        .args(["parse", "--json"])
+        .arg(shared.join("sisimai/maildir"))
+        .output()
+        .unwrap();
+    assert!(
+        parsed.status.success(),
+        "dix parse failed: {}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    std::fs::write(&out, &parsed.stdout).unwrap();
+    let score = Command::new("python3")
+        .arg(shared.join("score.py"))
+        .arg(shared.join("sisimai/expected.jsonl"))
+        .arg(&out)
+        .output()
+        .expect("python3 runs score.py");
+    let report = String::from_utf8_lossy(&score.stdout).into_owned();
+    println!("{report}");
+    let (reason, status) = (
+        percent(&report, "reason agreement"),
+        percent(&report, "status agreement"),
+    );
+    assert!(
+        report.contains("non-bounces reported as bounces: 0/"),
+        "a non-bounce was reported as a bounce:\n{report}"
+    );
+    assert!(
+        reason >= MIN_REASON,
+        "reason agreement {reason}% fell below {MIN_REASON}%"
+    );
+    assert!(
+        status >= MIN_STATUS,
+        "status agreement {status}% fell below {MIN_STATUS}%"
+    );
+}

@@ -1,0 +1,55 @@
+//! No input panics the bounce parser: truncated and mutated real-looking
+//! messages, arbitrary bytes, and oversized messages and header lines.
+
+use dix_client::bounce::parse_bytes;
+use proptest::prelude::*;
+
+const DSN: &str = "From: MAILER-DAEMON@mx.example.jp\r\nTo: sender@example.jp\r\nSubject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\n\r\n\x1b$B%a!<%k$rG[?.$G$-$^$;$s$G$7$?\x1b(B\r\n<user@example.net>: host mx.example.net[198.51.100.4] said: 550 5.1.1 User unknown (in reply to RCPT TO command)\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.jp\r\n\r\nFinal-Recipient: rfc822; user@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\r\n--B\r\nContent-Type: message/rfc822\r\n\r\nFrom: sender@example.jp\r\nTo: user@example.net\r\nSubject: hello\r\n\r\nbody\r\n--B--\r\n";
+
+#[test]
+fn the_fixture_parses() {
+    let facts = parse_bytes(DSN.as_bytes(), "fixture");
+    assert_eq!(facts.len(), 1);
+    assert_eq!(
+        (facts[0].recipient.as_deref(), facts[0].reason.as_str()),
+        (Some("user@example.net"), "userunknown")
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn truncated(cut in 0usize..DSN.len()) {
+        let _ = parse_bytes(&DSN.as_bytes()[..cut], "t");
+    }
+
+    #[test]
+    fn mutated(edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..16)) {
+        let mut bytes = DSN.as_bytes().to_vec();
+        for (at, b) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = b;
+        }
+        let _ = parse_bytes(&bytes, "m");
+    }
+
+    #[test]
+    fn arbitrary(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+        let _ = parse_bytes(&bytes, "a");
+    }
+}
+
+#[test]
+fn huge_inputs_complete() {
+    let mut big = DSN.replace("body\r\n", "").into_bytes();
+    big.extend(std::iter::repeat_n(b'x', 20 * 1024 * 1024));
+    let _ = parse_bytes(&big, "20mb");
+    let long_header = format!("Subject: {}\r\n{DSN}", "a".repeat(1024 * 1024));
+    let _ = parse_bytes(long_header.as_bytes(), "1mb-header");
+    let many_addresses = format!(
+        "From: MAILER-DAEMON@x.example\r\nSubject: Undelivered\r\n\r\n{}",
+        "<a@b.example> 550 user unknown\n".repeat(50_000)
+    );
+    let _ = parse_bytes(many_addresses.as_bytes(), "addresses");
+}

@@ -1,0 +1,226 @@
+//! `scripts/bench.sh`: the node under load, on SQLite and on PostgreSQL.
+//!
+//! 1. Seeds 100,000 incidents through the store's batch publish (the same
+//!    transaction code as a publish, in batches, so seeding takes seconds).
+//! 2. Publish throughput over HTTP into that database: real `dixd`
+//!    (release), real DNS key lookup (cached after the first), signature
+//!    verification and a durable commit per notice.
+//! 3. `GET /v1/incidents` latency (p50/p99) for typical queries, one client,
+//!    and throughput with 8 concurrent clients.
+//!
+//! Timings on shared machines are noisy: compare rows of one run.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use dix_schema::SignedNotice;
+use dix_server::store::{NewNotice, Store};
+use dix_tests::{Backend, DixNode, Issuer, TestDb, TestDns};
+use serde_json::json;
+
+const INCIDENTS: usize = 100_000;
+const PUBLISHES: usize = 2_000;
+const PUBLISH_CLIENTS: usize = 8;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+async fn seed(db: &TestDb, issuer: &Issuer) -> Duration {
+    let store = Store::connect(&db.url, 4).await.expect("store");
+    let started = Instant::now();
+    let mut batch_notices: Vec<SignedNotice> = Vec::with_capacity(1000);
+    for i in 0..INCIDENTS {
+        let (a, b) = ((i / 256) % 256, i % 256);
+        let notice = issuer.notice(|n| {
+            n["scope"] = json!({"recipient_domains": [format!("c{i}.{}", issuer.domain)], "receiving_ips": [format!("10.{a}.{b}.0/24")]});
+            if i % 3 == 0 {
+                n["status"] = json!("resolved");
+                n["ended_at"] = n["published_at"].clone();
+            }
+        });
+        batch_notices.push(
+            dix_schema::UnverifiedNotice::parse(&notice)
+                .unwrap()
+                .verify(&issuer.key.public_key())
+                .unwrap(),
+        );
+        if batch_notices.len() == 1000 || i + 1 == INCIDENTS {
+            let batch: Vec<NewNotice> = batch_notices
+                .iter()
+                .map(|n| {
+                    let s = &n.notice().scope;
+                    NewNotice {
+                        notice: n,
+                        verification: json!({"key": {"selector": issuer.selector, "source": "dns"}, "scope": {"all_verified": true, "entries": []}}).to_string(),
+                        scope_verified: true,
+                        scope: vec![
+                            ("recipient_domains".into(), s.recipient_domains[0].to_string(), true),
+                            ("receiving_ips".into(), s.receiving_ips[0].to_string(), true),
+                        ],
+                        key: (issuer.key.public_key().to_base64(), "dns"),
+                        source: "bench".into(),
+                        received_at: 0,
+                    }
+                })
+                .collect();
+            store.publish_many(&batch).await.expect("seed batch");
+            batch_notices.clear();
+        }
+    }
+    store.close().await;
+    started.elapsed()
+}
+
+async fn publish_throughput(node: &DixNode, issuer: &Arc<Issuer>) -> (f64, Duration, Duration) {
+    let notices: Vec<Vec<u8>> = (0..PUBLISHES).map(|_| issuer.notice(|_| {})).collect();
+    // Send in seq order per client so nothing is rejected as out of order.
+    let chunks: Vec<Vec<Vec<u8>>> = notices
+        .chunks(PUBLISHES / PUBLISH_CLIENTS)
+        .map(|c| c.to_vec())
+        .collect();
+    let client = reqwest::Client::new();
+    let url = node.at("/v1/notices");
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for chunk in chunks {
+        let (client, url) = (client.clone(), url.clone());
+        tasks.spawn(async move {
+            let mut times = Vec::new();
+            for body in chunk {
+                let t = Instant::now();
+                let r = client.post(&url).body(body).send().await.expect("post");
+                assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+                times.push(t.elapsed());
+            }
+            times
+        });
+    }
+    let mut times = Vec::new();
+    while let Some(t) = tasks.join_next().await {
+        times.extend(t.unwrap());
+    }
+    let rate = PUBLISHES as f64 / started.elapsed().as_secs_f64();
+    times.sort();
+    (rate, percentile(&times, 0.5), percentile(&times, 0.99))
+}
+
+async fn read_latency(node: &DixNode, path: &str) -> (Duration, Duration, f64) {
+    let client = reqwest::Client::new();
+    let url = node.at(path);
+    for _ in 0..20 {
+        client
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+    }
+    let mut times = Vec::new();
+    for _ in 0..300 {
+        let t = Instant::now();
+        let r = client.get(&url).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        r.bytes().await.unwrap();
+        times.push(t.elapsed());
+    }
+    times.sort();
+    // Throughput: 8 clients for ~3 seconds.
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (client, url) = (client.clone(), url.clone());
+        tasks.spawn(async move {
+            let mut n = 0u32;
+            while started.elapsed() < Duration::from_secs(3) {
+                client
+                    .get(&url)
+                    .send()
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap();
+                n += 1;
+            }
+            n
+        });
+    }
+    let mut total = 0;
+    while let Some(n) = tasks.join_next().await {
+        total += n.unwrap();
+    }
+    (
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        f64::from(total) / started.elapsed().as_secs_f64(),
+    )
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let mut rows = Vec::new();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let dns = TestDns::start().await;
+        let db = TestDb::new(backend).await;
+        let issuer = Arc::new(Issuer::new("bench-isp.example", "b1"));
+        issuer.publish_key(&dns);
+        let seeded = seed(&db, &issuer).await;
+        eprintln!("{backend:?}: seeded {INCIDENTS} incidents in {seeded:.1?}");
+
+        let config = db.dir.path().join("bench.toml");
+        std::fs::write(&config, "rate_per_ip_per_minute = 100000000\nrate_per_issuer_per_minute = 100000000\ndb_max_connections = 16\n").unwrap();
+        let node = DixNode::start(&db, dns.addr(), &["--config", config.to_str().unwrap()]).await;
+
+        let (rate, p50, p99) = publish_throughput(&node, &issuer).await;
+        rows.push(format!("| {backend:?} | POST /v1/notices ({PUBLISH_CLIENTS} clients, {PUBLISHES} notices) | {} | {} | {rate:.0} notices/s |", ms(p50), ms(p99)));
+        for (label, path) in [
+            ("GET /v1/incidents (newest 100)", "/v1/incidents".to_owned()),
+            (
+                "GET /v1/incidents?domain=… (one match)",
+                format!("/v1/incidents?domain=c54321.{}", issuer.domain),
+            ),
+            (
+                "GET /v1/incidents?ip=… (one match)",
+                "/v1/incidents?ip=10.12.34.7".to_owned(),
+            ),
+            (
+                "GET /v1/incidents?status=resolved&limit=100",
+                "/v1/incidents?status=resolved&limit=100".to_owned(),
+            ),
+            (
+                "GET /v1/incidents?active_at=now&limit=100",
+                "/v1/incidents?active_at=now&limit=100".to_owned(),
+            ),
+        ] {
+            let (p50, p99, rps) = read_latency(&node, &path).await;
+            rows.push(format!(
+                "| {backend:?} | {label} | {} | {} | {rps:.0} req/s |",
+                ms(p50),
+                ms(p99)
+            ));
+        }
+        eprintln!(
+            "{}",
+            node.logs()
+                .lines()
+                .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+                .take(5)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    println!(
+        "\n{INCIDENTS} incidents stored; latency from one client, throughput from 8 (publish: {PUBLISH_CLIENTS}).\n"
+    );
+    println!("| store | request | p50 | p99 | throughput |\n|---|---|---|---|---|");
+    for row in rows {
+        println!("{row}");
+    }
+}
