@@ -33,8 +33,9 @@ CREATE INDEX incidents_cursor ON incidents (cursor);
 
 -- The current revision's scope, one row per entry, for domain and IP filters.
 -- IP bounds are 32 hex digits (IPv4 as ::ffff:a.b.c.d) so text order is numeric order.
--- ip_bucket is the range's /16 (IPv4) or /32 (IPv6) for ranges inside one, NULL
--- for wider ones, so a lookup reads one bucket plus the few wide ranges.
+-- ip_bucket is the range's /16 (IPv4) or /32 (IPv6) for ranges inside one, '*'
+-- for wider ones (NULL for rows that are not IP ranges), so a lookup reads one
+-- bucket plus the few wide ranges.
 CREATE TABLE incident_scope (
     issuer   TEXT    NOT NULL,
     incident TEXT    NOT NULL,

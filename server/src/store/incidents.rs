@@ -109,7 +109,7 @@ pub(super) async fn replace_scope(
         let (lo, hi, bucket) = match IpRange::parse(value) {
             Ok(range) if field.ends_with("_ips") => {
                 let (lo, hi) = ip_bounds(&range);
-                (Some(lo), Some(hi), range_bucket(&range))
+                (Some(lo), Some(hi), Some(range_bucket(&range)))
             }
             _ => (None, None, None),
         };
@@ -146,14 +146,18 @@ fn ip_bucket(ip: IpAddr) -> String {
     }
 }
 
-/// A range's bucket, when the range fits inside one.
-fn range_bucket(range: &IpRange) -> Option<String> {
+/// Bucket of the ranges too wide for one bucket (few; always read).
+const WIDE: &str = "*";
+
+/// A range's bucket: its own when it fits inside one, else [`WIDE`].
+/// (Rows that are not IP ranges have none, and never enter IP lookups.)
+fn range_bucket(range: &IpRange) -> String {
     let net = range.net();
     let fits = match net {
         ipnet::IpNet::V4(n) => n.prefix_len() >= 16,
         ipnet::IpNet::V6(n) => n.prefix_len() >= 32,
     };
-    fits.then(|| ip_bucket(net.network()))
+    if fits { ip_bucket(net.network()) } else { WIDE.to_owned() }
 }
 
 fn ip_bounds(range: &IpRange) -> (String, String) {
@@ -228,7 +232,8 @@ impl Store {
             bind(&mut sql, " s.ip_bucket = ?", Arg::Text(ip_bucket(ip)));
             bind(&mut sql, " AND s.ip_lo <= ?", Arg::Text(key.clone()));
             bind(&mut sql, " AND s.ip_hi >= ?", Arg::Text(key.clone()));
-            sql.push_str(" UNION SELECT s.issuer, s.incident FROM incident_scope s WHERE s.ip_bucket IS NULL");
+            sql.push_str(" UNION SELECT s.issuer, s.incident FROM incident_scope s WHERE");
+            bind(&mut sql, " s.ip_bucket = ?", Arg::Text(WIDE.to_owned()));
             bind(&mut sql, " AND s.ip_lo <= ?", Arg::Text(key.clone()));
             bind(&mut sql, " AND s.ip_hi >= ?)", Arg::Text(key));
         }
@@ -336,16 +341,10 @@ mod tests {
     #[test]
     fn buckets() {
         let r = IpRange::parse("203.0.113.0/24").unwrap();
-        assert_eq!(
-            range_bucket(&r),
-            Some(ip_bucket("203.0.200.1".parse().unwrap()))
-        );
-        assert_ne!(
-            range_bucket(&r),
-            Some(ip_bucket("203.1.0.1".parse().unwrap()))
-        );
-        assert_eq!(range_bucket(&IpRange::parse("10.0.0.0/8").unwrap()), None);
-        assert!(range_bucket(&IpRange::parse("2001:db8::/48").unwrap()).is_some());
+        assert_eq!(range_bucket(&r), ip_bucket("203.0.200.1".parse().unwrap()));
+        assert_ne!(range_bucket(&r), ip_bucket("203.1.0.1".parse().unwrap()));
+        assert_eq!(range_bucket(&IpRange::parse("10.0.0.0/8").unwrap()), WIDE);
+        assert_ne!(range_bucket(&IpRange::parse("2001:db8::/48").unwrap()), WIDE);
     }
 
     #[test]
