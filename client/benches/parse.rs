@@ -7,10 +7,14 @@ use std::time::{Duration, Instant};
 use mail_parser::MessageParser;
 
 fn corpus() -> Vec<Vec<u8>> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/sisimai/maildir");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/corpus/sisimai/maildir");
     let mut files = Vec::new();
     for sub in ["bsd", "not"] {
-        let mut names: Vec<_> = std::fs::read_dir(dir.join(sub)).expect("corpus present").filter_map(|e| e.ok().map(|e| e.path())).collect();
+        let mut names: Vec<_> = std::fs::read_dir(dir.join(sub))
+            .expect("corpus present")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
         names.sort();
         files.extend(names.into_iter().map(|p| std::fs::read(p).unwrap()));
     }
@@ -40,14 +44,33 @@ fn main() {
     let mut bare = Vec::new();
     let mut ours = Vec::new();
     for _ in 0..3 {
-        bare.push(rate(&files, rounds, |b| MessageParser::default().parse(b).map_or(0, |m| m.parts.len())));
-        ours.push(rate(&files, rounds, |b| dix_client::bounce::parse_bytes(b, "bench").len()));
+        bare.push(rate(&files, rounds, |b| {
+            MessageParser::default()
+                .parse(b)
+                .map_or(0, |m| m.parts.len())
+        }));
+        ours.push(rate(&files, rounds, |b| {
+            dix_client::bounce::parse_bytes(b, "bench").len()
+        }));
     }
     let best = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
     let (bare, ours) = (best(&bare), best(&ours));
-    println!("corpus: {} messages, {:.1} MB, single thread", files.len(), bytes as f64 / 1e6);
+    println!(
+        "corpus: {} messages, {:.1} MB, single thread",
+        files.len(),
+        bytes as f64 / 1e6
+    );
     println!("| parser | emails/s | MB/s |\n|---|---|---|");
-    println!("| bare mail-parser (MessageParser::parse) | {bare:.0} | {:.1} |", bare * bytes as f64 / files.len() as f64 / 1e6);
-    println!("| dix parse + classify (bounce::parse_bytes) | {ours:.0} | {:.1} |", ours * bytes as f64 / files.len() as f64 / 1e6);
-    println!("ratio: dix runs at {:.0}% of bare mail-parser's rate (target: at least 50%)", 100.0 * ours / bare);
+    println!(
+        "| bare mail-parser (MessageParser::parse) | {bare:.0} | {:.1} |",
+        bare * bytes as f64 / files.len() as f64 / 1e6
+    );
+    println!(
+        "| dix parse + classify (bounce::parse_bytes) | {ours:.0} | {:.1} |",
+        ours * bytes as f64 / files.len() as f64 / 1e6
+    );
+    println!(
+        "ratio: dix runs at {:.0}% of bare mail-parser's rate (target: at least 50%)",
+        100.0 * ours / bare
+    );
 }

@@ -157,7 +157,11 @@ fn range_bucket(range: &IpRange) -> String {
         ipnet::IpNet::V4(n) => n.prefix_len() >= 16,
         ipnet::IpNet::V6(n) => n.prefix_len() >= 32,
     };
-    if fits { ip_bucket(net.network()) } else { WIDE.to_owned() }
+    if fits {
+        ip_bucket(net.network())
+    } else {
+        WIDE.to_owned()
+    }
 }
 
 fn ip_bounds(range: &IpRange) -> (String, String) {
@@ -228,12 +232,10 @@ impl Store {
         }
         if let Some(ip) = filter.ip {
             let key = ip_key(ip);
+            // One bucket and the wide ranges: two seeks on (ip_bucket, ip_lo).
             sql.push_str(" AND (i.issuer, i.incident) IN (SELECT s.issuer, s.incident FROM incident_scope s WHERE");
-            bind(&mut sql, " s.ip_bucket = ?", Arg::Text(ip_bucket(ip)));
-            bind(&mut sql, " AND s.ip_lo <= ?", Arg::Text(key.clone()));
-            bind(&mut sql, " AND s.ip_hi >= ?", Arg::Text(key.clone()));
-            sql.push_str(" UNION SELECT s.issuer, s.incident FROM incident_scope s WHERE");
-            bind(&mut sql, " s.ip_bucket = ?", Arg::Text(WIDE.to_owned()));
+            bind(&mut sql, " s.ip_bucket IN (?", Arg::Text(ip_bucket(ip)));
+            bind(&mut sql, ", ?)", Arg::Text(WIDE.to_owned()));
             bind(&mut sql, " AND s.ip_lo <= ?", Arg::Text(key.clone()));
             bind(&mut sql, " AND s.ip_hi >= ?)", Arg::Text(key));
         }
@@ -344,7 +346,10 @@ mod tests {
         assert_eq!(range_bucket(&r), ip_bucket("203.0.200.1".parse().unwrap()));
         assert_ne!(range_bucket(&r), ip_bucket("203.1.0.1".parse().unwrap()));
         assert_eq!(range_bucket(&IpRange::parse("10.0.0.0/8").unwrap()), WIDE);
-        assert_ne!(range_bucket(&IpRange::parse("2001:db8::/48").unwrap()), WIDE);
+        assert_ne!(
+            range_bucket(&IpRange::parse("2001:db8::/48").unwrap()),
+            WIDE
+        );
     }
 
     #[test]
