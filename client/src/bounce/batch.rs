@@ -81,52 +81,77 @@ pub fn read(path: &Path) -> Result<Vec<Item>, ReadError> {
         path: shown.clone(),
         error,
     })?;
-    Ok(split_mbox(&bytes).map_or_else(
-        || {
+    // An .eml file is one message by definition, even when its attached
+    // original carries an envelope line of its own.
+    let single = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("eml") || e.eq_ignore_ascii_case("msg"));
+    let items = match split_mbox(&bytes) {
+        Some(_) if single => {
+            let first_line_end = bytes
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |n| n + 1);
             vec![Item {
-                source: shown.clone(),
-                bytes: bytes.clone(),
+                source: shown,
+                bytes: bytes[first_line_end..].to_vec(),
             }]
-        },
-        |messages| {
-            messages
-                .into_iter()
-                .enumerate()
-                .map(|(i, m)| Item {
-                    source: format!("{shown}:{}", i + 1),
-                    bytes: m.to_vec(),
-                })
-                .collect()
-        },
-    ))
+        }
+        Some(messages) if messages.len() > 1 => messages
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| Item {
+                source: format!("{shown}:{}", i + 1),
+                bytes: m.to_vec(),
+            })
+            .collect(),
+        Some(one) => vec![Item {
+            source: shown,
+            bytes: one[0].to_vec(),
+        }],
+        None => vec![Item {
+            source: shown,
+            bytes,
+        }],
+    };
+    Ok(items)
 }
 
-/// Splits an mbox (messages introduced by `From ` lines) if it holds more than one message.
+static SEPARATOR: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+    regex::bytes::Regex::new(r"(?m)(?:\A|\n\n)From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) +(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d").unwrap()
+});
+
+/// Splits an mbox into its messages (without their `From ` envelope lines).
+/// Only real separator lines count — `From <sender> <weekday> <month> <day>` —
+/// so a message quoting a line that starts with "From " is not cut in two.
+/// A single message is returned whole, minus a leading envelope line.
 fn split_mbox(bytes: &[u8]) -> Option<Vec<&[u8]>> {
     if !bytes.starts_with(b"From ") {
         return None;
     }
-    let mut starts = vec![0];
-    let mut i = 0;
-    while let Some(pos) = bytes[i..].windows(6).position(|w| w == b"\nFrom ") {
-        starts.push(i + pos + 1);
-        i += pos + 1;
-    }
-    if starts.len() < 2 {
+    // A separator starts a message at the start of the file or after a blank line.
+    let starts: Vec<usize> = SEPARATOR
+        .find_iter(bytes)
+        .map(|m| if m.start() == 0 { 0 } else { m.start() + 2 })
+        .collect();
+    if starts.first() != Some(&0) {
         return None;
     }
-    starts.push(bytes.len());
+    let ends = starts
+        .iter()
+        .skip(1)
+        .copied()
+        .chain(std::iter::once(bytes.len()));
     Some(
         starts
-            .windows(2)
-            .map(|w| {
-                let chunk = &bytes[w[0]..w[1]];
-                // Drop the envelope `From ` line itself.
-
+            .iter()
+            .zip(ends)
+            .map(|(&start, end)| {
+                let chunk = &bytes[start..end];
                 chunk
                     .iter()
                     .position(|&b| b == b'\n')
-                    .map_or(chunk, |n| &chunk[n + 1..])
+                    .map_or(&chunk[chunk.len()..], |n| &chunk[n + 1..])
             })
             .collect(),
     )
@@ -180,10 +205,14 @@ mod tests {
 
     #[test]
     fn mbox_split() {
-        let mbox = b"From a@b Mon Jan 1 00:00:00 2024\nSubject: one\n\nbody\nFrom c@d Mon Jan 1 00:00:00 2024\nSubject: two\n\nbody\n";
+        let mbox = b"From a@b Mon Jan 1 00:00:00 2024\nSubject: one\n\nbody\n\nFrom c@d Mon Jan 1 00:00:00 2024\nSubject: two\n\nbody\n";
         let parts = split_mbox(mbox).unwrap();
         assert_eq!(parts.len(), 2);
         assert!(parts[1].starts_with(b"Subject: two"));
         assert!(split_mbox(b"Subject: x\n\nbody").is_none());
+        // A quoted "From " line inside one message is not a separator.
+        let one =
+            b"From a@b Mon Jan 1 00:00:00 2024\nSubject: one\n\nFrom the desk of the postmaster\n";
+        assert_eq!(split_mbox(one).unwrap().len(), 1);
     }
 }

@@ -113,6 +113,20 @@ const RULES: &[(Reason, &[&str])] = &[
         ],
     ),
     (
+        Reason::Rejected,
+        &[
+            r"sender address rejected",
+            r"sender (?:address )?(?:rejected|refused|invalid|unknown)",
+            r"(?:bad|invalid|unknown) sender",
+            r"domain of sender address",
+            r"sender domain (?:\S+ )?(?:does not exist|not found|rejected|invalid|unknown|must resolve)",
+            r"mail from .{0,60}(?:rejected|refused)",
+            r"sender verif(?:y|ication) failed",
+            r"5\.1\.[78]\b",
+            r"sender (?:\S+ )?(?:does not exist|not exist)",
+        ],
+    ),
+    (
         Reason::RequirePtr,
         &[
             r"reverse (?:dns|lookup|hostname|dns lookup)",
@@ -150,35 +164,6 @@ const RULES: &[(Reason, &[&str])] = &[
             r"no longer (?:at|with|available at|in use|valid)",
             r"address (?:has )?changed",
             r"5\.1\.6\b",
-        ],
-    ),
-    (
-        Reason::Expired,
-        &[
-            r"delivery time expired",
-            r"message expired",
-            r"retry time(?:out)? (?:not reached|exceeded)",
-            r"(?:queue|queued) (?:for )?too long",
-            r"too many (?:delivery )?(?:retries|attempts)",
-            r"(?:could not|cannot) be delivered (?:for|within|in) \d+ (?:days|hours)",
-            r"maximum (?:queue )?time",
-            r"message timed out",
-            r"giving up",
-            r"gave up",
-            r"have been failing for a (?:long|)",
-            r"4\.4\.7\b",
-            r"delivery period expired",
-            r"expired after",
-            r"was not delivered within",
-            r"retry limit",
-            r"undeliverable for \d+",
-            r"unable to deliver .{0,60}within",
-            r"no (?:longer )?retrying",
-            r"unable to deliver (?:this|the) message after \d+",
-            r"envelope expired",
-            r"will be retried for",
-            r"could not be delivered for",
-            r"expired in (?:the )?queue",
         ],
     ),
     (
@@ -279,7 +264,7 @@ const RULES: &[(Reason, &[&str])] = &[
             r"no such (?:user|mailbox|recipient|address|account|local user|person)",
             r"(?:mailbox|recipient|address|account|addressee|e-?mail address)(?: \S+)? (?:is )?(?:not found|unknown|does(?: not|n't) exist|not exist|invalid|unavailable|not valid)",
             r"invalid (?:recipient|mailbox|address|user)",
-            r"(?:recipient|address) rejected",
+            r"recipient address rejected",
             r"no mailbox",
             r"not a (?:valid|known) (?:user|mailbox|recipient)",
             r"bad destination (?:mailbox|system) address",
@@ -396,23 +381,6 @@ const RULES: &[(Reason, &[&str])] = &[
         ],
     ),
     (
-        Reason::Rejected,
-        &[
-            r"sender (?:address )?(?:rejected|denied|refused|invalid|unknown|verify failed|not allowed|blocked)",
-            r"(?:bad|invalid|unknown) sender",
-            r"domain of sender",
-            r"sender domain",
-            r"mail from .{0,60}(?:rejected|refused|denied)",
-            r"envelope (?:sender|from)",
-            r"sender verif",
-            r"5\.1\.[78]\b",
-            r"return path",
-            r"sender (?:\S+ )?(?:does not exist|not exist)",
-            r"from address",
-            r"sender is not",
-        ],
-    ),
-    (
         Reason::Filtered,
         &[
             r"filter",
@@ -424,6 +392,35 @@ const RULES: &[(Reason, &[&str])] = &[
             r"restricted",
             r"not accepting messages from",
             r"delivery not authorized",
+        ],
+    ),
+    (
+        Reason::Expired,
+        &[
+            r"delivery time expired",
+            r"message expired",
+            r"retry time(?:out)? (?:not reached|exceeded)",
+            r"(?:queue|queued) (?:for )?too long",
+            r"too many (?:delivery )?(?:retries|attempts)",
+            r"(?:could not|cannot) be delivered (?:for|within|in) \d+ (?:days|hours)",
+            r"maximum (?:queue )?time",
+            r"message timed out",
+            r"could not deliver for the last \d+",
+            r"unable to deliver in \d+",
+            r"did not accept our requests to connect",
+            r"4\.4\.7\b",
+            r"delivery period expired",
+            r"expired after",
+            r"was not delivered within",
+            r"retry limit",
+            r"undeliverable for \d+",
+            r"unable to deliver .{0,60}within",
+            r"no (?:longer )?retrying",
+            r"unable to deliver (?:this|the) message after \d+",
+            r"envelope expired",
+            r"will be retried for",
+            r"could not be delivered for",
+            r"expired in (?:the )?queue",
         ],
     ),
     (
@@ -611,16 +608,36 @@ pub fn classify(fact: &Fact) -> Reason {
     }) {
         return Reason::Delivered;
     }
-    if let Some(reason) = by_text(&fact.diagnostic) {
-        if reason == Reason::UserUnknown && is_filtering_carrier(fact) {
-            return Reason::Filtered;
-        }
+    // "No answer from host" (4.4.1) in a failure report: connection attempts
+    // timed out until the queue lifetime ran out.
+    let failed_report = fact
+        .action
+        .as_deref()
+        .is_some_and(|a| a.eq_ignore_ascii_case("failed"));
+    let text_reason = by_text(&fact.diagnostic);
+    if failed_report
+        && fact.status.as_deref() == Some("4.4.1")
+        && matches!(text_reason, None | Some(Reason::NetworkError))
+    {
+        return Reason::Expired;
+    }
+    if let Some(reason) = text_reason {
         // An address refused only after DATA was accepted at RCPT time: what
-        // refused the message was a filter, not a missing mailbox.
-        if reason == Reason::UserUnknown && fact.command.as_deref() == Some("DATA") {
+        // refused the message was a filter, not a missing mailbox — unless the
+        // status says outright that the mailbox does not exist (5.1.1;
+        // pipelining MTAs show DATA in transcripts of RCPT failures).
+        if reason == Reason::UserUnknown
+            && fact.command.as_deref() == Some("DATA")
+            && fact.status.as_deref() != Some("5.1.1")
+        {
             return Reason::Filtered;
         }
         return reason;
+    }
+    // Google Groups refuse posts from senders who may not post (or to groups
+    // that are gone) in a prose notice in the sender's language.
+    if fact.recipient_domain.as_deref() == Some("googlegroups.com") {
+        return Reason::Rejected;
     }
     // A failure report that still carries a temporary status, with nothing
     // more specific said: the MTA retried until its queue lifetime ran out.
@@ -655,28 +672,6 @@ pub fn classify(fact: &Fact) -> Reason {
         _ if fact.diagnostic.is_empty() => Reason::Undefined,
         _ => Reason::OnHold,
     }
-}
-
-/// Japanese mobile carriers answer "550 User unknown" when the recipient's
-/// own reception filter (designated-sender or spoofing filters) refuses the
-/// sender; only a 5.1.1 status there means the mailbox really is missing.
-const FILTERING_CARRIERS: &[&str] = &[
-    "ezweb.ne.jp",
-    "au.com",
-    "docomo.ne.jp",
-    "mopera.net",
-    "softbank.ne.jp",
-    "i.softbank.jp",
-    "disney.ne.jp",
-    "ymobile.ne.jp",
-];
-
-fn is_filtering_carrier(fact: &Fact) -> bool {
-    let domain = fact.recipient_domain.as_deref().unwrap_or_default();
-    let carrier = FILTERING_CARRIERS
-        .iter()
-        .any(|c| domain == *c || domain.ends_with(&format!(".{c}")));
-    carrier && fact.status.as_deref() != Some("5.1.1")
 }
 
 /// Hard bounces: the address or domain itself is wrong, and retrying or

@@ -333,7 +333,23 @@ fn auto_reply(msg: &Message<'_>, base: &Fact) -> Option<Fact> {
         || msg.header_raw("X-Autoreply").is_some()
         || msg.header_raw("X-Autorespond").is_some()
         || header_text(msg, "Precedence").is_some_and(|v| v.eq_ignore_ascii_case("auto_reply"));
-    let subject = msg.subject().unwrap_or_default().to_ascii_lowercase();
+    let subject = msg.subject().unwrap_or_default().to_lowercase();
+    // Some clients (Outlook, iCloud) send no Auto-Submitted header, but their
+    // subject prefixes are unmistakable.
+    let auto_prefix = [
+        "automatic reply:",
+        "auto reply:",
+        "auto-reply:",
+        "autoreply:",
+        "auto response:",
+        "out of office:",
+        "out of office reply",
+        "自動応答",
+        "自動返信",
+        "不在通知",
+    ]
+    .iter()
+    .any(|p| subject.trim_start().starts_with(p));
     let vacation_subject = [
         "out of office",
         "out of the office",
@@ -346,7 +362,7 @@ fn auto_reply(msg: &Message<'_>, base: &Fact) -> Option<Fact> {
     ]
     .iter()
     .any(|w| subject.contains(w));
-    if !(auto && vacation_subject) {
+    if !((auto && vacation_subject) || auto_prefix) {
         return None;
     }
     Some(

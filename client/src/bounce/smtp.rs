@@ -70,12 +70,7 @@ pub fn scan(text: &str) -> Found {
         .find(|s| !is_generic_status(s) && class.as_deref().is_none_or(|c| s.starts_with(c)))
         .or_else(|| statuses.first())
         .cloned();
-    // The last command mentioned is the one the error answered (a transcript
-    // lists MAIL, RCPT, DATA in order).
-    found.command = COMMAND
-        .captures_iter(text)
-        .last()
-        .map(|c| normalise_command(&c[1]));
+    found.command = failed_command(text);
     if let Some(c) = HOST_SAID.captures(text) {
         found.remote_host = Some(c[1].to_ascii_lowercase());
         found.remote_ip = c[2].parse().ok();
@@ -86,6 +81,32 @@ pub fn scan(text: &str) -> Found {
         .find(|ip| Some(*ip) != found.remote_ip);
     found
 }
+
+/// The command the error answered: what "in reply to X" names; else, in a
+/// transcript (`>>> RCPT TO`, `<<< 550 ...`), the last command sent before
+/// the first error reply; else the first command mentioned.
+fn failed_command(text: &str) -> Option<String> {
+    let matches: Vec<regex::Captures> = COMMAND.captures_iter(text).collect();
+    if let Some(c) = matches
+        .iter()
+        .find(|c| c[0].to_ascii_lowercase().starts_with("in reply to"))
+    {
+        return Some(normalise_command(&c[1]));
+    }
+    let first_error = ERROR_REPLY.find(text).map(|m| m.start());
+    let before_error = first_error.and_then(|at| {
+        matches
+            .iter()
+            .rev()
+            .find(|c| c.get(0).is_some_and(|m| m.start() < at))
+    });
+    before_error
+        .or(matches.first())
+        .map(|c| normalise_command(&c[1]))
+}
+
+static ERROR_REPLY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)(?:^|<<<\s*|said:\s*)[45][0-5][0-9][ \-]").unwrap());
 
 fn valid_status(s: &str) -> bool {
     let mut parts = s.split('.');

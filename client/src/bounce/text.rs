@@ -21,7 +21,6 @@ static ORIGINAL_MARKERS: LazyLock<RegexSet> = LazyLock::new(|| {
         r"(?i)^\s*-+\s*(?:the )?(?:header|headers) of (?:the )?original",
         r"(?i)original message (?:follows|header)",
         r"(?i)^\s*-+\s*(?:message|original) (?:text|headers?)\s*-*\s*$",
-        r"(?i)^\s*-+\s*transcript of session",
         r"(?i)^content-type: message/rfc822",
         r"(?i)^\s*-+ ?元の(?:メッセージ|メール)",
         r"(?i)^\s*-+\s*forwarded message",
