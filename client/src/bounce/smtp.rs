@@ -32,7 +32,7 @@ static STATUS: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:\b(?:in reply to|after|response to|did not like our)\s*(?:the\s+)?|>>>\s*)(RCPT TO|MAIL FROM|DATA|HELO|EHLO|STARTTLS|AUTH|end of data|RCPT|MAIL)\b").unwrap()
+    Regex::new(r"(?i)(?:\b(?:in reply to|after|response to|did not like our|smtp command:?)\s*(?:the\s+)?|>>>\s*)(RCPT TO|MAIL FROM|DATA|HELO|EHLO|STARTTLS|AUTH|end of data|RCPT|MAIL)\b").unwrap()
 });
 static HOST_SAID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:host|server|mx)\s+([a-z0-9][a-z0-9.\-]*\.[a-z]{2,})\s*\[([0-9a-f:.]+)\]")

@@ -7,27 +7,35 @@
 use std::sync::LazyLock;
 
 use mail_parser::Message;
-use regex::{Regex, RegexSet};
+use regex::Regex;
 
 use super::Fact;
 use super::email::Original;
 
 /// Lines where the copy of the original message begins.
-static ORIGINAL_MARKERS: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new([
-        r"(?i)^\s*-+\s*(?:original|returned|undelivered|unsent|rejected) (?:message|mail)",
-        r"(?i)^\s*-+\s*below this line is a copy",
-        r"(?i)^\s*-+\s*this is a copy of",
-        r"(?i)^\s*-+\s*(?:the )?(?:header|headers) of (?:the )?original",
-        r"(?i)original message (?:follows|header)",
-        r"(?i)^\s*-+\s*(?:message|original) (?:text|headers?)\s*-*\s*$",
-        r"(?i)^content-type: message/rfc822",
-        r"(?i)^\s*-+ ?元の(?:メッセージ|メール)",
-        r"(?i)^\s*-+\s*forwarded message",
-        r"(?i)^\s*\*+\s*(?:original|returned) message",
-    ])
+static ORIGINAL_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
+    // One multi-line regex searched once over the body (not once per line).
+    let alternatives = [
+        r"^[ \t]*-+[ \t]*(?:original|returned|undelivered|unsent|rejected) (?:message|mail)",
+        r"^[ \t]*-+[ \t]*below this line is a copy",
+        r"^[ \t]*-+[ \t]*this is a copy of",
+        r"^[ \t]*-+[ \t]*(?:the )?(?:header|headers) of (?:the )?original",
+        r"original message (?:follows|header)",
+        r"^[ \t]*-+[ \t]*(?:message|original) (?:text|headers?)[ \t]*-*[ \t]*\r?$",
+        r"^content-type: message/rfc822",
+        r"^[ \t]*-+ ?元の(?:メッセージ|メール)",
+        r"^[ \t]*-+[ \t]*forwarded message",
+        r"^[ \t]*\*+[ \t]*(?:original|returned) message",
+    ];
+    Regex::new(&format!(
+        "(?im){}",
+        alternatives.map(|a| format!("(?:{a})")).join("|")
+    ))
     .expect("markers compile")
 });
+/// Headers of a copied message after a blank line, where no marker says so.
+static COPIED_HEADERS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\S[^\n]*\r?\n[ \t]*\r?\n((?:Received|Return-Path): )").unwrap());
 static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"[A-Za-z0-9][A-Za-z0-9._%+\-=/!#$&'*?^`{|}~]*@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z]{2,}",
@@ -41,25 +49,20 @@ static QUOTED_HEADER: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The error section: the report's prose before the copy of the original.
 fn error_section(body: &str) -> &str {
-    let mut offset = 0;
-    let mut seen_blank_after_text = false;
-    for line in body.split_inclusive('\n') {
-        let trimmed = line.trim_end();
-        if ORIGINAL_MARKERS.is_match(trimmed)
-            || (seen_blank_after_text
-                && (trimmed.starts_with("Received: ") || trimmed.starts_with("Return-Path: ")))
-        {
-            return &body[..offset];
-        }
-        if trimmed.is_empty() && offset > 0 {
-            seen_blank_after_text = true;
-        }
-        offset += line.len();
-        if offset > 64 * 1024 {
-            break;
-        }
-    }
-    &body[..offset.min(body.len())]
+    let body = &body[..super::smtp::floor_char_boundary(body, 64 * 1024)];
+    let marker = ORIGINAL_MARKERS
+        .find(body)
+        .map(|m| body[..m.start()].rfind('\n').map_or(0, |n| n + 1));
+    let copied = COPIED_HEADERS
+        .captures(body)
+        .and_then(|c| c.get(1))
+        .map(|m| m.start());
+    let end = [marker, copied]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(body.len());
+    &body[..end]
 }
 
 fn is_role_address(addr: &str) -> bool {
