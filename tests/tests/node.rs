@@ -465,17 +465,16 @@ async fn equivocation_is_recorded_and_flagged(backend: Backend) {
         "both notices kept verbatim"
     );
     assert_eq!(issuer.json["keys"][0]["selector"], "s2026");
-    // The incident is still the first notice's.
+    // The incident is still the first notice's, and it shows its issuer is flagged.
     let id = serde_json::from_slice::<Value>(&first).unwrap()["incident"]
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(
-        get(&w.node.at(&format!("/v1/incidents/{id}")))
-            .await
-            .text
-            .contains(text(&first))
-    );
+    let incident = get(&w.node.at(&format!("/v1/incidents/{id}"))).await;
+    assert!(incident.text.contains(text(&first)));
+    assert_eq!(incident.json["issuer_flagged"], true);
+    let listed = get(&w.node.at("/v1/incidents")).await;
+    assert_eq!(listed.json["incidents"][0]["issuer_flagged"], true);
 }
 
 async fn restart_and_kill_9_lose_nothing(backend: Backend) {
