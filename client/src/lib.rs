@@ -13,4 +13,6 @@
 pub mod bounce;
 pub mod cli;
 pub mod keyfile;
+pub mod knowledge;
 pub mod template;
+pub mod verdict;

@@ -1,0 +1,363 @@
+//! The answer: what happened, who must act, and a reply a helpdesk can send
+//! its customer — in Japanese and English. A matching incident published by
+//! an operator comes first; without one, the knowledge base answers, and the
+//! answer says that nobody has published anything.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bounce::Fact;
+use crate::knowledge::{Actor, Bilingual, Explanation};
+
+/// An incident that may explain a fact, as a node reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentMatch {
+    /// The node that reported the match (filled in by the client).
+    #[serde(default)]
+    pub node: Option<String>,
+    /// Issuer domain.
+    pub issuer: String,
+    /// Incident id.
+    pub incident: String,
+    /// Current revision.
+    pub seq: u64,
+    /// Notice kind.
+    pub kind: String,
+    /// Lifecycle status.
+    pub status: String,
+    /// Start, RFC 3339.
+    pub started_at: String,
+    /// End, if any.
+    pub ended_at: Option<String>,
+    /// Summary in ja/en as published.
+    pub summary: Bilingual,
+    /// Advice in ja/en as published (may be empty).
+    pub advice: Bilingual,
+    /// How to reach the issuer.
+    pub contact: String,
+    /// Every scope entry of the incident was verified.
+    pub scope_verified: bool,
+    /// The issuer has equivocated.
+    pub issuer_flagged: bool,
+    /// 0 to 1.
+    pub score: f64,
+    /// Why it matched, one reason per item.
+    pub reasons: Vec<String>,
+}
+
+/// The answer for one fact.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// Who must act.
+    pub actor: Actor,
+    /// Whether the sending server retries by itself.
+    pub retry: bool,
+    /// What happened.
+    pub what_happened: Bilingual,
+    /// Who must act, and what to do.
+    pub who_acts: Bilingual,
+    /// A reply the helpdesk can send to its customer.
+    pub customer_reply: Bilingual,
+    /// The evidence, one item per line.
+    pub evidence: Vec<String>,
+    /// `incident` or `knowledge`.
+    pub based_on: &'static str,
+    /// The incident relied on, if any.
+    pub incident: Option<IncidentMatch>,
+}
+
+/// Matches below this score are shown but not relied on.
+pub const RELY_SCORE: f64 = 0.5;
+
+fn bi(en: String, ja: String) -> Bilingual {
+    Bilingual { en, ja }
+}
+
+fn pick(text: &Bilingual, lang_first: &str) -> String {
+    let t = text.get(lang_first);
+    if t.is_empty() {
+        text.get(if lang_first == "ja" { "en" } else { "ja" })
+            .to_owned()
+    } else {
+        t.to_owned()
+    }
+}
+
+fn actor_names(actor: Actor, domain: &str, issuer: &str) -> Bilingual {
+    match actor {
+        Actor::Sender => bi("The sender".into(), "送信者".into()),
+        Actor::SenderProvider => bi(
+            "The sender's mail provider".into(),
+            "送信側のメール事業者".into(),
+        ),
+        Actor::Receiver => bi(
+            format!("The receiving side ({domain})"),
+            format!("受信側（{domain}）"),
+        ),
+        Actor::Recipient => bi("The recipient".into(), "受信者".into()),
+        Actor::BlocklistOperator => bi(
+            format!(
+                "The blocklist operator ({issuer}), once the sender's provider has fixed the cause"
+            ),
+            format!("送信側事業者が原因を解消した後、ブロックリスト運営者（{issuer}）"),
+        ),
+        Actor::Unknown => bi(
+            "Unknown from this bounce alone".into(),
+            "このエラーだけでは判断できません".into(),
+        ),
+    }
+}
+
+fn customer_reply(actor: Actor, retry: bool, domain: &str, recipient: &str) -> Bilingual {
+    match (actor, retry) {
+        (Actor::Receiver, true) => bi(
+            format!("The receiving mail server ({domain}) has a temporary problem, so delivery is delayed. You do not need to do anything: our server will keep retrying and deliver the message when the problem is resolved."),
+            format!("送信先（{domain}）のメールサーバで一時的な障害が発生しており、配送が遅れています。お客様側での操作は不要です。障害が解消しだい、当社の送信サーバが自動的に再送いたします。"),
+        ),
+        (Actor::Receiver, false) => bi(
+            format!("Your message could not be delivered because of a problem on the receiving side ({domain}). Please send it again after the problem is resolved; if it keeps failing, the recipient can contact their mail administrator."),
+            format!("送信先（{domain}）のメールサーバ側の問題により、メールをお届けできませんでした。問題の解消後に改めて送信してください。繰り返し失敗する場合は、受信者様から先方のメール管理者へお問い合わせいただけます。"),
+        ),
+        (Actor::Sender, _) => bi(
+            format!("The address {recipient} could not receive your message. Please check the address for typing mistakes and confirm the correct address with the recipient."),
+            format!("宛先 {recipient} にメールをお届けできませんでした。アドレスに誤りがないかご確認のうえ、正しいアドレスを受信者様にご確認ください。"),
+        ),
+        (Actor::Recipient, _) => bi(
+            format!("The recipient's mailbox ({recipient}) cannot take new mail at the moment (for example, it is full or disabled). Please reach the recipient another way, or send again later."),
+            format!("受信者様のメールボックス（{recipient}）が、容量超過や停止などの理由で現在メールを受け取れない状態です。別の方法で受信者様にご連絡いただくか、時間をおいて再送してください。"),
+        ),
+        (Actor::SenderProvider, true) => bi(
+            format!("The receiving side ({domain}) is temporarily limiting mail from our servers. Our server retries automatically and we are working on the cause; you do not need to do anything now."),
+            format!("送信先（{domain}）が当社の送信サーバからのメールを一時的に制限しています。当社の送信サーバが自動的に再送しており、原因への対応も進めております。現時点でお客様側での操作は不要です。"),
+        ),
+        (Actor::SenderProvider, false) => bi(
+            format!("The receiving side ({domain}) refused mail from our sending servers. This is ours to fix and we are working on it; we will let you know when you can send again."),
+            format!("送信先（{domain}）が当社の送信サーバからのメールを拒否しました。当社側で対応すべき問題のため、現在対応を進めております。再送できるようになりましたらご案内いたします。"),
+        ),
+        (Actor::BlocklistOperator, _) => bi(
+            "Our sending server's address is on a blocklist that the receiving side consults, so your message was refused. We are fixing the cause and requesting removal; we will let you know when you can send again.".into(),
+            "当社の送信サーバのアドレスが、送信先が参照しているブロックリストに登録されているため、メールが拒否されました。現在、原因の解消と登録解除の手続きを進めております。再送できるようになりましたらご案内いたします。".into(),
+        ),
+        (Actor::Unknown, _) => bi(
+            "We are looking into why your message could not be delivered and will get back to you.".into(),
+            "メールをお届けできなかった原因を調査しております。判明しだいご連絡いたします。".into(),
+        ),
+    }
+}
+
+fn evidence(fact: &Fact, kb: &Explanation) -> Vec<String> {
+    let mut e = Vec::new();
+    if let Some(r) = fact.reply_code {
+        e.push(format!("reply {r}"));
+    }
+    if let Some(s) = &fact.status {
+        e.push(format!("status {s}"));
+    }
+    if let Some((_, name)) = &kb.provider {
+        e.push(format!("provider: {name}"));
+    }
+    if let Some(ip) = fact.sender_ip {
+        e.push(format!("sending IP named in the reply: {ip}"));
+    }
+    if let Some(h) = &fact.remote_host {
+        e.push(format!("remote MTA {h}"));
+    }
+    e.push(format!("reason: {}", fact.reason.as_str()));
+    e
+}
+
+/// Decides who acts for one fact.
+pub fn decide(fact: &Fact, kb: &Explanation, matches: &[IncidentMatch]) -> Verdict {
+    let domain = fact.recipient_domain.clone().unwrap_or_else(|| "?".into());
+    let recipient = fact.recipient.clone().unwrap_or_else(|| "?".into());
+    let mut evidence = evidence(fact, kb);
+    let transient = fact.reply_code.is_some_and(|r| (400..500).contains(&r))
+        || fact.status.as_deref().is_some_and(|s| s.starts_with('4'));
+
+    if let Some(best) = matches
+        .iter()
+        .filter(|m| m.score >= RELY_SCORE)
+        .max_by(|a, b| a.score.total_cmp(&b.score))
+    {
+        let (actor, retry) = match best.kind.as_str() {
+            "blocklist_listing" => (Actor::BlocklistOperator, false),
+            _ => (Actor::Receiver, transient || kb.retry),
+        };
+        let trust_en = format!(
+            "signature verified; scope {}{}",
+            if best.scope_verified {
+                "verified"
+            } else {
+                "NOT verified"
+            },
+            if best.issuer_flagged {
+                "; WARNING: this issuer has published conflicting notices"
+            } else {
+                ""
+            }
+        );
+        let trust_ja = format!(
+            "署名検証済み・範囲{}{}",
+            if best.scope_verified {
+                "検証済み"
+            } else {
+                "未検証"
+            },
+            if best.issuer_flagged {
+                "・注意：この発行者は矛盾する通知を出しています"
+            } else {
+                ""
+            }
+        );
+        let what = bi(
+            format!(
+                "{} published an incident starting {}: \"{}\" (status: {}; {trust_en}).",
+                best.issuer,
+                best.started_at,
+                pick(&best.summary, "en"),
+                best.status
+            ),
+            format!(
+                "{} が {} からの障害情報を公開しています：「{}」（状況：{}、{trust_ja}）。",
+                best.issuer,
+                best.started_at,
+                pick(&best.summary, "ja"),
+                best.status
+            ),
+        );
+        let names = actor_names(actor, &domain, &best.issuer);
+        let advice_en = if best.advice.en.is_empty() && best.advice.ja.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", pick(&best.advice, "en"))
+        };
+        let advice_ja = if best.advice.en.is_empty() && best.advice.ja.is_empty() {
+            String::new()
+        } else {
+            pick(&best.advice, "ja")
+        };
+        let who = match (actor, retry) {
+            (Actor::Receiver, true) => bi(
+                format!(
+                    "{}. Nobody on the sending side needs to do anything: the sending server retries by itself.{advice_en} Contact: {}.",
+                    names.en, best.contact
+                ),
+                format!(
+                    "{}。送信側での対応は不要です（送信サーバが自動で再送します）。{advice_ja} 連絡先：{}",
+                    names.ja, best.contact
+                ),
+            ),
+            _ => bi(
+                format!("{}.{advice_en} Contact: {}.", names.en, best.contact),
+                format!("{}。{advice_ja} 連絡先：{}", names.ja, best.contact),
+            ),
+        };
+        evidence.push(format!(
+            "matched incident {} of {} (score {:.2}: {})",
+            best.incident,
+            best.issuer,
+            best.score,
+            best.reasons.join("; ")
+        ));
+        return Verdict {
+            actor,
+            retry,
+            what_happened: what,
+            who_acts: who,
+            customer_reply: customer_reply(actor, retry, &domain, &recipient),
+            evidence,
+            based_on: "incident",
+            incident: Some(best.clone()),
+        };
+    }
+
+    let provider = kb.provider.as_ref().map(|(_, n)| n.as_str());
+    let what = bi(
+        format!(
+            "{}{} No operator has published an incident about this.",
+            provider.map(|p| format!("{p}: ")).unwrap_or_default(),
+            kb.meaning.en
+        ),
+        format!(
+            "{}{}この件について公開された障害情報はありません。",
+            provider.map(|p| format!("{p}：")).unwrap_or_default(),
+            kb.meaning.ja
+        ),
+    );
+    let names = actor_names(kb.actor, &domain, "");
+    let who = bi(
+        format!("{}. {}", names.en, kb.action.en),
+        format!("{}。{}", names.ja, kb.action.ja),
+    );
+    Verdict {
+        actor: kb.actor,
+        retry: kb.retry,
+        what_happened: what,
+        who_acts: who,
+        customer_reply: customer_reply(kb.actor, kb.retry, &domain, &recipient),
+        evidence,
+        based_on: "knowledge",
+        incident: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bounce::parse_reply;
+    use crate::knowledge::KnowledgeBase;
+
+    fn throttling_incident(score: f64) -> IncidentMatch {
+        IncidentMatch {
+            node: None,
+            issuer: "contoso.example".into(),
+            incident: "0193f1c2-7a7e-7c1a-9d0e-3b1f5a2c9e10".into(),
+            seq: 1,
+            kind: "throttling".into(),
+            status: "identified".into(),
+            started_at: "2026-11-23T01:00:00Z".into(),
+            ended_at: None,
+            summary: Bilingual {
+                en: "Inbound MX overloaded".into(),
+                ja: "受信MXが過負荷です".into(),
+            },
+            advice: Bilingual::default(),
+            contact: "postmaster@contoso.example".into(),
+            scope_verified: true,
+            issuer_flagged: false,
+            score,
+            reasons: vec!["recipient domain in scope".into()],
+        }
+    }
+
+    #[test]
+    fn an_incident_makes_the_receiver_act_and_the_customer_wait() {
+        let fact = parse_reply(
+            "451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)",
+            Some("someone@contoso.example"),
+            None,
+        )
+        .unwrap();
+        let kb = KnowledgeBase::embedded().explain(&fact);
+        let v = decide(&fact, &kb, &[throttling_incident(0.9)]);
+        assert_eq!(
+            (v.actor, v.retry, v.based_on),
+            (Actor::Receiver, true, "incident")
+        );
+        assert!(
+            v.customer_reply.ja.contains("お客様側での操作は不要です"),
+            "{}",
+            v.customer_reply.ja
+        );
+        assert!(v.customer_reply.ja.contains("contoso.example"));
+        assert!(v.what_happened.ja.contains("受信MXが過負荷です"));
+        assert!(v.who_acts.en.contains("postmaster@contoso.example"));
+        // A weak match is not relied on: the knowledge base answers and says nobody published.
+        let weak = decide(&fact, &kb, &[throttling_incident(0.2)]);
+        assert_eq!(weak.based_on, "knowledge");
+        assert!(
+            weak.what_happened
+                .ja
+                .contains("公開された障害情報はありません")
+        );
+    }
+}
