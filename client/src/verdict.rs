@@ -361,3 +361,48 @@ mod tests {
         );
     }
 }
+
+/// What a node needs from a fact to find incidents: sent to `POST /v1/match`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchQuery {
+    /// The recipient's domain.
+    #[serde(default)]
+    pub recipient_domain: Option<String>,
+    /// The receiving MTA's host name.
+    #[serde(default)]
+    pub remote_host: Option<String>,
+    /// The receiving MTA's IP.
+    #[serde(default)]
+    pub remote_ip: Option<std::net::IpAddr>,
+    /// The sender's outbound IP, as the reply names it.
+    #[serde(default)]
+    pub sender_ip: Option<std::net::IpAddr>,
+    /// Reply code.
+    #[serde(default)]
+    pub reply_code: Option<u16>,
+    /// Enhanced status.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Reply text.
+    #[serde(default)]
+    pub text: String,
+    /// When it bounced, RFC 3339.
+    #[serde(default)]
+    pub timestamp: Option<String>,
+}
+
+impl From<&Fact> for MatchQuery {
+    fn from(f: &Fact) -> Self {
+        Self {
+            recipient_domain: f.recipient_domain.clone(),
+            remote_host: f.remote_host.clone(),
+            remote_ip: f.remote_ip,
+            sender_ip: f.sender_ip,
+            reply_code: f.reply_code,
+            status: f.status.clone(),
+            text: f.diagnostic.clone(),
+            timestamp: f.timestamp.clone(),
+        }
+    }
+}

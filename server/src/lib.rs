@@ -30,6 +30,7 @@ pub mod demo;
 pub mod dns;
 pub mod error;
 pub mod http;
+pub mod index;
 pub mod ingest;
 pub mod keys;
 pub mod metrics;

@@ -30,6 +30,8 @@ pub struct Node {
     pub ip_limiter: DefaultKeyedRateLimiter<IpAddr>,
     /// Accepted notices per issuer.
     pub issuer_limiter: DefaultKeyedRateLimiter<Domain>,
+    /// Current incidents in memory, for matching bounces.
+    pub index: crate::index::MatchIndex,
     /// Bumped whenever a notice is stored, for watchers (caches, streams).
     changes: watch::Sender<u64>,
 }
@@ -51,6 +53,7 @@ impl Node {
             dns,
             keys,
             metrics: Metrics::default(),
+            index: crate::index::MatchIndex::default(),
             changes: watch::channel(0).0,
         }))
     }

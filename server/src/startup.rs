@@ -35,6 +35,12 @@ impl Application {
         if node.config.demo {
             crate::demo::load(&node).await?;
         }
+        let indexed = node
+            .index
+            .refresh(&node.store)
+            .await
+            .map_err(|e| anyhow::anyhow!("loading incidents into the matching index: {e}"))?;
+        tracing::info!(incidents = indexed, "matching index loaded");
         Ok(Self { listener, node })
     }
 
@@ -68,12 +74,26 @@ impl Application {
                 }
             }
         });
+        // Keep the matching index in step with the store: every stored notice
+        // wakes this task, which applies what changed.
+        let indexer = tokio::spawn({
+            let node = node.clone();
+            let mut changes = node.watch_changes();
+            async move {
+                while changes.changed().await.is_ok() {
+                    if let Err(e) = node.index.refresh(&node.store).await {
+                        tracing::warn!(error = %e, "matching index refresh failed; will retry on the next change");
+                    }
+                }
+            }
+        });
         let app =
             crate::http::router(node.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
         janitor.abort();
+        indexer.abort();
         node.store.close().await;
         served.map_err(Into::into)
     }

@@ -2,6 +2,7 @@
 //! assembles the router and the layers every request passes through (client
 //! rate limit, timeout, metrics, JSON errors for unknown routes).
 
+mod explain;
 mod feed;
 mod incidents;
 mod issuers;
@@ -27,6 +28,8 @@ use crate::node::Node;
 pub fn router(node: Arc<Node>) -> Router {
     let timeout = Duration::from_secs(node.config.request_timeout_secs.max(1));
     Router::new()
+        .route("/v1/explain", post(explain::explain))
+        .route("/v1/match", post(explain::match_facts))
         .route("/v1/notices", post(notices::publish))
         .route("/v1/feed", get(feed::feed))
         .route("/v1/incidents", get(incidents::list))

@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 /// Every documented (method, path), for the router cross-check.
 pub const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/v1/notices"),
+    ("post", "/v1/explain"),
+    ("post", "/v1/match"),
     ("get", "/v1/feed"),
     ("get", "/v1/incidents"),
     ("get", "/v1/incidents/{id}"),
@@ -90,6 +92,24 @@ pub fn document() -> Value {
                     "429": error_response("rate_limited, with Retry-After."),
                     "503": error_response("dns_unavailable or timeout: try again.")
                 }
+            }},
+            "/v1/explain": {"post": {
+                "summary": "Explain a bounce: parsed facts, what the knowledge base says, matching incidents, and who must act (ja/en)",
+                "requestBody": {"required": true, "description": "The raw bounce message, SMTP reply or MTA log line; or JSON {\"text\", \"recipient\", \"at\"} for a bare reply.",
+                    "content": {"text/plain": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "object", "required": ["text"], "properties": {
+                        "text": {"type": "string"}, "recipient": {"type": "string"}, "at": {"type": "string", "description": "RFC 3339"}}}}}},
+                "responses": {
+                    "200": {"description": "`facts`: for each, `fact`, `reason`, `knowledge`, `matches` (score and reasons) and `verdict` (actor, retry, what_happened/who_acts/customer_reply in ja and en, evidence)."},
+                    "400": error_response("empty_input or invalid_request"),
+                    "422": error_response("no_bounce_found")
+                }
+            }},
+            "/v1/match": {"post": {
+                "summary": "Find incidents that may explain parsed facts",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["queries"], "properties": {"queries": {"type": "array", "items": {"type": "object", "properties": {
+                    "recipient_domain": {"type": "string"}, "remote_host": {"type": "string"}, "remote_ip": {"type": "string"}, "sender_ip": {"type": "string"},
+                    "reply_code": {"type": "integer"}, "status": {"type": "string"}, "text": {"type": "string"}, "timestamp": {"type": "string"}}}}}}}}},
+                "responses": {"200": {"description": "`results`: one `{matches}` per query, best first, each with `score` (0-1) and `reasons`."}, "400": error_response("invalid_request or too_many_queries")}
             }},
             "/v1/feed": {"get": {
                 "summary": "The append-only feed of signed notices, verbatim, for federation",

@@ -1,0 +1,469 @@
+//! The matching index: every current incident in memory, looked up by
+//! recipient domain (exact and `*.` suffix), MX host, receiving and sending
+//! IP range, and blocklist zone — never by scanning all incidents.
+//!
+//! Requests read an `Arc<Snapshot>`; a background task applies changes
+//! (only incidents whose current revision moved are parsed again) and swaps
+//! in a new snapshot, so a match never waits for the database.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+use std::sync::{Arc, RwLock};
+
+use dix_client::knowledge::Bilingual;
+use dix_client::verdict::{IncidentMatch, MatchQuery};
+use dix_schema::Notice;
+use dix_schema::types::{Domain, Timestamp};
+use ipnet::IpNet;
+use serde_json::Value;
+
+use crate::store::{IncidentRow, Store};
+
+/// Slack around an incident's window when comparing bounce times, seconds.
+const WINDOW_SLACK_SECS: i64 = 30 * 60;
+/// Most matches returned per query.
+const MAX_MATCHES: usize = 10;
+
+/// One incident as the index holds it.
+struct Indexed {
+    issuer: String,
+    incident: String,
+    seq: u64,
+    notice: Notice,
+    scope_verified: bool,
+    /// (field, value) of verified scope entries.
+    verified: HashSet<(String, String)>,
+}
+
+/// Lookup tables over the incidents of one moment.
+#[derive(Default)]
+pub struct Snapshot {
+    incidents: Vec<Arc<Indexed>>,
+    exact_domains: HashMap<String, Vec<u32>>,
+    wildcard_domains: HashMap<String, Vec<u32>>,
+    mx_parents: HashMap<String, Vec<u32>>,
+    /// IP ranges by bucket (/16 IPv4, /32 IPv6); wider ranges in `wide_ips`.
+    ip_buckets: HashMap<(bool, u128), Vec<(IpNet, u32, bool)>>,
+    wide_ips: Vec<(IpNet, u32, bool)>,
+    zones: HashMap<String, Vec<u32>>,
+    flagged: HashSet<String>,
+}
+
+fn bucket(ip: IpAddr) -> (bool, u128) {
+    match ip {
+        IpAddr::V4(v4) => (true, u128::from(u32::from(v4) >> 16)),
+        IpAddr::V6(v6) => (false, u128::from(v6) >> 96),
+    }
+}
+
+fn net_bucket(net: &IpNet) -> Option<(bool, u128)> {
+    let fits = match net {
+        IpNet::V4(n) => n.prefix_len() >= 16,
+        IpNet::V6(n) => n.prefix_len() >= 32,
+    };
+    fits.then(|| bucket(net.network()))
+}
+
+impl Snapshot {
+    fn build(entries: &HashMap<(String, String), Arc<Indexed>>, flagged: HashSet<String>) -> Self {
+        let mut s = Snapshot {
+            flagged,
+            ..Snapshot::default()
+        };
+        for entry in entries.values() {
+            let id = s.incidents.len() as u32;
+            let scope = &entry.notice.scope;
+            for p in &scope.recipient_domains {
+                let map = if p.is_wildcard() {
+                    &mut s.wildcard_domains
+                } else {
+                    &mut s.exact_domains
+                };
+                map.entry(p.base().to_string()).or_default().push(id);
+            }
+            for h in &scope.mx_hosts {
+                s.mx_parents
+                    .entry(h.parent().to_string())
+                    .or_default()
+                    .push(id);
+            }
+            for (ranges, sending) in [(&scope.receiving_ips, false), (&scope.sending_ips, true)] {
+                for r in ranges {
+                    let net = r.net();
+                    match net_bucket(&net) {
+                        Some(b) => s.ip_buckets.entry(b).or_default().push((net, id, sending)),
+                        None => s.wide_ips.push((net, id, sending)),
+                    }
+                }
+            }
+            if let Some(b) = &entry.notice.blocklist {
+                s.zones.entry(b.zone.to_string()).or_default().push(id);
+            }
+            s.incidents.push(entry.clone());
+        }
+        s
+    }
+
+    /// Number of incidents indexed.
+    pub fn len(&self) -> usize {
+        self.incidents.len()
+    }
+
+    /// Whether empty.
+    pub fn is_empty(&self) -> bool {
+        self.incidents.is_empty()
+    }
+
+    /// The incidents that may explain `q`, best first, with scores and reasons.
+    pub fn find(&self, q: &MatchQuery) -> Vec<IncidentMatch> {
+        // candidate -> scope reasons (text, weight)
+        let mut scope_hits: HashMap<u32, Vec<(String, f64)>> = HashMap::new();
+        let mut add = |id: u32, why: String, weight: f64| {
+            scope_hits.entry(id).or_default().push((why, weight))
+        };
+
+        if let Some(domain) = q
+            .recipient_domain
+            .as_deref()
+            .and_then(|d| Domain::parse_lenient(d).ok())
+        {
+            for &id in self
+                .exact_domains
+                .get(domain.as_str())
+                .into_iter()
+                .flatten()
+            {
+                let verified = self.incidents[id as usize]
+                    .verified
+                    .contains(&("recipient_domains".to_owned(), domain.to_string()));
+                add(
+                    id,
+                    format!(
+                        "recipient domain {domain} in scope{}",
+                        unverified_note(verified)
+                    ),
+                    scope_weight(verified),
+                );
+            }
+            let mut rest = domain.as_str();
+            while let Some((_, parent)) = rest.split_once('.') {
+                for &id in self.wildcard_domains.get(parent).into_iter().flatten() {
+                    let verified = self.incidents[id as usize]
+                        .verified
+                        .contains(&("recipient_domains".to_owned(), format!("*.{parent}")));
+                    add(
+                        id,
+                        format!(
+                            "recipient domain {domain} under *.{parent}{}",
+                            unverified_note(verified)
+                        ),
+                        scope_weight(verified),
+                    );
+                }
+                rest = parent;
+            }
+        }
+        if let Some(host) = q
+            .remote_host
+            .as_deref()
+            .and_then(|h| Domain::parse_lenient(h).ok())
+        {
+            if let Some((_, parent)) = host.as_str().split_once('.') {
+                for &id in self.mx_parents.get(parent).into_iter().flatten() {
+                    let entry = &self.incidents[id as usize];
+                    if let Some(p) = entry
+                        .notice
+                        .scope
+                        .mx_hosts
+                        .iter()
+                        .find(|p| p.matches(&host))
+                    {
+                        let verified = entry
+                            .verified
+                            .contains(&("mx_hosts".to_owned(), p.to_string()));
+                        add(
+                            id,
+                            format!("remote MTA {host} matches {p}{}", unverified_note(verified)),
+                            scope_weight(verified),
+                        );
+                    }
+                }
+            }
+        }
+        for (ip, want_sending, label) in [
+            (q.remote_ip, false, "receiving"),
+            (q.sender_ip, true, "sending"),
+        ] {
+            let Some(ip) = ip else { continue };
+            let in_bucket = self.ip_buckets.get(&bucket(ip)).into_iter().flatten();
+            for (net, id, sending) in in_bucket.chain(self.wide_ips.iter()) {
+                if *sending == want_sending && net.contains(&ip) {
+                    let field = if *sending {
+                        "sending_ips"
+                    } else {
+                        "receiving_ips"
+                    };
+                    let verified = self.incidents[*id as usize]
+                        .verified
+                        .contains(&(field.to_owned(), net.to_string()));
+                    let weight = if *sending {
+                        scope_weight(verified) + 0.1
+                    } else {
+                        scope_weight(verified)
+                    };
+                    add(
+                        *id,
+                        format!("{label} IP {ip} in {net}{}", unverified_note(verified)),
+                        weight,
+                    );
+                }
+            }
+        }
+        if !q.text.is_empty() {
+            let lower = q.text.to_ascii_lowercase();
+            for (zone, ids) in &self.zones {
+                if lower.contains(zone.as_str()) {
+                    for &id in ids {
+                        add(id, format!("the reply names the list {zone}"), 0.35);
+                    }
+                }
+            }
+        }
+
+        let at = q.timestamp.as_deref().and_then(parse_time);
+        let mut out: Vec<IncidentMatch> = scope_hits
+            .into_iter()
+            .map(|(id, hits)| self.score(id, hits, q, at))
+            .collect();
+        out.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.incident.cmp(&b.incident))
+        });
+        out.truncate(MAX_MATCHES);
+        out
+    }
+
+    fn score(
+        &self,
+        id: u32,
+        mut hits: Vec<(String, f64)>,
+        q: &MatchQuery,
+        at: Option<i64>,
+    ) -> IncidentMatch {
+        let entry = &self.incidents[id as usize];
+        let n = &entry.notice;
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let mut score = hits[0].1 + 0.05 * (hits.len() as f64 - 1.0).min(2.0);
+        let mut reasons: Vec<String> = hits.into_iter().map(|(why, _)| why).collect();
+
+        // The best-matching symptom.
+        let mut best_symptom = (0.0, Vec::new());
+        for s in &n.symptoms {
+            let mut points = 0.0;
+            let mut why = Vec::new();
+            let mut contradicted = false;
+            if let Some(r) = s.reply {
+                if q.reply_code == Some(r.get()) {
+                    points += 0.12;
+                    why.push(format!("reply {r}"));
+                } else if q.reply_code.is_some() {
+                    contradicted = true;
+                }
+            }
+            if let Some(st) = s.status {
+                if q.status.as_deref() == Some(st.as_str()) {
+                    points += 0.15;
+                    why.push(format!("status {st}"));
+                } else if q.status.is_some() {
+                    contradicted = true;
+                }
+            }
+            if let Some(t) = &s.text {
+                if t.matches(&q.text)
+                    || q.text
+                        .to_lowercase()
+                        .contains(&t.as_str().trim_matches('*').to_lowercase())
+                {
+                    points += 0.15;
+                    why.push(format!("text matches \"{t}\""));
+                }
+            }
+            if contradicted {
+                points *= 0.5;
+            }
+            if points > best_symptom.0 {
+                best_symptom = (points, why);
+            }
+        }
+        if best_symptom.0 > 0.0 {
+            score += best_symptom.0;
+            reasons.push(format!("symptom: {}", best_symptom.1.join(", ")));
+        } else if !n.symptoms.is_empty() && (q.reply_code.is_some() || q.status.is_some()) {
+            score *= 0.6;
+            reasons.push("no published symptom matches the reply".into());
+        }
+
+        match at {
+            Some(t) => {
+                let start = n.started_at.unix() - WINDOW_SLACK_SECS;
+                let end = n.ended_at.map(|e| e.unix() + WINDOW_SLACK_SECS);
+                if t >= start && end.is_none_or(|e| t <= e) {
+                    score += 0.1;
+                    reasons.push("bounce time inside the incident window".into());
+                } else {
+                    score *= 0.3;
+                    reasons.push("bounce time OUTSIDE the incident window".into());
+                }
+            }
+            None => {
+                if n.status == dix_schema::Status::Resolved {
+                    score *= 0.5;
+                    reasons.push("incident resolved and the bounce time is unknown".into());
+                } else {
+                    reasons.push("bounce time unknown (incident still open)".into());
+                }
+            }
+        }
+        if self.flagged.contains(&entry.issuer) {
+            score *= 0.7;
+            reasons.push("issuer flagged for equivocation".into());
+        }
+        let text = |t: &dix_schema::types::LocalizedText| Bilingual {
+            en: t
+                .en
+                .as_ref()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            ja: t
+                .ja
+                .as_ref()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+        };
+        IncidentMatch {
+            node: None,
+            issuer: entry.issuer.clone(),
+            incident: entry.incident.clone(),
+            seq: entry.seq,
+            kind: n.kind.as_str().into(),
+            status: n.status.as_str().into(),
+            started_at: n.started_at.to_string(),
+            ended_at: n.ended_at.map(|t| t.to_string()),
+            summary: text(&n.summary),
+            advice: text(&n.advice),
+            contact: n.contact.to_string(),
+            scope_verified: entry.scope_verified,
+            issuer_flagged: self.flagged.contains(&entry.issuer),
+            score: (score.min(1.0) * 100.0).round() / 100.0,
+            reasons,
+        }
+    }
+}
+
+fn scope_weight(verified: bool) -> f64 {
+    if verified { 0.45 } else { 0.25 }
+}
+
+fn unverified_note(verified: bool) -> &'static str {
+    if verified {
+        ""
+    } else {
+        " (claim not verified)"
+    }
+}
+
+/// RFC 3339 with any offset → Unix seconds.
+fn parse_time(s: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
+        .or_else(|| Timestamp::parse(s).ok().map(|t| t.unix()))
+}
+
+/// The index and the state needed to keep it current.
+pub struct MatchIndex {
+    snapshot: RwLock<Arc<Snapshot>>,
+    state: tokio::sync::Mutex<(HashMap<(String, String), Arc<Indexed>>, i64)>,
+}
+
+impl Default for MatchIndex {
+    fn default() -> Self {
+        Self {
+            snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            state: tokio::sync::Mutex::new((HashMap::new(), 0)),
+        }
+    }
+}
+
+impl MatchIndex {
+    /// The current snapshot.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.read().expect("not poisoned").clone()
+    }
+
+    /// Loads what changed in the store since the last refresh and swaps in a
+    /// new snapshot. Parsing runs off the async executor.
+    pub async fn refresh(&self, store: &Store) -> Result<usize, sqlx::Error> {
+        let mut state = self.state.lock().await;
+        let mut changed = 0;
+        loop {
+            let rows = store.incidents_changed_since(state.1, 5000).await?;
+            if rows.is_empty() {
+                break;
+            }
+            state.1 = rows.last().map_or(state.1, |r| r.cursor);
+            changed += rows.len();
+            let parsed = tokio::task::spawn_blocking(move || {
+                rows.into_iter().filter_map(to_indexed).collect::<Vec<_>>()
+            })
+            .await
+            .unwrap_or_default();
+            for entry in parsed {
+                state.0.insert(
+                    (entry.issuer.clone(), entry.incident.clone()),
+                    Arc::new(entry),
+                );
+            }
+        }
+        let flagged: HashSet<String> = store.flagged_issuers().await?.into_iter().collect();
+        if changed > 0 || flagged != self.snapshot().flagged {
+            let entries = state.0.clone();
+            let snapshot = tokio::task::spawn_blocking(move || Snapshot::build(&entries, flagged))
+                .await
+                .unwrap_or_default();
+            *self.snapshot.write().expect("not poisoned") = Arc::new(snapshot);
+        }
+        Ok(changed)
+    }
+}
+
+/// Stored bytes were verified before they were stored; read them back.
+fn to_indexed(row: IncidentRow) -> Option<Indexed> {
+    let notice = Notice::from_verified_bytes(&row.bytes)
+        .map_err(
+            |e| tracing::warn!(incident = %row.incident, error = %e, "stored notice unreadable"),
+        )
+        .ok()?;
+    let verification: Value = serde_json::from_str(&row.verification).unwrap_or(Value::Null);
+    let verified = verification["scope"]["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["verified"] == true)
+        .filter_map(|e| {
+            Some((
+                e["field"].as_str()?.to_owned(),
+                e["value"].as_str()?.to_owned(),
+            ))
+        })
+        .collect();
+    Some(Indexed {
+        issuer: row.issuer,
+        incident: row.incident,
+        seq: u64::try_from(row.seq).unwrap_or(0),
+        notice,
+        scope_verified: row.scope_verified,
+        verified,
+    })
+}
