@@ -32,6 +32,33 @@ enum Command {
     Notice(NoticeCommand),
     /// Parse bounces (files, maildirs, mbox, directories, - for stdin) into facts.
     Parse(ParseArgs),
+    /// Explain why a message bounced and who must act (asks nodes for published incidents).
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+struct ExplainArgs {
+    /// A bounce message, mbox or log file, or - for standard input.
+    #[arg(required_unless_present = "reply", conflicts_with = "reply")]
+    file: Option<PathBuf>,
+    /// A pasted SMTP reply instead of a file, e.g. "451 4.7.500 Server busy...".
+    #[arg(long)]
+    reply: Option<String>,
+    /// The recipient of that reply.
+    #[arg(long, requires = "reply")]
+    to: Option<String>,
+    /// When it bounced (RFC 3339).
+    #[arg(long, requires = "reply")]
+    at: Option<String>,
+    /// A dix node to ask (repeatable); also DIX_NODES, comma-separated.
+    #[arg(long = "node", env = "DIX_NODES", value_delimiter = ',')]
+    nodes: Vec<String>,
+    /// Answer language: ja or en (default: from LANG).
+    #[arg(long, value_parser = ["ja", "en"])]
+    lang: Option<String>,
+    /// JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +164,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Notice(NoticeCommand::Sign(args)) => sign(args),
         Command::Notice(NoticeCommand::Verify(args)) => verify(args),
         Command::Parse(args) => parse(args),
+        Command::Explain(args) => explain(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -283,6 +311,91 @@ fn fact_text(f: &crate::bounce::Fact) -> String {
     field("time", f.timestamp.clone());
     field("diagnostic", Some(f.diagnostic.chars().take(300).collect()));
     lines.join("\n")
+}
+
+fn explain(args: ExplainArgs) -> Result<(), String> {
+    let facts: Vec<crate::bounce::Fact> = match (&args.reply, &args.file) {
+        (Some(reply), _) => vec![
+            crate::bounce::parse_reply(reply, args.to.as_deref(), args.at.as_deref()).ok_or(
+                "--reply: not an SMTP reply (it should start with a code such as 451 or 550)",
+            )?,
+        ],
+        (None, Some(file)) => {
+            let items =
+                crate::bounce::batch::read(file).map_err(|e| format!("{}: {}", e.path, e.error))?;
+            items
+                .iter()
+                .flat_map(|i| crate::bounce::parse_bytes(&i.bytes, &i.source))
+                .collect()
+        }
+        (None, None) => unreachable!("clap requires a file or --reply"),
+    };
+    if facts.is_empty() {
+        return Err("no bounce, SMTP reply or log line found in the input".into());
+    }
+    let lang = args.lang.clone().unwrap_or_else(|| {
+        if std::env::var("LANG").is_ok_and(|l| l.starts_with("ja")) {
+            "ja".into()
+        } else {
+            "en".into()
+        }
+    });
+    let reports: Vec<crate::explain::NodeReport> = args
+        .nodes
+        .iter()
+        .map(|n| crate::explain::ask_node(n, &facts))
+        .collect();
+    let answers = crate::explain::explain(&facts, &reports);
+    let reachable = reports.iter().filter(|r| r.result.is_ok()).count();
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let items: Vec<serde_json::Value> = facts
+            .iter()
+            .zip(&answers)
+            .map(|(f, (v, m))| serde_json::json!({"fact": f, "reason": f.reason.as_str(), "matches": m, "verdict": v}))
+            .collect();
+        let nodes: Vec<serde_json::Value> = reports
+            .iter()
+            .map(|r| serde_json::json!({"url": r.url, "error": r.result.as_ref().err()}))
+            .collect();
+        let doc = serde_json::json!({"facts": items, "nodes": nodes, "knowledge_base_only": reachable == 0});
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&doc).expect("serialises")
+        )
+        .map_err(|e| e.to_string())?;
+    } else {
+        for (f, (v, m)) in facts.iter().zip(&answers) {
+            writeln!(out, "{}", crate::explain::render(f, v, m, &lang))
+                .map_err(|e| e.to_string())?;
+        }
+        for r in &reports {
+            if let Err(e) = &r.result {
+                eprintln!("dix: node {} could not be asked: {e}", r.url);
+            }
+        }
+        let note = match (reports.len(), reachable, lang.as_str()) {
+            (0, _, "ja") => {
+                "ノードを指定していないため、組み込みの知識ベースのみで回答しました。".to_owned()
+            }
+            (0, _, _) => {
+                "No node given: answered from the built-in knowledge base only.".to_owned()
+            }
+            (_, 0, "ja") => {
+                "どのノードにも接続できなかったため、組み込みの知識ベースのみで回答しました。"
+                    .to_owned()
+            }
+            (_, 0, _) => {
+                "No node could be reached: answered from the built-in knowledge base only."
+                    .to_owned()
+            }
+            (n, k, "ja") => format!("{n} 個中 {k} 個のノードに問い合わせました。"),
+            (n, k, _) => format!("Asked {k} of {n} node(s)."),
+        };
+        writeln!(out, "{note}").map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 fn read_input(path: &Path) -> Result<Vec<u8>, String> {

@@ -12,6 +12,7 @@
 
 pub mod bounce;
 pub mod cli;
+pub mod explain;
 pub mod keyfile;
 pub mod knowledge;
 pub mod template;

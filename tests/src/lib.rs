@@ -13,7 +13,7 @@ mod dns;
 mod node;
 
 pub use dns::TestDns;
-pub use node::{Backend, DixNode, TestDb};
+pub use node::{Backend, DixNode, TestDb, binary_path};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -53,10 +53,11 @@ impl TestDb {
     }
 }
 
-/// The `dixd` binary next to this test binary (`target/<profile>/dixd`),
-/// unless `DIXD_BIN` says otherwise.
-pub fn dixd_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("DIXD_BIN") {
+/// A binary of this workspace next to this test binary
+/// (`target/<profile>/<name>`), unless `DIXD_BIN`/`DIX_BIN` says otherwise.
+pub fn binary_path(name: &str) -> PathBuf {
+    let var = format!("{}_BIN", name.to_ascii_uppercase());
+    if let Some(p) = std::env::var_os(&var) {
         return p.into();
     }
     let exe = std::env::current_exe().expect("current exe");
@@ -64,13 +65,18 @@ pub fn dixd_path() -> PathBuf {
         .parent()
         .and_then(|deps| deps.parent())
         .expect("target/<profile>/deps/test");
-    let path = profile_dir.join("dixd");
+    let path = profile_dir.join(name);
     assert!(
         path.exists(),
         "{} does not exist: build it first (cargo build --workspace --bins), as scripts/test.sh does",
         path.display()
     );
     path
+}
+
+/// The `dixd` binary.
+pub fn dixd_path() -> PathBuf {
+    binary_path("dixd")
 }
 
 /// A running `dixd`.
