@@ -17,6 +17,7 @@ use dix_schema::SignedNotice;
 use dix_server::store::{NewNotice, Store};
 use dix_tests::{Backend, DixNode, Issuer, TestDb, TestDns};
 use serde_json::json;
+use tokio::io::AsyncBufReadExt;
 
 const INCIDENTS: usize = 100_000;
 const PUBLISHES: usize = 2_000;
@@ -163,9 +164,72 @@ async fn read_latency(node: &DixNode, path: &str) -> (Duration, Duration, f64) {
     )
 }
 
+/// POSTs `body` to `url` from `clients` concurrent clients for `secs`:
+/// requests per second and latency percentiles over every request.
+async fn post_load(url: &str, body: Vec<u8>, clients: usize, secs: u64) -> (f64, Duration, Duration) {
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..clients {
+        let (client, url, body) = (client.clone(), url.to_owned(), body.clone());
+        tasks.spawn(async move {
+            let mut times = Vec::new();
+            while started.elapsed() < Duration::from_secs(secs) {
+                let t = Instant::now();
+                let r = client.post(&url).header("content-type", "application/json").body(body.clone()).send().await.unwrap();
+                assert!(r.status().is_success());
+                r.bytes().await.unwrap();
+                times.push(t.elapsed());
+            }
+            times
+        });
+    }
+    let mut times = Vec::new();
+    while let Some(t) = tasks.join_next().await {
+        times.extend(t.unwrap());
+    }
+    let rate = times.len() as f64 / started.elapsed().as_secs_f64();
+    times.sort();
+    (rate, percentile(&times, 0.5), percentile(&times, 0.99))
+}
+
+/// `POST /v1/match` on a node holding 100,000 incidents, next to a bare axum
+/// handler, same load generator, same run.
+async fn match_versus_bare(node: &DixNode, issuer: &Issuer) -> Vec<String> {
+    let query = serde_json::to_vec(&json!({"queries": [{
+        "recipient_domain": format!("c54321.{}", issuer.domain), "remote_ip": "10.212.49.9",
+        "reply_code": 451, "status": "4.7.500", "text": "451 4.7.500 Server busy. Please try again later"
+    }]}))
+    .unwrap();
+    // Warm up, and check that the query really finds its incident.
+    let check: serde_json::Value = reqwest::Client::new().post(node.at("/v1/match")).body(query.clone()).send().await.unwrap().json().await.unwrap();
+    assert!(!check["results"][0]["matches"].as_array().unwrap().is_empty(), "the benchmark query matches nothing: {check}");
+
+    let mut bare = tokio::process::Command::new(env!("CARGO_BIN_EXE_bare-axum")).stdout(std::process::Stdio::piped()).kill_on_drop(true).spawn().unwrap();
+    let mut lines = tokio::io::BufReader::new(bare.stdout.take().unwrap()).lines();
+    let bare_url = lines.next_line().await.unwrap().unwrap().replace("dixd listening on ", "");
+
+    let mut rows = Vec::new();
+    let mut results = Vec::new();
+    // Interleave, so both see the same machine state.
+    for round in 0..2 {
+        let b = post_load(&format!("{bare_url}/v1/match"), query.clone(), 8, 4).await;
+        let d = post_load(&node.at("/v1/match"), query.clone(), 8, 4).await;
+        if round == 1 {
+            results = vec![b, d];
+        }
+    }
+    let (b, d) = (results[0], results[1]);
+    rows.push(format!("| bare axum handler (constant answer) | {} | {} | {:.0} req/s |", ms(b.1), ms(b.2), b.0));
+    rows.push(format!("| dixd POST /v1/match, {INCIDENTS} incidents indexed | {} | {} | {:.0} req/s ({:.0}% of bare) |", ms(d.1), ms(d.2), d.0, 100.0 * d.0 / b.0));
+    let _ = bare.kill().await;
+    rows
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let mut rows = Vec::new();
+    let mut match_rows = Vec::new();
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let dns = TestDns::start().await;
         let db = TestDb::new(backend).await;
@@ -206,6 +270,9 @@ async fn main() {
                 ms(p99)
             ));
         }
+        if backend == Backend::Sqlite {
+            match_rows = match_versus_bare(&node, &issuer).await;
+        }
         eprintln!(
             "{}",
             node.logs()
@@ -221,6 +288,11 @@ async fn main() {
     );
     println!("| store | request | p50 | p99 | throughput |\n|---|---|---|---|---|");
     for row in rows {
+        println!("{row}");
+    }
+    println!("\nPOST /v1/match: 8 clients, 4 s each, interleaved with the baseline.\n");
+    println!("| server | p50 | p99 | throughput |\n|---|---|---|---|");
+    for row in match_rows {
         println!("{row}");
     }
 }
