@@ -35,6 +35,12 @@ struct Indexed {
     verified: HashSet<(String, String)>,
 }
 
+/// An IP range of an incident: (range, incident slot, is a sending range).
+type IpEntry = (IpNet, u32, bool);
+/// The index's working state: every incident by (issuer, id), and the
+/// highest cursor loaded.
+type IndexState = (HashMap<(String, String), Arc<Indexed>>, i64);
+
 /// Lookup tables over the incidents of one moment.
 #[derive(Default)]
 pub struct Snapshot {
@@ -43,8 +49,8 @@ pub struct Snapshot {
     wildcard_domains: HashMap<String, Vec<u32>>,
     mx_parents: HashMap<String, Vec<u32>>,
     /// IP ranges by bucket (/16 IPv4, /32 IPv6); wider ranges in `wide_ips`.
-    ip_buckets: HashMap<(bool, u128), Vec<(IpNet, u32, bool)>>,
-    wide_ips: Vec<(IpNet, u32, bool)>,
+    ip_buckets: HashMap<(bool, u128), Vec<IpEntry>>,
+    wide_ips: Vec<IpEntry>,
     zones: HashMap<String, Vec<u32>>,
     flagged: HashSet<String>,
 }
@@ -167,8 +173,7 @@ impl Snapshot {
             .remote_host
             .as_deref()
             .and_then(|h| Domain::parse_lenient(h).ok())
-        {
-            if let Some((_, parent)) = host.as_str().split_once('.') {
+            && let Some((_, parent)) = host.as_str().split_once('.') {
                 for &id in self.mx_parents.get(parent).into_iter().flatten() {
                     let entry = &self.incidents[id as usize];
                     if let Some(p) = entry
@@ -189,7 +194,6 @@ impl Snapshot {
                     }
                 }
             }
-        }
         for (ip, want_sending, label) in [
             (q.remote_ip, false, "receiving"),
             (q.sender_ip, true, "sending"),
@@ -279,16 +283,15 @@ impl Snapshot {
                     contradicted = true;
                 }
             }
-            if let Some(t) = &s.text {
-                if t.matches(&q.text)
+            if let Some(t) = &s.text
+                && (t.matches(&q.text)
                     || q.text
                         .to_lowercase()
-                        .contains(&t.as_str().trim_matches('*').to_lowercase())
+                        .contains(&t.as_str().trim_matches('*').to_lowercase()))
                 {
                     points += 0.15;
                     why.push(format!("text matches \"{t}\""));
                 }
-            }
             if contradicted {
                 points *= 0.5;
             }
@@ -384,7 +387,7 @@ fn parse_time(s: &str) -> Option<i64> {
 /// The index and the state needed to keep it current.
 pub struct MatchIndex {
     snapshot: RwLock<Arc<Snapshot>>,
-    state: tokio::sync::Mutex<(HashMap<(String, String), Arc<Indexed>>, i64)>,
+    state: tokio::sync::Mutex<IndexState>,
 }
 
 impl Default for MatchIndex {

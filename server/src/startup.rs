@@ -81,6 +81,10 @@ impl Application {
             let mut changes = node.watch_changes();
             async move {
                 while changes.changed().await.is_ok() {
+                    // Let a burst of publishes settle, so one rebuild of the
+                    // lookup tables covers all of it (matches lag by this much).
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                    changes.borrow_and_update();
                     if let Err(e) = node.index.refresh(&node.store).await {
                         tracing::warn!(error = %e, "matching index refresh failed; will retry on the next change");
                     }

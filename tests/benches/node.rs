@@ -166,7 +166,12 @@ async fn read_latency(node: &DixNode, path: &str) -> (Duration, Duration, f64) {
 
 /// POSTs `body` to `url` from `clients` concurrent clients for `secs`:
 /// requests per second and latency percentiles over every request.
-async fn post_load(url: &str, body: Vec<u8>, clients: usize, secs: u64) -> (f64, Duration, Duration) {
+async fn post_load(
+    url: &str,
+    body: Vec<u8>,
+    clients: usize,
+    secs: u64,
+) -> (f64, Duration, Duration) {
     let client = reqwest::Client::new();
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
@@ -176,7 +181,13 @@ async fn post_load(url: &str, body: Vec<u8>, clients: usize, secs: u64) -> (f64,
             let mut times = Vec::new();
             while started.elapsed() < Duration::from_secs(secs) {
                 let t = Instant::now();
-                let r = client.post(&url).header("content-type", "application/json").body(body.clone()).send().await.unwrap();
+                let r = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .unwrap();
                 assert!(r.status().is_success());
                 r.bytes().await.unwrap();
                 times.push(t.elapsed());
@@ -202,12 +213,35 @@ async fn match_versus_bare(node: &DixNode, issuer: &Issuer) -> Vec<String> {
     }]}))
     .unwrap();
     // Warm up, and check that the query really finds its incident.
-    let check: serde_json::Value = reqwest::Client::new().post(node.at("/v1/match")).body(query.clone()).send().await.unwrap().json().await.unwrap();
-    assert!(!check["results"][0]["matches"].as_array().unwrap().is_empty(), "the benchmark query matches nothing: {check}");
+    let check: serde_json::Value = reqwest::Client::new()
+        .post(node.at("/v1/match"))
+        .body(query.clone())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !check["results"][0]["matches"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "the benchmark query matches nothing: {check}"
+    );
 
-    let mut bare = tokio::process::Command::new(env!("CARGO_BIN_EXE_bare-axum")).stdout(std::process::Stdio::piped()).kill_on_drop(true).spawn().unwrap();
+    let mut bare = tokio::process::Command::new(env!("CARGO_BIN_EXE_bare-axum"))
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
     let mut lines = tokio::io::BufReader::new(bare.stdout.take().unwrap()).lines();
-    let bare_url = lines.next_line().await.unwrap().unwrap().replace("dixd listening on ", "");
+    let bare_url = lines
+        .next_line()
+        .await
+        .unwrap()
+        .unwrap()
+        .replace("dixd listening on ", "");
 
     let mut rows = Vec::new();
     let mut results = Vec::new();
@@ -220,7 +254,12 @@ async fn match_versus_bare(node: &DixNode, issuer: &Issuer) -> Vec<String> {
         }
     }
     let (b, d) = (results[0], results[1]);
-    rows.push(format!("| bare axum handler (constant answer) | {} | {} | {:.0} req/s |", ms(b.1), ms(b.2), b.0));
+    rows.push(format!(
+        "| bare axum handler (constant answer) | {} | {} | {:.0} req/s |",
+        ms(b.1),
+        ms(b.2),
+        b.0
+    ));
     rows.push(format!("| dixd POST /v1/match, {INCIDENTS} incidents indexed | {} | {} | {:.0} req/s ({:.0}% of bare) |", ms(d.1), ms(d.2), d.0, 100.0 * d.0 / b.0));
     let _ = bare.kill().await;
     rows

@@ -324,6 +324,35 @@ fn incident_row(r: &sqlx::any::AnyRow) -> Result<IncidentRow, sqlx::Error> {
     })
 }
 
+impl Store {
+    /// Incidents whose current revision changed after `cursor` (all of them
+    /// for 0), oldest first: what the matching index loads.
+    pub async fn incidents_changed_since(
+        &self,
+        cursor: i64,
+        limit: u32,
+    ) -> Result<Vec<IncidentRow>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT i.issuer, i.incident, i.cursor, i.seq, n.bytes, n.verification, i.scope_verified, \
+                    EXISTS (SELECT 1 FROM equivocations e WHERE e.issuer = i.issuer) \
+             FROM incidents i JOIN notices n ON n.cursor = i.cursor WHERE i.cursor > $1 ORDER BY i.cursor LIMIT $2",
+        )
+        .bind(cursor)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(incident_row).collect()
+    }
+
+    /// Issuers with equivocation evidence.
+    pub async fn flagged_issuers(&self) -> Result<Vec<String>, sqlx::Error> {
+        let rows = sqlx::query("SELECT DISTINCT issuer FROM equivocations")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| r.try_get(0)).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,34 +388,5 @@ mod tests {
             domain_candidates(&d),
             ["a.b.example.jp", "*.b.example.jp", "*.example.jp", "*.jp"]
         );
-    }
-}
-
-impl Store {
-    /// Incidents whose current revision changed after `cursor` (all of them
-    /// for 0), oldest first: what the matching index loads.
-    pub async fn incidents_changed_since(
-        &self,
-        cursor: i64,
-        limit: u32,
-    ) -> Result<Vec<IncidentRow>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT i.issuer, i.incident, i.cursor, i.seq, n.bytes, n.verification, i.scope_verified, \
-                    EXISTS (SELECT 1 FROM equivocations e WHERE e.issuer = i.issuer) \
-             FROM incidents i JOIN notices n ON n.cursor = i.cursor WHERE i.cursor > $1 ORDER BY i.cursor LIMIT $2",
-        )
-        .bind(cursor)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(incident_row).collect()
-    }
-
-    /// Issuers with equivocation evidence.
-    pub async fn flagged_issuers(&self) -> Result<Vec<String>, sqlx::Error> {
-        let rows = sqlx::query("SELECT DISTINCT issuer FROM equivocations")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| r.try_get(0)).collect()
     }
 }
