@@ -24,6 +24,7 @@ pub fn ask_node(node: &str, facts: &[Fact]) -> NodeReport {
     let url = format!("{}/v1/match", node.trim_end_matches('/'));
     let queries: Vec<MatchQuery> = facts.iter().map(MatchQuery::from).collect();
     let result = (|| -> Result<Vec<Vec<IncidentMatch>>, String> {
+        install_tls_provider();
         let client = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
@@ -57,6 +58,12 @@ pub fn ask_node(node: &str, facts: &[Fact]) -> NodeReport {
         url: node.to_owned(),
         result,
     }
+}
+
+/// rustls needs a process-wide crypto provider; ring is ours (see the
+/// workspace Cargo.toml). Installing twice is harmless.
+fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// The answer for each fact, with the matches of every reachable node.
@@ -145,4 +152,21 @@ pub fn render(fact: &Fact, verdict: &Verdict, matches: &[IncidentMatch], lang: &
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// https:// is spoken: an unreachable TLS node fails to connect, rather
+    /// than being refused as an unsupported scheme.
+    #[test]
+    fn https_nodes_are_supported() {
+        let fact =
+            crate::bounce::parse_reply("451 4.7.500 Server busy", Some("a@example.jp"), None)
+                .unwrap();
+        let report = ask_node("https://127.0.0.1:9", &[fact]);
+        let err = report.result.unwrap_err();
+        assert!(!err.to_lowercase().contains("scheme"), "{err}");
+    }
 }

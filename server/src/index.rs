@@ -173,27 +173,28 @@ impl Snapshot {
             .remote_host
             .as_deref()
             .and_then(|h| Domain::parse_lenient(h).ok())
-            && let Some((_, parent)) = host.as_str().split_once('.') {
-                for &id in self.mx_parents.get(parent).into_iter().flatten() {
-                    let entry = &self.incidents[id as usize];
-                    if let Some(p) = entry
-                        .notice
-                        .scope
-                        .mx_hosts
-                        .iter()
-                        .find(|p| p.matches(&host))
-                    {
-                        let verified = entry
-                            .verified
-                            .contains(&("mx_hosts".to_owned(), p.to_string()));
-                        add(
-                            id,
-                            format!("remote MTA {host} matches {p}{}", unverified_note(verified)),
-                            scope_weight(verified),
-                        );
-                    }
+            && let Some((_, parent)) = host.as_str().split_once('.')
+        {
+            for &id in self.mx_parents.get(parent).into_iter().flatten() {
+                let entry = &self.incidents[id as usize];
+                if let Some(p) = entry
+                    .notice
+                    .scope
+                    .mx_hosts
+                    .iter()
+                    .find(|p| p.matches(&host))
+                {
+                    let verified = entry
+                        .verified
+                        .contains(&("mx_hosts".to_owned(), p.to_string()));
+                    add(
+                        id,
+                        format!("remote MTA {host} matches {p}{}", unverified_note(verified)),
+                        scope_weight(verified),
+                    );
                 }
             }
+        }
         for (ip, want_sending, label) in [
             (q.remote_ip, false, "receiving"),
             (q.sender_ip, true, "sending"),
@@ -288,10 +289,10 @@ impl Snapshot {
                     || q.text
                         .to_lowercase()
                         .contains(&t.as_str().trim_matches('*').to_lowercase()))
-                {
-                    points += 0.15;
-                    why.push(format!("text matches \"{t}\""));
-                }
+            {
+                points += 0.15;
+                why.push(format!("text matches \"{t}\""));
+            }
             if contradicted {
                 points *= 0.5;
             }
