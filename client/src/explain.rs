@@ -24,7 +24,6 @@ pub fn ask_node(node: &str, facts: &[Fact]) -> NodeReport {
     let url = format!("{}/v1/match", node.trim_end_matches('/'));
     let queries: Vec<MatchQuery> = facts.iter().map(MatchQuery::from).collect();
     let result = (|| -> Result<Vec<Vec<IncidentMatch>>, String> {
-        install_tls_provider();
         let client = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
@@ -58,12 +57,6 @@ pub fn ask_node(node: &str, facts: &[Fact]) -> NodeReport {
         url: node.to_owned(),
         result,
     }
-}
-
-/// rustls needs a process-wide crypto provider; ring is ours (see the
-/// workspace Cargo.toml). Installing twice is harmless.
-fn install_tls_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// The answer for each fact, with the matches of every reachable node.
