@@ -173,8 +173,10 @@ const RULES: &[(Reason, &[&str])] = &[
             r"accepts? no mail",
             r"not accepting (?:any )?(?:e-?)?mail",
             r"null ?mx",
-            r"5\.1\.10\b",
             r"not configured to accept",
+            r"couldn't find a mail exchanger",
+            r"no mx record",
+            r"type=mx: malformed",
         ],
     ),
     (
@@ -192,13 +194,14 @@ const RULES: &[(Reason, &[&str])] = &[
             r"could not find any host",
             r"nonexistent domain",
             r"domain is not (?:configured|valid)",
-            r"no mx (?:or a )?record",
             r"dns (?:error|lookup failed).{0,40}(?:domain|host)",
             r"host \S+ not found",
             r"invalid domain",
             r"unknown mail domain",
             r"recipient domain .{0,40}(?:not found|unknown)",
             r"nxdomain",
+            r"domain is not reachable",
+            r"host name lookup failure",
         ],
     ),
     (
@@ -212,6 +215,8 @@ const RULES: &[(Reason, &[&str])] = &[
             r"5\.7\.13\b",
             r"service (?:is )?(?:suspended|stopped) for",
             r"this account has been",
+            r"temporar(?:y|ily) locked",
+            r"inactive (?:e-?mail )?(?:address|account|mailbox)",
             r"user (?:is )?(?:on )?hold",
             r"recipient (?:is )?(?:inactive|suspended)",
         ],
@@ -276,6 +281,8 @@ const RULES: &[(Reason, &[&str])] = &[
             r"(?:user|recipient) not (?:listed|in (?:local )?(?:recipient|user) (?:table|list))",
             r"mailbox unavailable",
             r"unknown or illegal alias",
+            r"address couldn't be found",
+            r"invalid final delivery userid",
             r"addressee unknown",
             r"account (?:\S+ )?(?:not|isn't) (?:found|available)",
             r"no (?:valid )?recipients?",
@@ -343,7 +350,18 @@ const RULES: &[(Reason, &[&str])] = &[
             r"content (?:scanner|filter) (?:rejected|flagged)",
             r"message (?:was |has been )?(?:identified|classified|detected|considered) as",
             r"scored too high",
+            r"message content rejected",
+            r"\bUBE\b",
             r"high (?:spam )?score",
+        ],
+    ),
+    // Policy phrases that also say "blocked"/"denied": the policy is the reason.
+    (
+        Reason::PolicyViolation,
+        &[
+            r"denied by policy",
+            r"blocked because (?:its|the) content",
+            r"policy violation",
         ],
     ),
     (
@@ -522,6 +540,7 @@ const RULES: &[(Reason, &[&str])] = &[
             r"resources temporarily",
             r"system (?:not|is not) available",
             r"i/o error",
+            r"upstream error",
         ],
     ),
 ];
@@ -638,6 +657,13 @@ pub fn classify(fact: &Fact) -> Reason {
         // refused the message was a filter, not a missing mailbox — unless the
         // status says outright that the mailbox does not exist (5.1.1;
         // pipelining MTAs show DATA in transcripts of RCPT failures).
+        // "Host not found" under a temporary status is a DNS failure that may
+        // clear, not a domain that does not exist.
+        let transient = fact.status.as_deref().is_some_and(|s| s.starts_with('4'))
+            || fact.reply_code.is_some_and(|r| (400..500).contains(&r));
+        if reason == Reason::HostUnknown && transient {
+            return Reason::NetworkError;
+        }
         if reason == Reason::UserUnknown
             && fact.command.as_deref() == Some("DATA")
             && fact.status.as_deref() != Some("5.1.1")
