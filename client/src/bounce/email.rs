@@ -170,11 +170,20 @@ fn feedback_report(msg: &Message<'_>, base: &Fact, original: &Original) -> Optio
 
 /// RFC 3464: a message/delivery-status part.
 fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
-    let part = msg
+    // Every delivery-status part: some reports carry more than one.
+    let parts: Vec<String> = msg
         .parts
         .iter()
-        .find(|p| part_is(p, "message", &["delivery-status", "global-delivery-status"]))?;
-    let blocks = dsn::blocks(&String::from_utf8_lossy(part.contents()));
+        .filter(|p| part_is(p, "message", &["delivery-status", "global-delivery-status"]))
+        .map(|p| String::from_utf8_lossy(p.contents()).into_owned())
+        .collect();
+    let text = match parts.is_empty() {
+        false => parts.join("\n\n"),
+        // Broken MIME (missing or mismatched boundaries) hides the part; the
+        // fields are still there in the raw text.
+        true => dsn_fields_in_raw(msg.raw_message())?,
+    };
+    let blocks = dsn::blocks(&text);
     let reporting = blocks
         .first()
         .and_then(|b| dsn::get(b, "reporting-mta"))
@@ -234,6 +243,34 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
             })
             .collect(),
     )
+}
+
+/// The delivery-status fields of a report whose MIME structure is broken:
+/// from the first `Reporting-MTA:`/`Final-Recipient:` line at a line start to
+/// the next boundary line or attached message.
+fn dsn_fields_in_raw(raw: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(&raw[..raw.len().min(1024 * 1024)]);
+    let lower = text.to_ascii_lowercase();
+    let start = ["\nreporting-mta:", "\nfinal-recipient:"]
+        .iter()
+        .filter_map(|k| lower.find(k))
+        .min()?
+        + 1;
+    let rest = &text[start..];
+    let end = [
+        "\n--",
+        "\ncontent-type: message/rfc822",
+        "\ncontent-type: text/rfc822-headers",
+    ]
+    .iter()
+    .filter_map(|k| rest.to_ascii_lowercase().find(k))
+    .min()
+    .unwrap_or(rest.len());
+    let fields = &rest[..end];
+    fields
+        .to_ascii_lowercase()
+        .contains("final-recipient:")
+        .then(|| fields.to_owned())
 }
 
 /// Whether a non-DSN message is a bounce at all.
