@@ -351,7 +351,7 @@ const RULES: &[(Reason, &[&str])] = &[
             r"message (?:was |has been )?(?:identified|classified|detected|considered) as",
             r"scored too high",
             r"message content rejected",
-            r"\bUBE\b",
+            r"\bube\b",
             r"high (?:spam )?score",
         ],
     ),
@@ -554,12 +554,8 @@ static COMPILED: LazyLock<Vec<(Reason, RegexSet)>> = LazyLock::new(|| {
         .map(|(reason, patterns)| {
             (
                 *reason,
-                RegexSet::new(
-                    patterns
-                        .iter()
-                        .map(|p| format!("(?i){}", ascii_boundaries(p))),
-                )
-                .expect("rule patterns compile"),
+                RegexSet::new(patterns.iter().map(|p| ascii_boundaries(p)))
+                    .expect("rule patterns compile"),
             )
         })
         .collect()
@@ -572,14 +568,24 @@ pub(crate) fn ascii_boundaries(pattern: &str) -> String {
     pattern.replace(r"\b", r"(?-u:\b)")
 }
 
+/// How much of a diagnostic the phrase rules read.
+const MAX_CLASSIFIED_BYTES: usize = 2048;
+
 /// The reason a phrase rule gives for `text`, if any.
 pub fn by_text(text: &str) -> Option<Reason> {
     if text.is_empty() {
         return None;
     }
+    // What decides the reason is near the start; long tails are boilerplate
+    // (and cost a scan per rule).
+    // Rules are lowercase and case-sensitive (a test checks it); the text is
+    // lowercased once. Case-insensitive literals defeat the regex crate's
+    // SIMD literal search and made this the costliest step of parsing.
+    let text =
+        text[..super::smtp::floor_char_boundary(text, MAX_CLASSIFIED_BYTES)].to_ascii_lowercase();
     COMPILED
         .iter()
-        .find(|(_, set)| set.is_match(text))
+        .find(|(_, set)| set.is_match(&text))
         .map(|(r, _)| *r)
 }
 
@@ -761,5 +767,28 @@ mod tests {
         assert_eq!(by_status("5.7.26"), Some(Reason::AuthFailure));
         assert!(is_hard(Reason::UserUnknown, Some("5.1.1"), Some(550)));
         assert!(!is_hard(Reason::UserUnknown, Some("4.1.1"), Some(450)));
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::RULES;
+
+    /// The rules match lowercased text case-sensitively, so a capital letter
+    /// in a literal would never match.
+    #[test]
+    fn rule_literals_are_lowercase() {
+        for (reason, patterns) in RULES {
+            for p in *patterns {
+                let mut escaped = false;
+                for c in p.chars() {
+                    assert!(
+                        escaped || !c.is_ascii_uppercase(),
+                        "{reason:?}: `{p}` has an uppercase literal"
+                    );
+                    escaped = !escaped && c == '\\';
+                }
+            }
+        }
     }
 }

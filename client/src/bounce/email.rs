@@ -249,28 +249,25 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
 /// from the first `Reporting-MTA:`/`Final-Recipient:` line at a line start to
 /// the next boundary line or attached message.
 fn dsn_fields_in_raw(raw: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(&raw[..raw.len().min(1024 * 1024)]);
-    let lower = text.to_ascii_lowercase();
-    let start = ["\nreporting-mta:", "\nfinal-recipient:"]
-        .iter()
-        .filter_map(|k| lower.find(k))
-        .min()?
-        + 1;
-    let rest = &text[start..];
-    let end = [
-        "\n--",
-        "\ncontent-type: message/rfc822",
-        "\ncontent-type: text/rfc822-headers",
-    ]
-    .iter()
-    .filter_map(|k| rest.to_ascii_lowercase().find(k))
-    .min()
-    .unwrap_or(rest.len());
-    let fields = &rest[..end];
+    // Searched as bytes: most messages have no such fields, and converting
+    // whole messages to text just to look would cost more than the parse.
+    static START: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(r"(?im)^(?:reporting-mta|final-recipient):").expect("valid")
+    });
+    static END: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(
+            r"(?im)^(?:--|content-type: (?:message/rfc822|text/rfc822-headers))",
+        )
+        .expect("valid")
+    });
+    let start = START.find(raw)?.start();
+    let rest = &raw[start..raw.len().min(start + 64 * 1024)];
+    let end = END.find(rest).map_or(rest.len(), |m| m.start());
+    let fields = String::from_utf8_lossy(&rest[..end]).into_owned();
     fields
         .to_ascii_lowercase()
         .contains("final-recipient:")
-        .then(|| fields.to_owned())
+        .then_some(fields)
 }
 
 /// Whether a non-DSN message is a bounce at all.

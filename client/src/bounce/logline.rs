@@ -138,6 +138,13 @@ fn syslog_time(line: &str) -> Option<String> {
         .map(|m| m.as_str().to_owned())
 }
 
+/// Whether the first non-empty line starts with a reply code.
+pub fn starts_like_reply(text: &str) -> bool {
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| REPLY_LINE.is_match(l))
+}
+
 /// A pasted reply such as `451 4.7.500 Server busy...` (one or more lines,
 /// the multi-line `550-` form included).
 pub fn bare_reply(text: &str, source: &str) -> Option<Fact> {

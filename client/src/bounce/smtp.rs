@@ -32,14 +32,16 @@ static STATUS: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:\b(?:in reply to|after|response to|did not like our|smtp command:?)\s*(?:the\s+)?|>>>\s*)(RCPT TO|MAIL FROM|DATA|HELO|EHLO|STARTTLS|AUTH|end of data|RCPT|MAIL)\b").unwrap()
+    Regex::new(r"(?:(?-u:\b)(?:in reply to|after|response to|did not like our|smtp command:?)\s*(?:the\s+)?|>>>\s*)(rcpt to|mail from|data|helo|ehlo|starttls|auth|end of data|rcpt|mail)(?-u:\b)").unwrap()
 });
 static HOST_SAID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:host|server|mx)\s+([a-z0-9][a-z0-9.\-]*\.[a-z]{2,})\s*\[([0-9a-f:.]+)\]")
-        .unwrap()
+    Regex::new(
+        r"(?-u:\b)(?:host|server|mx)\s+([a-z0-9][a-z0-9.\-]*\.[a-z]{2,})\s*\[([0-9a-f:.]+)\]",
+    )
+    .unwrap()
 });
 static FROM_IP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:from|client host|your ip|sender ip|ip address|messages from|the mail server|connecting ip|blocked:?|listed:?|address)\s*[\[(]?((?:[0-9]{1,3}\.){3}[0-9]{1,3})[\])]?").unwrap()
+    Regex::new(r"(?:from|client host|your ip|sender ip|ip address|messages from|the mail server|connecting ip|blocked:?|listed:?|address)\s*[\[(]?((?:[0-9]{1,3}\.){3}[0-9]{1,3})[\])]?").unwrap()
 });
 
 /// Collapses whitespace runs and trims.
@@ -56,7 +58,10 @@ pub fn is_generic_status(s: &str) -> bool {
 pub fn scan(text: &str) -> Found {
     let mut found = Found::default();
     // Look at a bounded prefix: diagnostics are short, hostile input is not.
-    let text = &text[..floor_char_boundary(text, 8192)];
+    // Patterns are lowercase and case-sensitive; ASCII lowercasing keeps
+    // offsets, host names are lowercase anyway, commands are normalised.
+    let lowered = text[..floor_char_boundary(text, 4096)].to_ascii_lowercase();
+    let text = lowered.as_str();
     found.reply = REPLY.captures(text).and_then(|c| c[1].parse().ok());
     let statuses: Vec<String> = STATUS
         .captures_iter(text)

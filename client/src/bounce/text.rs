@@ -28,7 +28,7 @@ static ORIGINAL_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
         r"^[ \t]*\*+[ \t]*(?:original|returned) message",
     ];
     Regex::new(&format!(
-        "(?im){}",
+        "(?m){}",
         alternatives.map(|a| format!("(?:{a})")).join("|")
     ))
     .expect("markers compile")
@@ -50,8 +50,11 @@ static QUOTED_HEADER: LazyLock<Regex> = LazyLock::new(|| {
 /// The error section: the report's prose before the copy of the original.
 fn error_section(body: &str) -> &str {
     let body = &body[..super::smtp::floor_char_boundary(body, 64 * 1024)];
+    // Markers are lowercase and searched case-sensitively in a lowercased
+    // copy (same byte offsets): far cheaper than a case-insensitive search.
+    let lowered = body.to_ascii_lowercase();
     let marker = ORIGINAL_MARKERS
-        .find(body)
+        .find(&lowered)
         .map(|m| body[..m.start()].rfind('\n').map_or(0, |n| n + 1));
     let copied = COPIED_HEADERS
         .captures(body)
