@@ -224,20 +224,20 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
         .collect::<Vec<_>>();
     // Fill a missing diagnostic from the human-readable part, which many MTAs
     // use for the real reason.
-    let human = body_text(msg);
+    let human = text::Prose::read(&body_text(msg));
     Some(
         facts
             .into_iter()
             .map(|mut f| {
-                let prose = text::diagnostic_for(&human, f.recipient.as_deref());
+                let prose = human.for_recipient(f.recipient.as_deref());
                 if (f.diagnostic.trim().is_empty() || f.diagnostic.split_whitespace().count() < 2)
-                    && let Some(d) = &prose
+                    && let Some(d) = prose
                 {
                     f.diagnostic = format!("{} {d}", f.diagnostic);
                 }
                 // The failed command is often only in the prose ("in reply to end of DATA command").
                 if f.command.is_none() {
-                    f.command = prose.as_deref().and_then(|p| super::smtp::scan(p).command);
+                    f.command = prose.and_then(super::smtp::failed_command);
                 }
                 f.finish()
             })

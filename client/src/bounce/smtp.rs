@@ -75,7 +75,7 @@ pub fn scan(text: &str) -> Found {
         .find(|s| !is_generic_status(s) && class.as_deref().is_none_or(|c| s.starts_with(c)))
         .or_else(|| statuses.first())
         .cloned();
-    found.command = failed_command(text);
+    found.command = failed_command_lowered(text);
     if let Some(c) = HOST_SAID.captures(text) {
         found.remote_host = Some(c[1].to_ascii_lowercase());
         found.remote_ip = c[2].parse().ok();
@@ -90,7 +90,11 @@ pub fn scan(text: &str) -> Found {
 /// The command the error answered: what "in reply to X" names; else, in a
 /// transcript (`>>> RCPT TO`, `<<< 550 ...`), the last command sent before
 /// the first error reply; else the first command mentioned.
-fn failed_command(text: &str) -> Option<String> {
+pub fn failed_command(text: &str) -> Option<String> {
+    failed_command_lowered(&text[..floor_char_boundary(text, 4096)].to_ascii_lowercase())
+}
+
+fn failed_command_lowered(text: &str) -> Option<String> {
     let matches: Vec<regex::Captures> = COMMAND.captures_iter(text).collect();
     if let Some(c) = matches
         .iter()

@@ -128,18 +128,33 @@ fn recipients_in(section: &str, exclude: &[String]) -> Vec<(String, String)> {
 
 /// The explanation for `recipient` in a report's prose, for DSNs whose
 /// Diagnostic-Code says nothing.
-pub(super) fn diagnostic_for(body: &str, recipient: Option<&str>) -> Option<String> {
-    let section = error_section(body);
-    let found = recipients_in(section, &[]);
-    let text = match recipient {
-        Some(r) => found
-            .into_iter()
-            .find(|(a, _)| a.eq_ignore_ascii_case(r))
-            .map(|(_, t)| t),
-        None => None,
-    };
-    text.or_else(|| Some(section.chars().take(2000).collect::<String>()))
-        .filter(|t| !t.trim().is_empty())
+pub(super) struct Prose {
+    section: String,
+    recipients: Vec<(String, String)>,
+}
+
+impl Prose {
+    /// Reads a report's prose once; [`Prose::for_recipient`] then answers per recipient.
+    pub(super) fn read(body: &str) -> Self {
+        let section = error_section(body);
+        Self {
+            recipients: recipients_in(section, &[]),
+            section: section.chars().take(2000).collect(),
+        }
+    }
+
+    /// The text about `recipient`, else the whole explanation.
+    pub(super) fn for_recipient(&self, recipient: Option<&str>) -> Option<&str> {
+        let about = recipient.and_then(|r| {
+            self.recipients
+                .iter()
+                .find(|(a, _)| a.eq_ignore_ascii_case(r))
+                .map(|(_, t)| t.as_str())
+        });
+        about
+            .or(Some(self.section.as_str()))
+            .filter(|t| !t.trim().is_empty())
+    }
 }
 
 /// Facts from a non-standard bounce.
