@@ -262,3 +262,34 @@ fn keygen_never_overwrites_and_help_works() {
         Some(2)
     );
 }
+
+#[test]
+fn explain_reads_a_bounce_file_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let bounce = dir.path().join("bounce.eml");
+    std::fs::write(
+        &bounce,
+        "From: MAILER-DAEMON@mx.example.jp\r\nTo: sender@example.jp\r\nSubject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n\
+<friend@gmail.com>: host gmail-smtp-in.l.google.com[192.0.2.1] said: 552-5.2.2 The recipient's inbox is out of storage space. (in reply to RCPT TO command)\r\n\
+--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.jp\r\n\r\nFinal-Recipient: rfc822; friend@gmail.com\r\nAction: failed\r\nStatus: 5.2.2\r\n\
+Remote-MTA: dns; gmail-smtp-in.l.google.com\r\nDiagnostic-Code: smtp; 552-5.2.2 The recipient's inbox is out of storage space.\r\n--B--\r\n",
+    )
+    .unwrap();
+    let out = dix(&["explain", bounce.to_str().unwrap(), "--lang", "en"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains("friend@gmail.com") && shown.contains("mailboxfull"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Who must act: The recipient.") && shown.contains("No node given"),
+        "{shown}"
+    );
+    let ja = text(&dix(&["explain", bounce.to_str().unwrap(), "--lang", "ja"]).stdout);
+    assert!(
+        ja.contains("誰が対応するか: 受信者。") && ja.contains("メールボックスの容量が一杯です"),
+        "{ja}"
+    );
+}
