@@ -133,61 +133,28 @@ async fn read_latency(node: &DixNode, path: &str) -> (Duration, Duration, f64) {
     }
     times.sort();
     // Throughput: 8 clients for ~3 seconds.
-    let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..8 {
-        let (client, url) = (client.clone(), url.clone());
-        tasks.spawn(async move {
-            let mut n = 0u32;
-            while started.elapsed() < Duration::from_secs(3) {
-                client
-                    .get(&url)
-                    .send()
-                    .await
-                    .unwrap()
-                    .bytes()
-                    .await
-                    .unwrap();
-                n += 1;
-            }
-            n
-        });
-    }
-    let mut total = 0;
-    while let Some(n) = tasks.join_next().await {
-        total += n.unwrap();
-    }
-    (
-        percentile(&times, 0.5),
-        percentile(&times, 0.99),
-        f64::from(total) / started.elapsed().as_secs_f64(),
-    )
+    let url_for_load = url.clone();
+    let (rate, _, _) = load(8, 3, move |c| c.get(&url_for_load)).await;
+    (percentile(&times, 0.5), percentile(&times, 0.99), rate)
 }
 
-/// POSTs `body` to `url` from `clients` concurrent clients for `secs`:
-/// requests per second and latency percentiles over every request.
-async fn post_load(
-    url: &str,
-    body: Vec<u8>,
+/// Sends the request `make` builds from `clients` concurrent clients for
+/// `secs`: requests per second, and latency percentiles over every request.
+async fn load(
     clients: usize,
     secs: u64,
+    make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder + Clone + Send + 'static,
 ) -> (f64, Duration, Duration) {
     let client = reqwest::Client::new();
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..clients {
-        let (client, url, body) = (client.clone(), url.to_owned(), body.clone());
+        let (client, make) = (client.clone(), make.clone());
         tasks.spawn(async move {
             let mut times = Vec::new();
             while started.elapsed() < Duration::from_secs(secs) {
                 let t = Instant::now();
-                let r = client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .body(body.clone())
-                    .send()
-                    .await
-                    .unwrap();
+                let r = make(&client).send().await.unwrap();
                 assert!(r.status().is_success());
                 r.bytes().await.unwrap();
                 times.push(t.elapsed());
@@ -202,6 +169,22 @@ async fn post_load(
     let rate = times.len() as f64 / started.elapsed().as_secs_f64();
     times.sort();
     (rate, percentile(&times, 0.5), percentile(&times, 0.99))
+}
+
+/// POSTs `body` as JSON to `url`; see [`load`].
+async fn post_load(
+    url: &str,
+    body: Vec<u8>,
+    clients: usize,
+    secs: u64,
+) -> (f64, Duration, Duration) {
+    let url = url.to_owned();
+    load(clients, secs, move |c| {
+        c.post(&url)
+            .header("content-type", "application/json")
+            .body(body.clone())
+    })
+    .await
 }
 
 /// `POST /v1/match` on a node holding 100,000 incidents, next to a bare axum
