@@ -53,3 +53,13 @@ fn huge_inputs_complete() {
     );
     let _ = parse_bytes(many_addresses.as_bytes(), "addresses");
 }
+
+/// mail-parser 0.11.9 panics ("Invalid part ID, could not find multipart")
+/// on nested message/rfc822 parts under a malformed multipart, found by the
+/// `bounce` fuzz target. The parser contains the panic and reports no facts.
+#[test]
+fn a_mail_parser_panic_is_contained() {
+    let input = b"\0\x000\nContent-Type: multipart/;\n\tboundary=\"b0undary.1/host.example\"\n\n\n--b0undary.1/host.example-tail\nContent-Type: message/rfc822\n\nQ\nContent-Type: message/rfc822\nZ)\n\nhello\n\n--b0undary.1/host.example--\n";
+    let facts = parse_bytes(input, "nested");
+    assert!(facts.is_empty());
+}

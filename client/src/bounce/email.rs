@@ -7,6 +7,16 @@ use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 use super::classify::Reason;
 use super::{Fact, dsn, text};
 
+/// mail-parser, with its panics contained. mail-parser aims never to panic,
+/// but version 0.11.9 does on some malformed nested multiparts (found by our
+/// `bounce` fuzz target; `tests/no_panic.rs` keeps the case). A message it
+/// cannot read yields no facts instead of taking the whole batch down.
+fn parse_message(bytes: &[u8]) -> Option<Message<'_>> {
+    std::panic::catch_unwind(|| MessageParser::default().parse(bytes))
+        .ok()
+        .flatten()
+}
+
 /// What the rest of the message tells about the original message.
 #[derive(Default, Clone)]
 pub(super) struct Original {
@@ -17,7 +27,7 @@ pub(super) struct Original {
 }
 
 pub(super) fn parse(bytes: &[u8], source: &str) -> Vec<Fact> {
-    let Some(msg) = MessageParser::default().parse(bytes) else {
+    let Some(msg) = parse_message(bytes) else {
         return Vec::new();
     };
     let original = original_of(&msg);
@@ -75,7 +85,7 @@ fn original_of(msg: &Message<'_>) -> Original {
                         .is_some_and(|s| s.eq_ignore_ascii_case("rfc822-headers"))
             }) =>
             {
-                if let Some(inner) = MessageParser::default().parse(part.contents()) {
+                if let Some(inner) = parse_message(part.contents()) {
                     return Original {
                         message_id: inner.message_id().map(|s| format!("<{s}>")),
                         from: first_address(&inner, "from"),
