@@ -258,7 +258,6 @@ const RULES: &[(Reason, &[&str])] = &[
             r"5\.2\.3\b",
             r"size exceeds",
             r"message length",
-            r"too many recipients",
         ],
     ),
     (
@@ -282,6 +281,7 @@ const RULES: &[(Reason, &[&str])] = &[
             r"mailbox unavailable",
             r"unknown or illegal alias",
             r"address couldn't be found",
+            r"doesn't have an? \S+ account",
             r"invalid final delivery userid",
             r"addressee unknown",
             r"account (?:\S+ )?(?:not|isn't) (?:found|available)",
@@ -335,6 +335,7 @@ const RULES: &[(Reason, &[&str])] = &[
             r"unusual rate",
             r"over (?:the )?(?:sending )?limit",
             r"server (?:is )?(?:too )?busy",
+            r"too many recipients",
             r"4\.7\.5\d\d\b",
         ],
     ),
@@ -380,6 +381,9 @@ const RULES: &[(Reason, &[&str])] = &[
             r"(?:client|sender|your) (?:host|ip|address|server)(?: \S+)? (?:is |has been |was )?(?:rejected|denied|refused|banned|not allowed)",
             r"access denied",
             r"banned",
+            r"service refus",
+            r"refused to talk to me",
+            r"my name was rejected",
             r"dynamic (?:ip|address|pool)",
             r"dial-?up",
             r"residential",
@@ -497,6 +501,8 @@ const RULES: &[(Reason, &[&str])] = &[
         Reason::SyntaxError,
         &[
             r"syntax error",
+            r"malformed address",
+            r"parameter not implemented",
             r"command (?:not )?(?:unrecognized|recognized|implemented)",
             r"unrecognized command",
             r"bad sequence of commands",
@@ -713,7 +719,8 @@ pub fn classify(fact: &Fact) -> Reason {
         Some(421) | Some(450) | Some(451) => Reason::SystemError,
         Some(452) => Reason::SystemFull,
         Some(c) if c >= 500 => Reason::OnHold,
-        _ if fact.diagnostic.is_empty() => Reason::Undefined,
+        // No code and no phrase we know: we cannot tell.
+        _ if fact.status.is_none() => Reason::Undefined,
         _ => Reason::OnHold,
     }
 }
