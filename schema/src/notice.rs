@@ -451,24 +451,3 @@ impl Notice {
         self.started_at <= t && self.ended_at.is_none_or(|end| t <= end)
     }
 }
-
-impl Notice {
-    /// Reads a notice back from bytes that were verified before they were
-    /// stored (a node's own database). Field rules are checked again; the
-    /// signature is not, since it was checked on the way in.
-    pub fn from_verified_bytes(bytes: &[u8]) -> Result<Notice, Error> {
-        let mut value = crate::json::parse_strict(bytes)?;
-        if let Some(object) = value.as_object_mut() {
-            object.remove("sig");
-        }
-        let notice: Notice = serde_path_to_error::deserialize(&value).map_err(|e| {
-            Error::new(
-                ErrorCode::InvalidValue,
-                e.path().to_string(),
-                e.inner().to_string(),
-            )
-        })?;
-        notice.check()?;
-        Ok(notice)
-    }
-}

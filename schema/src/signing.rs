@@ -170,6 +170,25 @@ impl SignedNotice {
     }
 }
 
+impl Notice {
+    /// Reads a notice back from bytes that were verified before they were
+    /// stored (a node's own database). Every field rule is checked again, by
+    /// the same reader as [`UnverifiedNotice::parse`]; the signature is not,
+    /// since it was checked on the way in.
+    pub fn from_verified_bytes(bytes: &[u8]) -> Result<Notice, Error> {
+        match parse_strict(bytes)? {
+            Value::Object(mut object) => {
+                object.remove("sig");
+                notice_from_object(&object)
+            }
+            _ => Err(Error::whole(
+                ErrorCode::MalformedJson,
+                "a notice is a JSON object",
+            )),
+        }
+    }
+}
+
 /// Signs a notice given as JSON text (any formatting; duplicate keys and
 /// non-integer numbers are still refused). A `sig` already present is
 /// replaced. Every field rule is checked first: invalid notices are never

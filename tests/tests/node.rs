@@ -35,7 +35,8 @@ on_both_databases!(
 
 struct World {
     dns: TestDns,
-    db: TestDb,
+    /// Holds the database (and its temporary folder) for the test's life.
+    _db: TestDb,
     node: DixNode,
     isp: Issuer,
 }
@@ -46,7 +47,12 @@ async fn world(backend: Backend, extra: &[&str]) -> World {
     let isp = Issuer::new("example-isp.jp", "s2026");
     isp.publish_key(&dns);
     let node = DixNode::start(&db, dns.addr(), extra).await;
-    World { dns, db, node, isp }
+    World {
+        dns,
+        _db: db,
+        node,
+        isp,
+    }
 }
 
 fn text(bytes: &[u8]) -> &str {
@@ -512,7 +518,6 @@ async fn restart_and_kill_9_lose_nothing(backend: Backend) {
         feed.json["notices"].as_array().unwrap().len(),
         published.len()
     );
-    let _ = &w.db;
 }
 
 async fn rotated_key_is_refetched_once(backend: Backend) {

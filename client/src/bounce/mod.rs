@@ -122,13 +122,13 @@ pub fn parse_bytes(bytes: &[u8], source: &str) -> Vec<Fact> {
     }
     // A bare reply starts with its code: look at the first line before
     // converting anything more (most inputs are whole messages).
-    if logline::starts_like_reply(&head) {
-        if let Some(fact) = logline::bare_reply(
+    if logline::starts_like_reply(&head)
+        && let Some(fact) = logline::bare_reply(
             &String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]),
             source,
-        ) {
-            return vec![fact];
-        }
+        )
+    {
+        return vec![fact];
     }
     email::parse(bytes, source)
 }

@@ -9,6 +9,19 @@ use sqlx::{Any, Row, Transaction};
 
 use super::Store;
 
+/// An incident's current state, as every incident query reads it (the
+/// columns `incident_row` expects), followed by the query's own clauses.
+macro_rules! incident_select {
+    ($rest:literal) => {
+        concat!(
+            "SELECT i.issuer, i.incident, i.cursor, i.seq, n.bytes, n.verification, i.scope_verified, \
+             EXISTS (SELECT 1 FROM equivocations e WHERE e.issuer = i.issuer) \
+             FROM incidents i JOIN notices n ON n.cursor = i.cursor ",
+            $rest
+        )
+    };
+}
+
 /// Filters of `GET /v1/incidents`; all optional, combined with AND.
 #[derive(Debug, Clone, Default)]
 pub struct IncidentFilter {
@@ -188,11 +201,7 @@ impl Store {
         &self,
         filter: &IncidentFilter,
     ) -> Result<Vec<IncidentRow>, sqlx::Error> {
-        let mut sql = String::from(
-            "SELECT i.issuer, i.incident, i.cursor, i.seq, n.bytes, n.verification, i.scope_verified, \
-                    EXISTS (SELECT 1 FROM equivocations e WHERE e.issuer = i.issuer) \
-             FROM incidents i JOIN notices n ON n.cursor = i.cursor WHERE 1 = 1",
-        );
+        let mut sql = String::from(incident_select!("WHERE 1 = 1"));
         let mut args: Vec<Arg> = Vec::new();
         let mut bind = |sql: &mut String, clause: &str, arg: Arg| {
             args.push(arg);
@@ -258,14 +267,10 @@ impl Store {
 
     /// The current state of incident `id` under each issuer using that id.
     pub async fn incident(&self, id: &str) -> Result<Vec<IncidentRow>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT i.issuer, i.incident, i.cursor, i.seq, n.bytes, n.verification, i.scope_verified, \
-                    EXISTS (SELECT 1 FROM equivocations e WHERE e.issuer = i.issuer) \
-             FROM incidents i JOIN notices n ON n.cursor = i.cursor WHERE i.incident = $1 ORDER BY i.issuer",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(incident_select!("WHERE i.incident = $1 ORDER BY i.issuer"))
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(incident_row).collect()
     }
 
@@ -332,11 +337,9 @@ impl Store {
         cursor: i64,
         limit: u32,
     ) -> Result<Vec<IncidentRow>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT i.issuer, i.incident, i.cursor, i.seq, n.bytes, n.verification, i.scope_verified, \
-                    EXISTS (SELECT 1 FROM equivocations e WHERE e.issuer = i.issuer) \
-             FROM incidents i JOIN notices n ON n.cursor = i.cursor WHERE i.cursor > $1 ORDER BY i.cursor LIMIT $2",
-        )
+        let rows = sqlx::query(incident_select!(
+            "WHERE i.cursor > $1 ORDER BY i.cursor LIMIT $2"
+        ))
         .bind(cursor)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)

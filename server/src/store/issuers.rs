@@ -4,7 +4,7 @@
 use sqlx::{Any, Row, Transaction};
 
 use super::Store;
-use super::notices::NoticeRow;
+use super::notices::{NoticeRow, notice_row_at};
 
 /// A key an issuer has signed with.
 #[derive(Debug, Clone)]
@@ -90,20 +90,11 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                let part = |at: usize| -> Result<NoticeRow, sqlx::Error> {
-                    Ok(NoticeRow {
-                        cursor: r.try_get(at)?,
-                        bytes: r.try_get(at + 1)?,
-                        verification: r.try_get(at + 2)?,
-                        received_at: r.try_get(at + 3)?,
-                        source: r.try_get(at + 4)?,
-                    })
-                };
                 Ok(EquivocationRow {
                     seq: r.try_get(0)?,
                     detected_at: r.try_get(1)?,
-                    first: part(2)?,
-                    second: part(7)?,
+                    first: notice_row_at(r, 2)?,
+                    second: notice_row_at(r, 7)?,
                 })
             })
             .collect()

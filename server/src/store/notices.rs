@@ -236,11 +236,17 @@ async fn publish_in(
 }
 
 pub(super) fn notice_row(row: &sqlx::any::AnyRow) -> Result<NoticeRow, sqlx::Error> {
+    notice_row_at(row, 0)
+}
+
+/// A notice row from the columns cursor, bytes, verification, received_at,
+/// source starting at column `at`.
+pub(super) fn notice_row_at(row: &sqlx::any::AnyRow, at: usize) -> Result<NoticeRow, sqlx::Error> {
     Ok(NoticeRow {
-        cursor: row.try_get(0)?,
-        bytes: row.try_get(1)?,
-        verification: row.try_get(2)?,
-        received_at: row.try_get(3)?,
-        source: row.try_get(4)?,
+        cursor: row.try_get(at)?,
+        bytes: row.try_get(at + 1)?,
+        verification: row.try_get(at + 2)?,
+        received_at: row.try_get(at + 3)?,
+        source: row.try_get(at + 4)?,
     })
 }
