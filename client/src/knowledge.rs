@@ -369,6 +369,18 @@ fn generic(fact: &Fact) -> Explanation {
                 "宛先アドレスの誤りを確認し、正しいアドレスを受信者に確認してください。",
             ),
         ),
+        Suppressed => (
+            "mailbox",
+            Actor::Sender,
+            bi(
+                "The sending service did not try: the address is on its suppression list after earlier bounces or complaints.",
+                "送信サービスは配送を試みませんでした。過去の不達または苦情により、このアドレスは送信停止リストに載っています。",
+            ),
+            bi(
+                "Confirm the address with the recipient, then remove it from the suppression list.",
+                "受信者にアドレスを確認してから、送信停止リストから削除してください。",
+            ),
+        ),
         HostUnknown => (
             "mailbox",
             Actor::Sender,

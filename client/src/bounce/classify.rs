@@ -44,6 +44,8 @@ pub enum Reason {
     RequirePtr,
     SecurityError,
     SpamDetected,
+    /// The sending service refused to try: the address is on its suppression list.
+    Suppressed,
     Suspend,
     SyntaxError,
     SystemError,
@@ -85,6 +87,7 @@ impl Reason {
             RequirePtr => "requireptr",
             SecurityError => "securityerror",
             SpamDetected => "spamdetected",
+            Suppressed => "suppressed",
             Suspend => "suspend",
             SyntaxError => "syntaxerror",
             SystemError => "systemerror",
@@ -100,6 +103,89 @@ impl Reason {
 /// Phrase rules, most specific first: the first reason with a matching
 /// phrase wins. Patterns are case-insensitive and see collapsed whitespace.
 const RULES: &[(Reason, &[&str])] = &[
+    // A local delivery program failed: whatever it printed (often "no such
+    // user") is its own problem, not the address's.
+    (
+        Reason::MailerError,
+        &[
+            r"x-unix",
+            r"\bprocmail\b",
+            r"\bmaildrop: (?:error|signal|unable)",
+            r"command (?:died|failed|output)",
+            r"mailer error",
+        ],
+    ),
+    // The message itself breaks the format rules; receivers often mention
+    // the header's name (DKIM-Signature, Subject) or spam in the same breath.
+    (
+        Reason::NotCompliantRfc,
+        &[
+            r"not (?:rfc[ -]?)?(?:5322|2822|822)?[ -]?compliant",
+            r"rfc ?(?:5322|2822|822) (?:compliant|specific|requirement|standard|violation)",
+            r"(?:duplicate|multiple|missing|malformed|invalid) (?:\S+ )?headers?\b",
+            r"multiple addresses in from",
+            r"bare (?:lf|cr)",
+            r"not conform",
+        ],
+    ),
+    // Loops and hop limits: a routing fault, whatever the reply code says.
+    (
+        Reason::NetworkError,
+        &[
+            r"too many hops",
+            r"hop count exceeded",
+            r"mail loop",
+            r"routing loop",
+            r"loops? back to (?:me|myself)",
+            r"dns query failed",
+            r"host not found, try again",
+        ],
+    ),
+    // Spam verdicts that also name SPF or "rejected".
+    (
+        Reason::SpamDetected,
+        &[
+            r"spam classification",
+            r"(?:rejected|blocked|refused) (?:due to|because of|as) (?:suspected )?spam",
+            r"(?:black|block)listed (?:url|uri|link|domain) in (?:the )?message",
+            r"\buribl\b",
+            // Orange (France): "Mail rejete" for spam content.
+            r"\bofr_?506\b",
+        ],
+    ),
+    // The sending IP or HELO is refused, in words other rules read otherwise.
+    (
+        Reason::Blocked,
+        &[
+            r"my name was rejected",
+            r"client host blocked",
+            r"adresse ip source bloquee",
+            r"aup#[a-z]*rbl\b",
+            r"invalid ip for sending",
+            r"not accepting connections",
+        ],
+    ),
+    (
+        Reason::PolicyViolation,
+        &[r"(?:rejected|refused|not accepted) for policy reasons"],
+    ),
+    // Exchange Online's directory-based edge blocking: the address is not
+    // in the tenant's directory ("550 5.4.1 ... Access denied").
+    (
+        Reason::UserUnknown,
+        &[r"recipient address rejected: access denied"],
+    ),
+    (
+        Reason::NoRelaying,
+        &[
+            r"relay(?:ing)? (?:access )?(?:denied|not (?:permitted|allowed)|prohibited)",
+            r"(?:not permitted|unable|cannot) to relay",
+            r"we do not relay",
+            r"no relaying",
+            r"relay not permitted",
+            r"not configured to relay",
+        ],
+    ),
     (
         Reason::VirusDetected,
         &[r"\bvirus", r"malware", r"\binfected\b", r"trojan"],
@@ -124,6 +210,9 @@ const RULES: &[(Reason, &[&str])] = &[
             r"sender verif(?:y|ication) failed",
             r"5\.1\.[78]\b",
             r"sender (?:\S+ )?(?:does not exist|not exist)",
+            r"(?:from|sender):? domain is invalid",
+            r"provide a valid from",
+            r"(?:mail ?from|sender) domain (?:is )?listed",
         ],
     ),
     (
@@ -152,7 +241,9 @@ const RULES: &[(Reason, &[&str])] = &[
             r"5\.7\.509\b",
             r"domain authentication",
             r"not pass(?:es)? (?:authentication|spf|dkim)",
-            r"unauthenticated (?:email|mail|sender)",
+            r"unauthenticated (?:email|mail)",
+            r"sender is unauthenticated",
+            r"does not have authentication information",
             r"authentication (?:checks? )?(?:did not pass|failed) .{0,40}(?:domain|sender)",
         ],
     ),
@@ -165,6 +256,10 @@ const RULES: &[(Reason, &[&str])] = &[
             r"address (?:has )?changed",
             r"5\.1\.6\b",
         ],
+    ),
+    (
+        Reason::NotAccept,
+        &[r"indicated no smtp service", r"not accepting network messages"],
     ),
     (
         Reason::NotAccept,
@@ -202,6 +297,8 @@ const RULES: &[(Reason, &[&str])] = &[
             r"nxdomain",
             r"domain is not reachable",
             r"host name lookup failure",
+            r"bad destination system address",
+            r"or domain may not exist",
         ],
     ),
     (
@@ -219,6 +316,9 @@ const RULES: &[(Reason, &[&str])] = &[
             r"inactive (?:e-?mail )?(?:address|account|mailbox)",
             r"user (?:is )?(?:on )?hold",
             r"recipient (?:is )?(?:inactive|suspended)",
+            r"(?:recipient|user)(?:'s)? account is blocked",
+            // Orange (France): the recipient's account is blocked.
+            r"\blpn007_426\b",
         ],
     ),
     (
@@ -228,7 +328,9 @@ const RULES: &[(Reason, &[&str])] = &[
             r"over ?quota",
             r"quota (?:exceeded|full|violation)",
             r"exceeded (?:the )?(?:storage|quota|mailbox)",
-            r"(?:insufficient|not enough) (?:disk )?(?:space|storage)",
+            r"not enough (?:space|storage)",
+            r"mailbox (?:has )?exceed",
+            r"mailbox exceeds",
             r"mailbox size limit",
             r"full mailbox",
             r"(?:user|account|recipient)(?:'s)? (?:mailbox )?is (?:full|over)",
@@ -236,7 +338,6 @@ const RULES: &[(Reason, &[&str])] = &[
             r"too many messages (?:in|on) (?:the |this )?(?:mailbox|user)",
             r"mailfolder is full",
             r"disk quota",
-            r"mailbox has exceeded",
             r"inbox is full",
             r"storage (?:limit|quota)",
             r"5\.2\.2\b",
@@ -258,6 +359,7 @@ const RULES: &[(Reason, &[&str])] = &[
             r"5\.2\.3\b",
             r"size exceeds",
             r"message length",
+            r"line limit exceeded",
         ],
     ),
     (
@@ -268,10 +370,9 @@ const RULES: &[(Reason, &[&str])] = &[
             r"no such (?:user|mailbox|recipient|address|account|local user|person)",
             r"(?:mailbox|recipient|address|account|addressee|e-?mail address)(?: \S+)? (?:is )?(?:not found|unknown|does(?: not|n't) exist|not exist|invalid|unavailable|not valid)",
             r"invalid (?:recipient|mailbox|address|user)",
-            r"recipient address rejected",
             r"no mailbox",
             r"not a (?:valid|known) (?:user|mailbox|recipient)",
-            r"bad destination (?:mailbox|system) address",
+            r"bad destination mailbox address",
             r"the email account that you tried to reach does not exist",
             r"not (?:our|a local) (?:customer|user)",
             r"\bdoes not exist\b",
@@ -292,16 +393,6 @@ const RULES: &[(Reason, &[&str])] = &[
         ],
     ),
     (
-        Reason::NoRelaying,
-        &[
-            r"relay(?:ing)? (?:access )?(?:denied|not (?:permitted|allowed)|prohibited)",
-            r"(?:not permitted|unable|cannot) to relay",
-            r"we do not relay",
-            r"no relaying",
-            r"relay not permitted",
-        ],
-    ),
-    (
         Reason::SecurityError,
         &[
             r"authentication (?:is )?required",
@@ -313,11 +404,18 @@ const RULES: &[(Reason, &[&str])] = &[
             r"(?:sender|client) (?:is )?not authenticated",
             r"login failed",
             r"auth (?:mechanism|failed)",
+            r"unauthenticated senders? not allowed",
+            r"delivery not authorized",
         ],
     ),
     (
         Reason::BadReputation,
-        &[r"reputation", r"sender score", r"low (?:trust|score)"],
+        &[
+            r"reputation",
+            r"sender score",
+            r"low (?:trust|score)",
+            r"user complaints",
+        ],
     ),
     (
         Reason::RateLimited,
@@ -337,12 +435,14 @@ const RULES: &[(Reason, &[&str])] = &[
             r"server (?:is )?(?:too )?busy",
             r"too many recipients",
             r"4\.7\.5\d\d\b",
+            r"frequency limit",
         ],
     ),
     (
         Reason::SpamDetected,
         &[
-            r"\bspam",
+            r"\bspam\b",
+            r"\bspam(?:my|ming|med|mer|assassin)",
             r"junk mail",
             r"\bbulk (?:mail|e-?mail)",
             r"unsolicited",
@@ -411,7 +511,6 @@ const RULES: &[(Reason, &[&str])] = &[
             r"message (?:was )?rejected by (?:the )?(?:recipient|user)",
             r"restricted",
             r"not accepting messages from",
-            r"delivery not authorized",
         ],
     ),
     (
@@ -420,7 +519,6 @@ const RULES: &[(Reason, &[&str])] = &[
             r"delivery time expired",
             r"message expired",
             r"retry time(?:out)? (?:not reached|exceeded)",
-            r"(?:queue|queued) (?:for )?too long",
             r"too many (?:delivery )?(?:retries|attempts)",
             r"(?:could not|cannot) be delivered (?:for|within|in) \d+ (?:days|hours)",
             r"maximum (?:queue )?time",
@@ -441,28 +539,29 @@ const RULES: &[(Reason, &[&str])] = &[
             r"will be retried for",
             r"could not be delivered for",
             r"expired in (?:the )?queue",
+            r"have been failing for a long time",
+            // qmail gave up retrying, whatever the last attempt said.
+            r"(?:queue|queued) (?:for )?too long",
+            r"aborted after [0-9.]+ hour",
         ],
     ),
     (
         Reason::NotCompliantRfc,
         &[
-            r"rfc ?(?:5322|2822|822|5321)",
-            r"not (?:rfc[ -]?)?compliant",
-            r"(?:duplicate|multiple|missing|malformed|invalid) (?:\S+ )?header",
-            r"bare (?:lf|cr)",
-            r"not conform",
+            r"rfc ?(?:5322|2822|822|5321) (?:says|requires)",
         ],
     ),
     (
         Reason::ContentError,
         &[
             r"content",
-            r"mime",
+            r"\bmime\b",
             r"attachment",
             r"invalid character",
             r"8-?bit",
             r"encoding",
-            r"message header",
+            r"header error",
+            r"media error",
             r"5\.6\.\d+\b",
         ],
     ),
@@ -473,14 +572,13 @@ const RULES: &[(Reason, &[&str])] = &[
             r"violat",
             r"prohibited",
             r"not (?:allowed|permitted)",
-            r"5\.7\.9\b",
         ],
     ),
     (
         Reason::SystemFull,
         &[
             r"system (?:disk |storage )?(?:is )?full",
-            r"insufficient system storage",
+            r"insufficient (?:system |disk )?(?:storage|space)",
             r"4\.3\.1\b",
             r"out of (?:disk|storage)",
         ],
@@ -488,11 +586,7 @@ const RULES: &[(Reason, &[&str])] = &[
     (
         Reason::MailerError,
         &[
-            r"x-unix",
-            r"command (?:died|failed|output)",
-            r"mailer error",
             r"\bpipe\b",
-            r"procmail",
             r"exit (?:status|code)",
             r"local delivery failed",
         ],
@@ -516,6 +610,7 @@ const RULES: &[(Reason, &[&str])] = &[
             r"network (?:is )?unreachable",
             r"no route to host",
             r"(?:could|can) ?not connect",
+            r"(?:unable|wasn't able|was not able) to establish",
             r"lost connection",
             r"timed? ?out",
             r"too many hops",
@@ -547,8 +642,13 @@ const RULES: &[(Reason, &[&str])] = &[
             r"system (?:not|is not) available",
             r"i/o error",
             r"upstream error",
+            r"service currently unavailable",
+            r"transaction failed",
+            r"unable to contact ldap",
+            r"file write error",
         ],
     ),
+    (Reason::OnHold, &[r"\bon hold\b"]),
 ];
 
 /// One `RegexSet` per rule, tried in order. (A single set of every pattern
@@ -593,6 +693,22 @@ pub fn by_text(text: &str) -> Option<Reason> {
         .iter()
         .find(|(_, set)| set.is_match(&text))
         .map(|(r, _)| *r)
+}
+
+/// The reason and the phrase pattern that decided it, for `text`: what
+/// [`by_text`] answers, with its evidence.
+pub fn matching_rule(text: &str) -> Option<(Reason, &'static str)> {
+    let text =
+        text[..super::smtp::floor_char_boundary(text, MAX_CLASSIFIED_BYTES)].to_ascii_lowercase();
+    COMPILED
+        .iter()
+        .zip(RULES)
+        .find_map(|((reason, set), (_, patterns))| {
+            set.matches(&text)
+                .iter()
+                .next()
+                .map(|i| (*reason, patterns[i]))
+        })
 }
 
 /// The reason an enhanced status code gives, when it is specific enough.

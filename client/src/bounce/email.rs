@@ -2,7 +2,10 @@
 //! panics); this module decides what kind of report it is and takes the
 //! facts from the right place.
 
+use std::sync::LazyLock;
+
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+use regex::RegexSet;
 
 use super::classify::Reason;
 use super::{Fact, dsn, text};
@@ -49,6 +52,10 @@ pub(super) fn parse(bytes: &[u8], source: &str) -> Vec<Fact> {
         return facts;
     }
     let body = body_text(&msg);
+    if std::env::var_os("DIX_DEBUG_BODY").is_some() { eprintln!("BODY<<{body}>>"); }
+    if let Some(facts) = super::ses::facts(&body, &base) {
+        return facts;
+    }
     if !looks_like_bounce(&msg, &body) {
         return auto_reply(&msg, &base).into_iter().collect();
     }
@@ -121,22 +128,38 @@ pub(super) fn body_text(msg: &Message<'_>) -> String {
         }
     }
     if out.trim().is_empty() {
-        // A single-part message whose type mail-parser did not treat as text.
-        if let Some(part) = msg.parts.first()
-            && let PartType::Binary(b) | PartType::InlineBinary(b) = &part.body
-        {
+        // A part mail-parser could not treat as text: a single part of an
+        // unexpected type, or a nested multipart whose boundary parameter
+        // is broken (then its raw text, part headers and all, is the body).
+        if let Some(b) = msg.parts.iter().find_map(|part| match &part.body {
+            PartType::Text(t) if !t.trim().is_empty() => Some(t.as_bytes()),
+            PartType::Binary(b) | PartType::InlineBinary(b)
+                if part.content_type().is_none_or(|c| {
+                    ["text", "multipart"]
+                        .iter()
+                        .any(|t| c.ctype().eq_ignore_ascii_case(t))
+                }) =>
+            {
+                Some(b.as_ref())
+            }
+            _ => None,
+        }) {
             out = String::from_utf8_lossy(b).into_owned();
         }
     }
     out
 }
 
-/// ARF (RFC 5965): a message/feedback-report part.
+/// ARF (RFC 5965): a message/feedback-report part; or one of the complaint
+/// formats that predate or ignore it.
 fn feedback_report(msg: &Message<'_>, base: &Fact, original: &Original) -> Option<Vec<Fact>> {
-    let part = msg
+    let Some(part) = msg
         .parts
         .iter()
-        .find(|p| part_is(p, "message", &["feedback-report"]))?;
+        .find(|p| part_is(p, "message", &["feedback-report"]))
+    else {
+        return other_complaint(msg, base);
+    };
     let fields = dsn::blocks(&String::from_utf8_lossy(part.contents()))
         .into_iter()
         .flatten()
@@ -176,6 +199,42 @@ fn feedback_report(msg: &Message<'_>, base: &Fact, original: &Original) -> Optio
             })
             .collect(),
     )
+}
+
+/// Complaints that are not ARF reports:
+/// - Microsoft's JMRP/SNDS format: the complained-about message attached as
+///   message/rfc822, its recipient in `X-HmXmrOriginalRecipient`;
+/// - Apple Mail's unsubscribe message, sent on the user's behalf to a
+///   `List-Unsubscribe` mailto address and marked `X-Apple-Unsubscribe`.
+fn other_complaint(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
+    let complaint = |recipient: Option<String>, feedback_type: &str| {
+        vec![
+            Fact {
+                recipient,
+                feedback_type: Some(feedback_type.to_owned()),
+                diagnostic: feedback_type.to_owned(),
+                format: "arf",
+                reason: Reason::Feedback,
+                ..base.clone()
+            }
+            .finish(),
+        ]
+    };
+    if header_text(msg, "X-Apple-Unsubscribe").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        return Some(complaint(first_address(msg, "from"), "opt-out"));
+    }
+    let attached = msg.parts.iter().find_map(|p| match &p.body {
+        PartType::Message(inner) => Some(inner),
+        _ => None,
+    })?;
+    let recipient = header_text(attached, "X-HmXmrOriginalRecipient")?;
+    let mut facts = complaint(Some(recipient), "abuse");
+    // "complaint about message from 192.0.2.1": the sending IP.
+    facts[0].sender_ip = msg
+        .subject()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|ip| ip.parse().ok());
+    Some(facts)
 }
 
 /// RFC 3464: a message/delivery-status part.
@@ -297,7 +356,9 @@ fn looks_like_bounce(msg: &Message<'_>, body: &str) -> bool {
     let subject = msg.subject().unwrap_or_default().to_ascii_lowercase();
     let daemon = [
         "mailer-daemon",
+        "mailer daemon",
         "postmaster",
+        "post_master",
         "mail delivery",
         "mail administrator",
         "mailadmin",
@@ -342,6 +403,9 @@ fn looks_like_bounce(msg: &Message<'_>, body: &str) -> bool {
         "bounce",
         "mail failure",
         "permanent error",
+        "配信できません",
+        "failure delivery",
+        "errors from",
     ]
     .iter()
     .any(|w| subject.contains(w));
@@ -364,10 +428,46 @@ fn looks_like_bounce(msg: &Message<'_>, body: &str) -> bool {
         "delivery failed",
         "not be delivered",
         "rejected",
+        "transcript of session",
+        "送信できませんでした",
+        "送信に失敗",
+        "配信できません",
     ]
     .iter()
     .any(|w| lower.contains(w));
-    failed_header || (daemon && (bounce_subject || body_says)) || (bounce_subject && body_says)
+    // No sender at all (`From: <>`) is how some MTAs sign their reports.
+    let null_sender = msg.from().is_some_and(|f| {
+        f.first()
+            .is_none_or(|a| a.address().is_none_or(|a| a.trim().is_empty()))
+    });
+    failed_header
+        || report_layout(&lower)
+        || ((daemon || null_sender) && (bounce_subject || body_says))
+        || (bounce_subject && body_says)
+}
+
+/// Layouts that only mail software writes: the labelled fields and session
+/// transcripts of specific report formats, not phrases a person might use.
+fn report_layout(lowered_body: &str) -> bool {
+    static LAYOUTS: LazyLock<RegexSet> = LazyLock::new(|| {
+        RegexSet::new([
+            // KDDI/au and other carriers' notices.
+            r"(?m)^[ \t]*could not be delivered to: ?<[^>\s]+@",
+            // Verizon/vtext and Apache James gateways.
+            r"(?m)^error: [^\n]*\n+error message below:",
+            // Exim's delay warning.
+            r"(?m)^[ \t]*delay reason: smtp error",
+            // Sendmail-style and appliance transcripts: the reply we got.
+            r"(?m)^[ \t]*(?:received|<<<) ?>*:? ?[45][0-9][0-9][ -]",
+            // m-FILTER and similar appliance reports.
+            r"(?m)^-+ ?server message\s*$",
+            // fml mailing-list manager: refused posts and loops.
+            r"you are not a member of this mailing list",
+            r"duplicated message-id in <",
+        ])
+        .expect("layouts compile")
+    });
+    LAYOUTS.is_match(lowered_body)
 }
 
 /// RFC 3834 auto-replies: vacation and out-of-office answers.
@@ -406,7 +506,11 @@ fn auto_reply(msg: &Message<'_>, base: &Fact) -> Option<Fact> {
     ]
     .iter()
     .any(|w| subject.contains(w));
-    if !((auto && vacation_subject) || auto_prefix) {
+    // RFC 3834's own marker says it all; the others are also set by
+    // mailing-list software and need the subject to agree.
+    let auto_replied = header_text(msg, "Auto-Submitted")
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("auto-replied"));
+    if !(auto_replied || (auto && vacation_subject) || auto_prefix) {
         return None;
     }
     Some(

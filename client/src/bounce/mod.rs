@@ -6,6 +6,7 @@
 //! input ─ batch (mbox / maildir / dir / stdin) ─┬─ email ─┬─ ARF feedback report   (feedback)
 //!                                               │         ├─ auto-reply, RFC 3834   (vacation)
 //!                                               │         ├─ dsn: message/delivery-status fields
+//!                                               │         ├─ ses: Amazon SES JSON notifications
 //!                                               │         └─ text: non-standard formats, by phrase
 //!                                               ├─ log lines (Postfix, Exim, Sendmail)
 //!                                               └─ a bare SMTP reply
@@ -20,6 +21,7 @@ pub mod classify;
 mod dsn;
 mod email;
 mod logline;
+mod ses;
 pub mod smtp;
 mod text;
 

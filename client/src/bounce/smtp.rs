@@ -62,7 +62,10 @@ pub fn scan(text: &str) -> Found {
     // offsets, host names are lowercase anyway, commands are normalised.
     let lowered = text[..floor_char_boundary(text, 4096)].to_ascii_lowercase();
     let text = lowered.as_str();
-    found.reply = REPLY.captures(text).and_then(|c| c[1].parse().ok());
+    // In a transcript the first code is a greeting or an OK: the first
+    // error reply is the one that matters.
+    let replies = || REPLY.captures_iter(text).filter_map(|c| c[1].parse::<u16>().ok());
+    found.reply = replies().find(|r| *r >= 400).or_else(|| replies().next());
     let statuses: Vec<String> = STATUS
         .captures_iter(text)
         .map(|c| format!("{}.{}.{}", &c[1], &c[2], &c[3]))

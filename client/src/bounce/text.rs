@@ -109,6 +109,16 @@ fn recipients_in(section: &str, exclude: &[String]) -> Vec<(String, String)> {
             hits.push((i, addr));
         }
     }
+    // Some formats state the error first and list the addresses after it
+    // ("Error message below: 550 ...", then "RCPT TO: <addr>").
+    let preamble = hits
+        .first()
+        .map(|(first, _)| lines[..*first].join(" "))
+        .unwrap_or_default();
+    let preamble = &preamble[super::smtp::floor_char_boundary(
+        &preamble,
+        preamble.len().saturating_sub(1500),
+    )..];
     let mut out = Vec::new();
     for (k, (start, addr)) in hits.iter().enumerate() {
         let next_start = hits
@@ -120,7 +130,16 @@ fn recipients_in(section: &str, exclude: &[String]) -> Vec<(String, String)> {
         // Everything up to the next recipient or the end of the section: the
         // explanation often follows the address after a blank line.
         let end = next_start.min(start + 40);
-        let text = lines[*start..end].join(" ");
+        let mut text = lines[*start..end].join(" ");
+        let says_nothing = {
+            let found = super::smtp::scan(&text);
+            found.reply.is_none()
+                && found.status.is_none()
+                && super::classify::by_text(&text).is_none()
+        };
+        if says_nothing && !preamble.trim().is_empty() {
+            text = format!("{preamble} {text}");
+        }
         out.push((addr.clone(), text));
     }
     out
