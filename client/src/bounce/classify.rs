@@ -169,6 +169,9 @@ const RULES: &[(Reason, &[&str])] = &[
         Reason::PolicyViolation,
         &[r"(?:rejected|refused|not accepted) for policy reasons"],
     ),
+    // au (KDDI) refuses senders its subscriber filters with an empty field
+    // before "User unknown" ("550 : User unknown"), unlike its real 5.1.1.
+    (Reason::Filtered, &[r"\b5[0-9][0-9]:? : user unknown"]),
     // Exchange Online's directory-based edge blocking: the address is not
     // in the tenant's directory ("550 5.4.1 ... Access denied").
     (
@@ -792,11 +795,8 @@ pub fn classify(fact: &Fact) -> Reason {
         if reason == Reason::HostUnknown && transient {
             return Reason::NetworkError;
         }
-        if reason == Reason::UserUnknown
-            && fact.command.as_deref() == Some("DATA")
-            && fact.status.as_deref() != Some("5.1.1")
-        {
-            return Reason::Filtered;
+        if reason == Reason::UserUnknown {
+            return user_unknown_or_not(fact);
         }
         return reason;
     }
@@ -839,6 +839,40 @@ pub fn classify(fact: &Fact) -> Reason {
         _ if fact.status.is_none() => Reason::Undefined,
         _ => Reason::OnHold,
     }
+}
+
+/// "User unknown" is what several receivers answer when they mean something
+/// else; the status and the moment of the refusal tell.
+fn user_unknown_or_not(fact: &Fact) -> Reason {
+    let status = fact.status.as_deref().unwrap_or_default();
+    // 551 "user not local" with 5.1.6: the mailbox moved.
+    if status == "5.1.6" {
+        return Reason::HasMoved;
+    }
+    // A security/policy status (5.7.x) on a bare "user unknown": a filter
+    // that does not want to say so. (Other words under 5.7.x — "invalid
+    // recipient", "access denied" — are directory checks.)
+    if status.starts_with("5.7.") && fact.diagnostic.to_ascii_lowercase().contains("user unknown") {
+        return Reason::Filtered;
+    }
+    // Refused only after DATA was accepted at RCPT time: a filter, not a
+    // missing mailbox — unless the status says outright that the mailbox
+    // does not exist (5.1.1; pipelining MTAs show DATA in transcripts of
+    // RCPT failures).
+    if fact.command.as_deref() == Some("DATA") && status != "5.1.1" {
+        return Reason::Filtered;
+    }
+    // NTT docomo answers a sender its subscriber has refused with "550
+    // Unknown user" at DATA; without 5.1.1 that is the filter.
+    if fact
+        .recipient_domain
+        .as_deref()
+        .is_some_and(|d| d == "docomo.ne.jp" || d.ends_with(".docomo.ne.jp"))
+        && status != "5.1.1"
+    {
+        return Reason::Filtered;
+    }
+    Reason::UserUnknown
 }
 
 /// Hard bounces: the address or domain itself is wrong, and retrying or

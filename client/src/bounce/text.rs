@@ -42,6 +42,14 @@ static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
     )
     .unwrap()
 });
+/// Lines whose addresses are not recipients: contact addresses in the
+/// boilerplate, and the alias an address was expanded from.
+static NOT_A_RECIPIENT_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)please contact|for (?:further )?assistance|if you have any questions|generated from|expanded from|問い合わせ|ご連絡",
+    )
+    .unwrap()
+});
 static QUOTED_HEADER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:from|to|cc|return-path|reply-to|sender|received|message-id|x-[a-z-]+):")
         .unwrap()
@@ -93,20 +101,22 @@ fn is_role_address(addr: &str) -> bool {
 fn recipients_in(section: &str, exclude: &[String]) -> Vec<(String, String)> {
     let lines: Vec<&str> = section.lines().collect();
     let mut hits: Vec<(usize, String)> = Vec::new();
+    // Every line that names a recipient, repeats included: one recipient's
+    // text ends where a line names another.
+    let mut mentions: Vec<(usize, String)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        if QUOTED_HEADER.is_match(line.trim_start()) {
+        if QUOTED_HEADER.is_match(line.trim_start()) || NOT_A_RECIPIENT_LINE.is_match(line) {
             continue;
         }
         for m in ADDRESS.find_iter(line) {
             let addr = m.as_str().trim_end_matches('.').to_owned();
-            let lower = addr.to_ascii_lowercase();
-            if is_role_address(&addr)
-                || exclude.iter().any(|e| e.eq_ignore_ascii_case(&addr))
-                || hits.iter().any(|(_, a)| a.eq_ignore_ascii_case(&lower))
-            {
+            if is_role_address(&addr) || exclude.iter().any(|e| e.eq_ignore_ascii_case(&addr)) {
                 continue;
             }
-            hits.push((i, addr));
+            mentions.push((i, addr.to_ascii_lowercase()));
+            if !hits.iter().any(|(_, a)| a.eq_ignore_ascii_case(&addr)) {
+                hits.push((i, addr));
+            }
         }
     }
     // Some formats state the error first and list the addresses after it
@@ -120,12 +130,11 @@ fn recipients_in(section: &str, exclude: &[String]) -> Vec<(String, String)> {
         preamble.len().saturating_sub(1500),
     )..];
     let mut out = Vec::new();
-    for (k, (start, addr)) in hits.iter().enumerate() {
-        let next_start = hits
+    for (start, addr) in &hits {
+        let next_start = mentions
             .iter()
-            .skip(k + 1)
+            .find(|(l, a)| l > start && !a.eq_ignore_ascii_case(addr))
             .map(|(l, _)| *l)
-            .find(|l| l > start)
             .unwrap_or(lines.len());
         // Everything up to the next recipient or the end of the section: the
         // explanation often follows the address after a blank line.
