@@ -86,17 +86,26 @@ pub fn read(path: &Path) -> Result<Vec<Item>, ReadError> {
     let single = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("eml") || e.eq_ignore_ascii_case("msg"));
+    if single {
+        let body = match bytes.starts_with(b"From ") {
+            true => {
+                let first_line_end = bytes
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(bytes.len(), |n| n + 1);
+                &bytes[first_line_end..]
+            }
+            false => &bytes[..],
+        };
+        return Ok(appended_messages(body)
+            .into_iter()
+            .map(|m| Item {
+                source: shown.clone(),
+                bytes: m.to_vec(),
+            })
+            .collect());
+    }
     let items = match split_mbox(&bytes) {
-        Some(_) if single => {
-            let first_line_end = bytes
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(bytes.len(), |n| n + 1);
-            vec![Item {
-                source: shown,
-                bytes: bytes[first_line_end..].to_vec(),
-            }]
-        }
         Some(messages) if messages.len() > 1 => messages
             .into_iter()
             .enumerate()
@@ -157,6 +166,29 @@ fn split_mbox(bytes: &[u8]) -> Option<Vec<&[u8]>> {
     )
 }
 
+/// The messages of one `.eml` file: usually one, but reports saved from a
+/// mailbox sometimes carry the next message after the first one's closing
+/// MIME boundary, behind an mbox `From ` line. A `From ` line anywhere else
+/// belongs to an attached original and does not split.
+fn appended_messages(bytes: &[u8]) -> Vec<&[u8]> {
+    static AFTER_CLOSING_BOUNDARY: std::sync::LazyLock<regex::bytes::Regex> =
+        std::sync::LazyLock::new(|| {
+            regex::bytes::Regex::new(
+                r"(?m)^--\S*[^\s-]\S*--[ \t]*\r?\n(?:[ \t]*\r?\n)*(From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [^\n]*\n)",
+            )
+            .unwrap()
+        });
+    let mut out = Vec::new();
+    let mut start = 0;
+    for c in AFTER_CLOSING_BOUNDARY.captures_iter(bytes) {
+        let Some(separator) = c.get(1) else { continue };
+        out.push(&bytes[start..separator.start()]);
+        start = separator.end();
+    }
+    out.push(&bytes[start..]);
+    out
+}
+
 /// Parses every file on every core. Facts come back in input order, with
 /// the files that could not be read.
 pub fn parse_paths(paths: &[PathBuf]) -> (Vec<Fact>, Vec<ReadError>) {
@@ -214,5 +246,16 @@ mod tests {
         let one =
             b"From a@b Mon Jan 1 00:00:00 2024\nSubject: one\n\nFrom the desk of the postmaster\n";
         assert_eq!(split_mbox(one).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn eml_with_an_appended_message() {
+        let eml = b"Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: text/plain\n\none\n--b--\n\nFrom MAILER-DAEMON  Thu Apr 29 23:34:45 2015\nSubject: two\n\nbody\n";
+        let parts = appended_messages(eml);
+        assert_eq!(parts.len(), 2);
+        assert!(parts[1].starts_with(b"Subject: two"));
+        // An attached original's envelope line does not split.
+        let attached = b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\nFrom a@b Thu Apr 29 23:34:45 2015\nSubject: x\n\n--b--\n";
+        assert_eq!(appended_messages(attached).len(), 1);
     }
 }

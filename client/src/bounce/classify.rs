@@ -162,6 +162,8 @@ const RULES: &[(Reason, &[&str])] = &[
             r"adresse ip source bloquee",
             r"aup#[a-z]*rbl\b",
             r"invalid ip for sending",
+            // Outlook.com's refusals of the sending IP.
+            r"\bsc-00[1-4]\b",
             r"not accepting connections",
         ],
     ),
@@ -199,6 +201,7 @@ const RULES: &[(Reason, &[&str])] = &[
             r"starttls (?:negotiation )?failed",
             r"tls (?:handshake|negotiation) failed",
             r"could not (?:start|establish) tls",
+            r"does not support (?:tls|starttls)",
         ],
     ),
     (
@@ -215,6 +218,7 @@ const RULES: &[(Reason, &[&str])] = &[
             r"sender (?:\S+ )?(?:does not exist|not exist)",
             r"(?:from|sender):? domain is invalid",
             r"provide a valid from",
+            r"not a member of (?:this|the) (?:mailing )?list",
             r"(?:mail ?from|sender) domain (?:is )?listed",
         ],
     ),
@@ -649,6 +653,7 @@ const RULES: &[(Reason, &[&str])] = &[
             r"transaction failed",
             r"unable to contact ldap",
             r"file write error",
+            r"duplicated message-id",
         ],
     ),
     (Reason::OnHold, &[r"\bon hold\b"]),

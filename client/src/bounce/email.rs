@@ -268,8 +268,15 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
             let recipient = dsn::get(b, "final-recipient")
                 .or(dsn::get(b, "original-recipient"))
                 .map(|v| dsn::typed_value(v).to_owned());
+            // Without a Diagnostic-Code, some MTAs explain the status in a
+            // comment: "Status: 4.0.0 (host name lookup failure)".
             let diagnostic = dsn::get(b, "diagnostic-code")
                 .map(|v| dsn::typed_value(v).to_owned())
+                .or_else(|| {
+                    dsn::get(b, "status")
+                        .and_then(|s| s.split_once('('))
+                        .map(|(_, comment)| comment.trim_end_matches(')').trim().to_owned())
+                })
                 .unwrap_or_default();
             Fact {
                 recipient,

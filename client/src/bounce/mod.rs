@@ -91,7 +91,7 @@ impl Fact {
                 None => r,
             });
         }
-        self.diagnostic = smtp::collapse(&self.diagnostic);
+        self.diagnostic = smtp::join_continuations(&smtp::collapse(&self.diagnostic));
         let found = smtp::scan(&self.diagnostic);
         self.reply_code = self.reply_code.or(found.reply);
         if self.status.as_deref().is_none_or(smtp::is_generic_status)

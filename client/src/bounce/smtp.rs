@@ -49,6 +49,33 @@ pub fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+static CONTINUATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|\s)([245][0-9][0-9])-(?:([245]\.[0-9]{1,3}\.[0-9]{1,3}) )?").unwrap()
+});
+
+/// A multi-line reply (`550-5.7.1 first line`, `550 5.7.1 last line`) read
+/// as one sentence: the repeated code prefixes, which split phrases in two
+/// ("multiple 550 5.7.1 addresses"), are dropped after the first.
+pub fn join_continuations(text: &str) -> String {
+    let Some(first) = CONTINUATION.captures(text) else {
+        return text.to_owned();
+    };
+    let code = &first[1];
+    let mut prefixes = Vec::new();
+    if let Some(status) = first.get(2) {
+        let status = status.as_str();
+        prefixes.push(format!(" {code}-{status} "));
+        prefixes.push(format!(" {code} {status} "));
+    }
+    prefixes.push(format!(" {code}-"));
+    let head_end = first.get(0).map_or(0, |m| m.end());
+    let mut rest = format!(" {}", &text[head_end..]);
+    for prefix in &prefixes {
+        rest = rest.replace(prefix.as_str(), " ");
+    }
+    format!("{}{}", &text[..head_end], rest.trim_start())
+}
+
 /// Statuses that say little (x.0.0): more specific ones in the text win.
 pub fn is_generic_status(s: &str) -> bool {
     s.ends_with(".0.0")
@@ -147,6 +174,22 @@ pub fn floor_char_boundary(s: &str, at: usize) -> usize {
         return s.len();
     }
     (0..=at).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod continuation_tests {
+    use super::join_continuations;
+
+    #[test]
+    fn multi_line_replies_read_as_one() {
+        assert_eq!(
+            join_continuations(
+                "550-5.7.1 Messages with multiple 550-5.7.1 addresses in From: 550 5.7.1 are not accepted."
+            ),
+            "550-5.7.1 Messages with multiple addresses in From: are not accepted."
+        );
+        assert_eq!(join_continuations("550 5.1.1 user unknown"), "550 5.1.1 user unknown");
+    }
 }
 
 #[cfg(test)]

@@ -105,7 +105,16 @@ fn recipients_in(section: &str, exclude: &[String]) -> Vec<(String, String)> {
     // text ends where a line names another.
     let mut mentions: Vec<(usize, String)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        if QUOTED_HEADER.is_match(line.trim_start()) || NOT_A_RECIPIENT_LINE.is_match(line) {
+        // Exim names the sender on the line after "A message sent by".
+        let after_sent_by = lines[..i]
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .is_some_and(|l| l.trim_end().ends_with("sent by"));
+        if QUOTED_HEADER.is_match(line.trim_start())
+            || NOT_A_RECIPIENT_LINE.is_match(line)
+            || after_sent_by
+        {
             continue;
         }
         for m in ADDRESS.find_iter(line) {
@@ -196,17 +205,29 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
         exclude.push(f.clone());
     }
     let mut found = recipients_in(section, &exclude);
+    let failed_header = msg
+        .header_raw("X-Failed-Recipients")
+        .map(|v| {
+            v.split(',')
+                .map(|a| a.trim().to_owned())
+                .filter(|a| !a.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .filter(|v| !v.is_empty());
+    // Exim's X-Failed-Recipients is authoritative: other addresses in the
+    // prose are senders, aliases or contacts.
+    if let Some(failed) = &failed_header {
+        let listed: Vec<_> = found
+            .iter()
+            .filter(|(a, _)| failed.iter().any(|f| f.eq_ignore_ascii_case(a)))
+            .cloned()
+            .collect();
+        if !listed.is_empty() {
+            found = listed;
+        }
+    }
     if found.is_empty() {
-        let fallback = msg
-            .header_raw("X-Failed-Recipients")
-            .map(|v| {
-                v.split(',')
-                    .map(|a| a.trim().to_owned())
-                    .filter(|a| !a.is_empty())
-                    .collect::<Vec<_>>()
-            })
-            .filter(|v| !v.is_empty())
-            .or_else(|| original.to.clone().map(|t| vec![t]));
+        let fallback = failed_header.or_else(|| original.to.clone().map(|t| vec![t]));
         let explanation: String = section.chars().take(4000).collect();
         match fallback {
             Some(addresses) => {
