@@ -753,8 +753,9 @@ pub fn by_status(status: &str) -> Option<Reason> {
         (5, _) => SyntaxError,
         (6, _) => ContentError,
         (7, 1) => Rejected,
-        (7, 7) => SecurityError,
-        (7, 8) => SecurityError,
+        // RFC 3463 (x.7.4–7: security features, cryptography, integrity)
+        // and RFC 4954 (x.7.8–9: authentication credentials, mechanism).
+        (7, 4..=9) => SecurityError,
         (7, 13) | (7, 14) => Suspend,
         (7, 23) | (7, 24) | (7, 25) if detail == 25 => RequirePtr,
         (7, 23..=27) | (7, 509) => AuthFailure,

@@ -51,8 +51,7 @@ pub(super) fn parse(bytes: &[u8], source: &str) -> Vec<Fact> {
     {
         return facts;
     }
-    let body = body_text(&msg);
-    if std::env::var_os("DIX_DEBUG_BODY").is_some() { eprintln!("BODY<<{body}>>"); }
+    let body = unquoted(body_text(&msg));
     if let Some(facts) = super::ses::facts(&body, &base) {
         return facts;
     }
@@ -344,6 +343,26 @@ fn dsn_fields_in_raw(raw: &[u8]) -> Option<String> {
         .to_ascii_lowercase()
         .contains("final-recipient:")
         .then_some(fields)
+}
+
+/// A bounce a person forwarded inline has every line quoted ("> "): read
+/// it without the quoting, or its layout is lost.
+fn unquoted(body: String) -> String {
+    let (quoted, total) = body
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .fold((0, 0), |(q, t), l| (q + usize::from(l.starts_with('>')), t + 1));
+    if total == 0 || quoted * 2 < total {
+        return body;
+    }
+    body.lines()
+        .map(|l| {
+            l.strip_prefix("> ")
+                .or_else(|| l.strip_prefix('>'))
+                .unwrap_or(l)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Whether a non-DSN message is a bounce at all.

@@ -147,7 +147,18 @@ fn recipients_in(section: &str, exclude: &[String]) -> Vec<(String, String)> {
             .unwrap_or(lines.len());
         // Everything up to the next recipient or the end of the section: the
         // explanation often follows the address after a blank line.
-        let end = next_start.min(start + 40);
+        // A copied header block (Return-Path:, Received:) is the original
+        // message, not the explanation.
+        let copy_starts = lines[*start + 1..]
+            .iter()
+            .position(|l| {
+                let l = l.trim_start().as_bytes();
+                l.len() > 12
+                    && (l[..12].eq_ignore_ascii_case(b"return-path:")
+                        || l[..9].eq_ignore_ascii_case(b"received:"))
+            })
+            .map_or(lines.len(), |p| start + 1 + p);
+        let end = next_start.min(start + 40).min(copy_starts);
         let mut text = lines[*start..end].join(" ");
         let says_nothing = {
             let found = super::smtp::scan(&text);
