@@ -94,6 +94,11 @@ impl Fact {
         self.diagnostic = smtp::join_continuations(&smtp::collapse(&self.diagnostic));
         let found = smtp::scan(&self.diagnostic);
         self.reply_code = self.reply_code.or(found.reply);
+        // The remote server's own status beats the report's rewrite of it
+        // (Sendmail reports 4.4.7 or 5.1.1 over a remote 4.7.1 or 5.2.2).
+        if found.reply_status.is_some() {
+            self.status.clone_from(&found.reply_status);
+        }
         if self.status.as_deref().is_none_or(smtp::is_generic_status)
             && let Some(s) = found
                 .status

@@ -14,6 +14,10 @@ pub struct Found {
     pub reply: Option<u16>,
     /// Enhanced status.
     pub status: Option<String>,
+    /// The enhanced status that follows an error reply code of the same
+    /// class (`450 4.7.1`): the remote server's own, where a report's
+    /// Status field may carry the reporting MTA's rewrite of it.
+    pub reply_status: Option<String>,
     /// Failed command.
     pub command: Option<String>,
     /// Remote host name.
@@ -29,6 +33,10 @@ static REPLY: LazyLock<Regex> = LazyLock::new(|| {
 });
 static STATUS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^0-9.])([245])\.([0-9]{1,3})\.([0-9]{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)")
+        .unwrap()
+});
+static REPLY_STATUS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^0-9])([45])[0-5][0-9][ \-]'?([45])\.([0-9]{1,3})\.([0-9]{1,3})(?:[^0-9.]|$)")
         .unwrap()
 });
 static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
@@ -105,6 +113,14 @@ pub fn scan(text: &str) -> Found {
         .find(|s| !is_generic_status(s) && class.as_deref().is_none_or(|c| s.starts_with(c)))
         .or_else(|| statuses.first())
         .cloned();
+    found.reply_status = REPLY_STATUS
+        .captures_iter(text)
+        .find(|c| c[1] == c[2])
+        .map(|c| format!("{}.{}.{}", &c[2], &c[3], &c[4]))
+        .filter(|s| valid_status(s) && !is_generic_status(s));
+    if found.reply_status.is_some() {
+        found.status.clone_from(&found.reply_status);
+    }
     found.command = failed_command_lowered(text);
     if let Some(c) = HOST_SAID.captures(text) {
         found.remote_host = Some(c[1].to_ascii_lowercase());

@@ -162,7 +162,7 @@ fn recipients_in(section: &str, exclude: &[String]) -> Vec<(String, String)> {
         let mut text = lines[*start..end].join(" ");
         let says_nothing = {
             let found = super::smtp::scan(&text);
-            found.reply.is_none()
+            found.reply.is_none_or(|r| r < 400)
                 && found.status.is_none()
                 && super::classify::by_text(&text).is_none()
         };
