@@ -304,6 +304,7 @@ const RULES: &[(Reason, &[&str])] = &[
             r"nxdomain",
             r"domain is not reachable",
             r"host name lookup failure",
+            r"ドメインが(?:存在しません|見つかりません)",
             r"bad destination system address",
             r"or domain may not exist",
         ],
@@ -326,6 +327,7 @@ const RULES: &[(Reason, &[&str])] = &[
             r"(?:recipient|user)(?:'s)? account is blocked",
             // Orange (France): the recipient's account is blocked.
             r"\blpn007_426\b",
+            r"(?:利用|アカウントが|サービスが)停止",
         ],
     ),
     (
@@ -338,6 +340,8 @@ const RULES: &[(Reason, &[&str])] = &[
             r"not enough (?:space|storage)",
             r"mailbox (?:has )?exceed",
             r"mailbox exceeds",
+            r"容量(?:を|が)?(?:超え|超過|オーバー|不足|一杯|いっぱい)",
+            r"メールボックスが(?:一杯|いっぱい|満杯)",
             r"mailbox size limit",
             r"full mailbox",
             r"(?:user|account|recipient)(?:'s)? (?:mailbox )?is (?:full|over)",
@@ -397,6 +401,8 @@ const RULES: &[(Reason, &[&str])] = &[
             r"destination address (?:is )?(?:invalid|unknown)",
             r"not listed in",
             r"recipient (?:\S+ )?unknown",
+            r"(?:アドレス|ユーザー?|宛先|アカウント)(?:は|が)?(?:存在しません|見つかりません|不明)",
+            r"宛先不明",
         ],
     ),
     (
@@ -443,6 +449,7 @@ const RULES: &[(Reason, &[&str])] = &[
             r"too many recipients",
             r"4\.7\.5\d\d\b",
             r"frequency limit",
+            r"(?:送信|受信)(?:数|量)の上限",
         ],
     ),
     (
@@ -451,6 +458,7 @@ const RULES: &[(Reason, &[&str])] = &[
             r"\bspam\b",
             r"\bspam(?:my|ming|med|mer|assassin)",
             r"junk mail",
+            r"迷惑メール",
             r"\bbulk (?:mail|e-?mail)",
             r"unsolicited",
             r"classified as (?:junk|bulk)",
@@ -476,6 +484,7 @@ const RULES: &[(Reason, &[&str])] = &[
         Reason::Blocked,
         &[
             r"black ?list",
+            r"ブラックリスト|ブロックリスト",
             r"block ?list",
             r"\bblocked\b",
             r"\blisted (?:on|in|at|by)\b",
@@ -518,6 +527,7 @@ const RULES: &[(Reason, &[&str])] = &[
             r"message (?:was )?rejected by (?:the )?(?:recipient|user)",
             r"restricted",
             r"not accepting messages from",
+            r"受信(?:を)?拒否",
         ],
     ),
     (

@@ -290,7 +290,8 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
                     .filter(|h| !h.is_empty()),
                 reporting_mta: reporting.clone(),
                 timestamp: dsn::get(b, "last-attempt-date")
-                    .map(str::to_owned)
+                    .and_then(|d| mail_parser::DateTime::parse_rfc822(d))
+                    .map(|d| d.to_rfc3339())
                     .or_else(|| base.timestamp.clone()),
                 format: "dsn",
                 ..base.clone()
@@ -306,13 +307,13 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
             .map(|mut f| {
                 let prose = human.for_recipient(f.recipient.as_deref());
                 if (f.diagnostic.trim().is_empty() || f.diagnostic.split_whitespace().count() < 2)
-                    && let Some(d) = prose
+                    && let Some(d) = &prose
                 {
                     f.diagnostic = format!("{} {d}", f.diagnostic);
                 }
                 // The failed command is often only in the prose ("in reply to end of DATA command").
                 if f.command.is_none() {
-                    f.command = prose.and_then(super::smtp::failed_command);
+                    f.command = prose.as_deref().and_then(super::smtp::failed_command);
                 }
                 f.finish()
             })
@@ -469,7 +470,8 @@ fn looks_like_bounce(msg: &Message<'_>, body: &str) -> bool {
     failed_header
         || report_layout(&lower)
         || ((daemon || null_sender) && (bounce_subject || body_says))
-        || (bounce_subject && body_says)
+        // A person's reply that only talks about returned mail is not one.
+        || (bounce_subject && body_says && !subject.trim_start().starts_with("re:"))
 }
 
 /// Layouts that only mail software writes: the labelled fields and session

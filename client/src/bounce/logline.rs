@@ -14,7 +14,7 @@ static EXIM: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [+-]\d{4})?) \S+ (\*\*|==) (\S+)(?: <([^>]+)>)?(?: [FPRTSU]=\S+)*:? (.*)$").unwrap()
 });
 static SENDMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"sendmail\[\d+\]: \S+: to=<?([^>,\s]+)>?,.*?(?:relay=([^,]+),)?.*?(?:dsn=([245]\.\d+\.\d+),)?\s*stat=(.*)$").unwrap()
+    Regex::new(r"sendmail\[\d+\]: \S+: to=<?([^>,\s]+)>?,(?:.*?\brelay=([^,]+),)?(?:.*?\bdsn=([245]\.\d+\.\d+),)?.*?\bstat=(.*)$").unwrap()
 });
 static REPLY_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*([245][0-5][0-9])(?:[ \-]([245]\.\d{1,3}\.\d{1,3}))?[ \-]\S").unwrap()
@@ -114,6 +114,9 @@ pub fn parse(text: &str, source: &str) -> Vec<Fact> {
 /// `mx1.example.net[198.51.100.4]:25` → host and IP.
 fn split_relay(relay: &str) -> (Option<String>, Option<std::net::IpAddr>) {
     let relay = relay.trim();
+    // Sendmail writes `relay=mx.example.jp. [192.0.2.1]`.
+    let relay = relay.replace(". [", "[").replace(" [", "[");
+    let relay = relay.as_str();
     match relay.split_once('[') {
         Some((host, rest)) => {
             let ip = rest.split(']').next().and_then(|ip| ip.parse().ok());

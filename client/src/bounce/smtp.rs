@@ -44,7 +44,7 @@ static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
 });
 static HOST_SAID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?-u:\b)(?:host|server|mx)\s+([a-z0-9][a-z0-9.\-]*\.[a-z]{2,})\s*\[([0-9a-f:.]+)\]",
+        r"(?-u:\b)(?:(?:host|server|mx)\s+|h=)([a-z0-9][a-z0-9.\-]*\.[a-z]{2,})\.?\s*\[([0-9a-f:.]+)\]",
     )
     .unwrap()
 });

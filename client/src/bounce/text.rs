@@ -4,6 +4,7 @@
 //! module finds the error section, the recipients in it, and the text that
 //! goes with each.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use mail_parser::Message;
@@ -98,13 +99,17 @@ fn is_role_address(addr: &str) -> bool {
 }
 
 /// Recipients in the error section with the text that explains each.
-fn recipients_in(section: &str, exclude: &[String]) -> Vec<(String, String)> {
+fn recipients_in(section: &str, exclude: &[String]) -> Recipients {
     let lines: Vec<&str> = section.lines().collect();
     let mut hits: Vec<(usize, String)> = Vec::new();
     // Every line that names a recipient, repeats included: one recipient's
     // text ends where a line names another.
     let mut mentions: Vec<(usize, String)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
+        // Most lines name no address: skip them before any regex runs.
+        if !line.contains('@') {
+            continue;
+        }
         // Exim names the sender on the line after "A message sent by".
         let after_sent_by = lines[..i]
             .iter()
@@ -128,8 +133,6 @@ fn recipients_in(section: &str, exclude: &[String]) -> Vec<(String, String)> {
             }
         }
     }
-    // Some formats state the error first and list the addresses after it
-    // ("Error message below: 550 ...", then "RCPT TO: <addr>").
     let preamble = hits
         .first()
         .map(|(first, _)| lines[..*first].join(" "))
@@ -159,26 +162,44 @@ fn recipients_in(section: &str, exclude: &[String]) -> Vec<(String, String)> {
             })
             .map_or(lines.len(), |p| start + 1 + p);
         let end = next_start.min(start + 40).min(copy_starts);
-        let mut text = lines[*start..end].join(" ");
-        let says_nothing = {
-            let found = super::smtp::scan(&text);
-            found.reply.is_none_or(|r| r < 400)
-                && found.status.is_none()
-                && super::classify::by_text(&text).is_none()
-        };
-        if says_nothing && !preamble.trim().is_empty() {
-            text = format!("{preamble} {text}");
-        }
-        out.push((addr.clone(), text));
+        out.push((addr.clone(), lines[*start..end].join(" ")));
     }
-    out
+    Recipients {
+        list: out,
+        preamble: preamble.trim().to_owned(),
+    }
+}
+
+/// What [`recipients_in`] found.
+struct Recipients {
+    /// Each recipient with the text that follows it.
+    list: Vec<(String, String)>,
+    /// The text before the first recipient.
+    preamble: String,
+}
+
+impl Recipients {
+    /// A recipient's text, with the preamble in front when the text itself
+    /// says nothing — no error reply, no status, no phrase we know. Some
+    /// formats state the error first and list the addresses after it
+    /// ("Error message below: 550 ...", then "RCPT TO: <addr>").
+    fn explained(&self, text: &str) -> Option<String> {
+        if self.preamble.is_empty() {
+            return None;
+        }
+        let found = super::smtp::scan(text);
+        let says_nothing = found.reply.is_none_or(|r| r < 400)
+            && found.status.is_none()
+            && super::classify::by_text(text).is_none();
+        says_nothing.then(|| format!("{} {text}", self.preamble))
+    }
 }
 
 /// The explanation for `recipient` in a report's prose, for DSNs whose
 /// Diagnostic-Code says nothing.
 pub(super) struct Prose {
     section: String,
-    recipients: Vec<(String, String)>,
+    recipients: Recipients,
 }
 
 impl Prose {
@@ -192,15 +213,19 @@ impl Prose {
     }
 
     /// The text about `recipient`, else the whole explanation.
-    pub(super) fn for_recipient(&self, recipient: Option<&str>) -> Option<&str> {
+    pub(super) fn for_recipient(&self, recipient: Option<&str>) -> Option<Cow<'_, str>> {
         let about = recipient.and_then(|r| {
             self.recipients
+                .list
                 .iter()
                 .find(|(a, _)| a.eq_ignore_ascii_case(r))
-                .map(|(_, t)| t.as_str())
+                .map(|(_, t)| match self.recipients.explained(t) {
+                    Some(explained) => Cow::Owned(explained),
+                    None => Cow::Borrowed(t.as_str()),
+                })
         });
         about
-            .or(Some(self.section.as_str()))
+            .or(Some(Cow::Borrowed(self.section.as_str())))
             .filter(|t| !t.trim().is_empty())
     }
 }
@@ -215,7 +240,8 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
     if let Some(f) = &original.from {
         exclude.push(f.clone());
     }
-    let mut found = recipients_in(section, &exclude);
+    let recipients = recipients_in(section, &exclude);
+    let mut found = recipients.list.clone();
     let failed_header = msg
         .header_raw("X-Failed-Recipients")
         .map(|v| {
@@ -260,15 +286,25 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
     found
         .into_iter()
         .map(|(recipient, text)| {
-            Fact {
-                recipient: (!recipient.is_empty()).then_some(recipient),
-                diagnostic: text,
-                reporting_mta: reporting.clone(),
-                action: Some("failed".into()),
-                format: "text",
-                ..base.clone()
+            let fact = |diagnostic: String| {
+                Fact {
+                    recipient: (!recipient.is_empty()).then(|| recipient.clone()),
+                    diagnostic,
+                    reporting_mta: reporting.clone(),
+                    action: Some("failed".into()),
+                    format: "text",
+                    ..base.clone()
+                }
+                .finish()
+            };
+            // Only a text without an error reply or status can need the
+            // preamble; deciding costs a second scan, so ask only then.
+            let first = fact(text.clone());
+            let silent = first.reply_code.is_none_or(|r| r < 400) && first.status.is_none();
+            match silent.then(|| recipients.explained(&text)).flatten() {
+                Some(explained) => fact(explained),
+                None => first,
             }
-            .finish()
         })
         .collect()
 }
@@ -282,7 +318,7 @@ mod tests {
         let body = "Hi. This is the qmail-send program at mx.example.jp.\nI'm afraid I wasn't able to deliver your message to the following addresses.\n\n<user@example.net>:\n192.0.2.1 does not like recipient.\nRemote host said: 550 5.1.1 unknown user\n\n--- Below this line is a copy of the message.\n\nTo: user@example.net\n";
         let section = error_section(body);
         assert!(!section.contains("Below this line"));
-        let r = recipients_in(section, &[]);
+        let r = recipients_in(section, &[]).list;
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].0, "user@example.net");
         assert!(r[0].1.contains("550 5.1.1 unknown user"));

@@ -1,0 +1,325 @@
+//! Our own fixtures (`tests/fixtures/`, written by us, modelled on real
+//! formats), parsed by the `dix parse --json` binary: Japanese bounces in
+//! ISO-2022-JP, Shift_JIS and EUC-JP, Microsoft's 4.7.500 throttling,
+//! Gmail's 421 4.7.28, Yahoo's TSS04, and Postfix, Exim and Sendmail logs.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn parse(fixture: &str) -> Vec<Value> {
+    let path = format!("{}/tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_dix"))
+        .args(["parse", "--json", &path])
+        .output()
+        .expect("dix runs");
+    assert!(
+        out.status.success(),
+        "{fixture}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("UTF-8 output")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+/// Checks the named fields of one fact; `null` means the field must be absent.
+fn check(fixture: &str, fact: &Value, expected: &[(&str, Value)]) {
+    let want: BTreeMap<_, _> = expected.iter().cloned().collect();
+    for (field, value) in want {
+        assert_eq!(
+            fact.get(field).unwrap_or(&Value::Null),
+            &value,
+            "{fixture}: field `{field}` in {fact:#}"
+        );
+    }
+}
+
+fn only(fixture: &str) -> Value {
+    let mut facts = parse(fixture);
+    assert_eq!(facts.len(), 1, "{fixture}: {facts:#?}");
+    facts.remove(0)
+}
+
+#[test]
+fn japanese_dsn_in_iso_2022_jp() {
+    let fact = only("ja-dsn-iso-2022-jp.eml");
+    check(
+        "ja-dsn-iso-2022-jp.eml",
+        &fact,
+        &[
+            ("recipient", "taro.yamada@example.ne.jp".into()),
+            ("recipient_domain", "example.ne.jp".into()),
+            ("reason", "userunknown".into()),
+            ("status", "5.1.1".into()),
+            ("reply_code", 550.into()),
+            ("hard_bounce", true.into()),
+            ("format", "dsn".into()),
+            ("remote_host", "mx.example.ne.jp".into()),
+            ("reporting_mta", "mx01.example-isp.jp".into()),
+            // Last-Attempt-Date, normalised with its offset.
+            ("timestamp", "2026-11-03T09:15:02+09:00".into()),
+            ("message_id", "<quote-4711@example.co.jp>".into()),
+            ("original_subject", "お見積りの件".into()),
+        ],
+    );
+}
+
+#[test]
+fn japanese_notice_in_shift_jis_is_a_full_mailbox() {
+    let fact = only("ja-text-shift_jis.eml");
+    check(
+        "ja-text-shift_jis.eml",
+        &fact,
+        &[
+            ("recipient", "hanako@example-mobile.jp".into()),
+            ("reason", "mailboxfull".into()),
+            ("hard_bounce", false.into()),
+            ("format", "text".into()),
+        ],
+    );
+    let diagnostic = fact["diagnostic"].as_str().unwrap();
+    assert!(
+        diagnostic.contains("受信者のメールボックスの容量を超えている"),
+        "decoded from Shift_JIS: {diagnostic}"
+    );
+}
+
+#[test]
+fn japanese_notice_in_euc_jp_is_the_recipients_filter() {
+    let fact = only("ja-text-euc-jp.eml");
+    check(
+        "ja-text-euc-jp.eml",
+        &fact,
+        &[
+            ("recipient", "jiro@example-hosting.jp".into()),
+            ("reason", "filtered".into()),
+            ("hard_bounce", false.into()),
+        ],
+    );
+    assert!(
+        fact["diagnostic"]
+            .as_str()
+            .unwrap()
+            .contains("受信拒否されました"),
+        "decoded from base64 EUC-JP: {fact:#}"
+    );
+}
+
+#[test]
+fn microsoft_4_7_500_names_the_sending_ip() {
+    let fact = only("microsoft-4.7.500.eml");
+    check(
+        "microsoft-4.7.500.eml",
+        &fact,
+        &[
+            ("recipient", "customer@outlook.example".into()),
+            ("action", "delayed".into()),
+            ("reason", "ratelimited".into()),
+            ("status", "4.7.500".into()),
+            ("reply_code", 451.into()),
+            ("sender_ip", "203.0.113.7".into()),
+            ("command", "RCPT".into()),
+            ("hard_bounce", false.into()),
+            (
+                "remote_host",
+                "outlook-example.mail.protection.outlook.com".into(),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn gmail_4_7_28_in_an_exim_delay_warning() {
+    let fact = only("gmail-4.7.28.eml");
+    check(
+        "gmail-4.7.28.eml",
+        &fact,
+        &[
+            ("recipient", "reader@gmail.example".into()),
+            ("reason", "ratelimited".into()),
+            ("status", "4.7.28".into()),
+            ("reply_code", 421.into()),
+            ("command", "DATA".into()),
+            ("remote_host", "gmail-smtp-in.l.google.com".into()),
+            ("remote_ip", "192.0.2.27".into()),
+            ("hard_bounce", false.into()),
+        ],
+    );
+    // The multi-line reply reads as one sentence.
+    let diagnostic = fact["diagnostic"].as_str().unwrap();
+    assert!(
+        diagnostic.contains("originating from your IP address"),
+        "{diagnostic}"
+    );
+}
+
+#[test]
+fn yahoo_tss04() {
+    let fact = only("yahoo-tss04.eml");
+    check(
+        "yahoo-tss04.eml",
+        &fact,
+        &[
+            ("recipient", "friend@yahoo.example".into()),
+            ("reason", "badreputation".into()),
+            ("status", "4.7.0".into()),
+            ("reply_code", 421.into()),
+            ("sender_ip", "203.0.113.9".into()),
+            ("command", "MAIL".into()),
+            ("hard_bounce", false.into()),
+        ],
+    );
+}
+
+#[test]
+fn postfix_log_deferrals_and_a_bounce() {
+    let facts = parse("postfix.log");
+    // Three failures; the delivered line is not one.
+    assert_eq!(facts.len(), 3, "{facts:#?}");
+    check(
+        "postfix.log:1",
+        &facts[0],
+        &[
+            ("recipient", "customer@outlook.example".into()),
+            ("action", "delayed".into()),
+            ("reason", "ratelimited".into()),
+            ("status", "4.7.500".into()),
+            ("sender_ip", "203.0.113.7".into()),
+            ("remote_ip", "198.51.100.25".into()),
+            ("format", "log-postfix".into()),
+        ],
+    );
+    check(
+        "postfix.log:2",
+        &facts[1],
+        &[
+            ("recipient", "friend@yahoo.example".into()),
+            ("reason", "badreputation".into()),
+            ("command", "MAIL".into()),
+        ],
+    );
+    check(
+        "postfix.log:3",
+        &facts[2],
+        &[
+            ("recipient", "ghost@example.net".into()),
+            ("action", "failed".into()),
+            ("reason", "userunknown".into()),
+            ("status", "5.1.1".into()),
+            ("hard_bounce", true.into()),
+        ],
+    );
+    assert!(facts[2]["source"].as_str().unwrap().ends_with("postfix.log:3"));
+}
+
+#[test]
+fn exim_log_lines() {
+    let facts = parse("exim.log");
+    assert_eq!(facts.len(), 2, "{facts:#?}");
+    check(
+        "exim.log:1",
+        &facts[0],
+        &[
+            ("recipient", "reader@gmail.example".into()),
+            ("action", "delayed".into()),
+            ("reason", "ratelimited".into()),
+            ("status", "4.7.28".into()),
+            ("remote_host", "gmail-smtp-in.l.google.com".into()),
+            ("remote_ip", "192.0.2.27".into()),
+            ("format", "log-exim".into()),
+        ],
+    );
+    check(
+        "exim.log:2",
+        &facts[1],
+        &[
+            ("recipient", "nobody@example.org"),
+            ("action", "failed"),
+            ("reason", "userunknown"),
+            ("command", "RCPT"),
+        ]
+        .map(|(k, v)| (k, Value::from(v))),
+    );
+}
+
+#[test]
+fn sendmail_log_lines() {
+    let facts = parse("sendmail.log");
+    assert_eq!(facts.len(), 2, "{facts:#?}");
+    check(
+        "sendmail.log:1",
+        &facts[0],
+        &[
+            ("recipient", "user@example.jp".into()),
+            ("reason", "userunknown".into()),
+            ("status", "5.1.1".into()),
+            ("remote_host", "mx.example.jp".into()),
+            ("remote_ip", "192.0.2.100".into()),
+            ("format", "log-sendmail".into()),
+        ],
+    );
+    check(
+        "sendmail.log:2",
+        &facts[1],
+        &[
+            ("recipient", "busy@example.com".into()),
+            ("action", "delayed".into()),
+            ("reason", "requireptr".into()),
+            ("status", "4.7.1".into()),
+            ("reply_code", 450.into()),
+            ("hard_bounce", false.into()),
+        ],
+    );
+}
+
+/// Amazon SES notifications, non-ARF complaints and auto-replies are
+/// recognised as what they are; an ordinary message is not a bounce.
+#[test]
+fn what_is_not_a_dsn() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let run = |path: &str| -> Vec<Value> {
+        let out = Command::new(env!("CARGO_BIN_EXE_dix"))
+            .args(["parse", "--json", path])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let ses = write(
+        "ses.eml",
+        "From: no-reply@sns.amazonaws.com\nTo: ops@example.jp\nSubject: AWS Notification Message\nContent-Type: text/plain\n\n{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\",\"bounceSubType\":\"Suppressed\",\"bouncedRecipients\":[{\"emailAddress\":\"gone@example.net\"}]},\"mail\":{\"source\":\"news@example.jp\"}}\n",
+    );
+    let facts = run(&ses);
+    assert_eq!(facts.len(), 1, "{facts:#?}");
+    assert_eq!(facts[0]["reason"], "suppressed");
+    assert_eq!(facts[0]["format"], "amazonses");
+    assert_eq!(facts[0]["recipient"], "gone@example.net");
+
+    let jmrp = write(
+        "jmrp.eml",
+        "From: staff@hotmail.example\nTo: abuse@example.jp\nSubject: complaint about message from 203.0.113.5\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: message/rfc822\n\nX-HmXmrOriginalRecipient: reader@hotmail.example\nFrom: news@example.jp\nTo: reader@hotmail.example\nSubject: sale\n\nbody\n--b--\n",
+    );
+    let facts = run(&jmrp);
+    assert_eq!(facts.len(), 1, "{facts:#?}");
+    assert_eq!(facts[0]["reason"], "feedback");
+    assert_eq!(facts[0]["recipient"], "reader@hotmail.example");
+    assert_eq!(facts[0]["sender_ip"], "203.0.113.5");
+
+    let letter = write(
+        "letter.eml",
+        "From: Taro <taro@example.jp>\nTo: hanako@example.jp\nSubject: Re: returned mail?\nContent-Type: text/plain\n\nThe parcel was returned to sender, could not be delivered. Call me.\n",
+    );
+    assert!(run(&letter).is_empty(), "a letter about a returned parcel");
+}
