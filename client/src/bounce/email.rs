@@ -305,15 +305,17 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
         facts
             .into_iter()
             .map(|mut f| {
-                let prose = human.for_recipient(f.recipient.as_deref());
                 if (f.diagnostic.trim().is_empty() || f.diagnostic.split_whitespace().count() < 2)
-                    && let Some(d) = &prose
+                    && let Some(d) = human.for_recipient(f.recipient.as_deref())
                 {
                     f.diagnostic = format!("{} {d}", f.diagnostic);
                 }
                 // The failed command is often only in the prose ("in reply to end of DATA command").
                 if f.command.is_none() {
-                    f.command = prose.as_deref().and_then(super::smtp::failed_command);
+                    f.command = human
+                        .about(f.recipient.as_deref())
+                        .or(Some(human.section()))
+                        .and_then(super::smtp::failed_command);
                 }
                 f.finish()
             })

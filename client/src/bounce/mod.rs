@@ -21,6 +21,7 @@ pub mod classify;
 mod dsn;
 mod email;
 mod logline;
+mod phrases;
 mod ses;
 pub mod smtp;
 mod text;

@@ -34,9 +34,25 @@ static ORIGINAL_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("markers compile")
 });
-/// Headers of a copied message after a blank line, where no marker says so.
-static COPIED_HEADERS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\S[^\n]*\r?\n[ \t]*\r?\n((?:Received|Return-Path): )").unwrap());
+/// Where the headers of a copied message start after a blank line, where
+/// no marker says so. Searched as literals (a regex would have to start at
+/// every character: nothing before the header name is fixed).
+fn copied_headers(body: &str) -> Option<usize> {
+    ["Received: ", "Return-Path: "]
+        .iter()
+        .filter_map(|name| {
+            body.match_indices(name).map(|(at, _)| at).find(|&at| {
+                // A blank line right before it, and some text before that.
+                let before = body[..at].trim_end_matches([' ', '\t']);
+                let Some(rest) = before.strip_suffix('\n') else {
+                    return false;
+                };
+                let rest = rest.trim_end_matches('\r').trim_end_matches([' ', '\t']);
+                rest.ends_with('\n') && !rest.trim().is_empty()
+            })
+        })
+        .min()
+}
 static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"[A-Za-z0-9][A-Za-z0-9._%+\-=/!#$&'*?^`{|}~]*@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z]{2,}",
@@ -65,10 +81,7 @@ fn error_section(body: &str) -> &str {
     let marker = ORIGINAL_MARKERS
         .find(&lowered)
         .map(|m| body[..m.start()].rfind('\n').map_or(0, |n| n + 1));
-    let copied = COPIED_HEADERS
-        .captures(body)
-        .and_then(|c| c.get(1))
-        .map(|m| m.start());
+    let copied = copied_headers(body);
     let end = [marker, copied]
         .into_iter()
         .flatten()
@@ -212,7 +225,23 @@ impl Prose {
         }
     }
 
-    /// The text about `recipient`, else the whole explanation.
+    /// The whole explanation.
+    pub(super) fn section(&self) -> &str {
+        &self.section
+    }
+
+    /// The text that follows `recipient`, as written (no preamble).
+    pub(super) fn about(&self, recipient: Option<&str>) -> Option<&str> {
+        let r = recipient?;
+        self.recipients
+            .list
+            .iter()
+            .find(|(a, _)| a.eq_ignore_ascii_case(r))
+            .map(|(_, t)| t.as_str())
+    }
+
+    /// The text about `recipient` (with the preamble when it says nothing
+    /// itself), else the whole explanation.
     pub(super) fn for_recipient(&self, recipient: Option<&str>) -> Option<Cow<'_, str>> {
         let about = recipient.and_then(|r| {
             self.recipients
