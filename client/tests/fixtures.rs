@@ -213,7 +213,12 @@ fn postfix_log_deferrals_and_a_bounce() {
             ("hard_bounce", true.into()),
         ],
     );
-    assert!(facts[2]["source"].as_str().unwrap().ends_with("postfix.log:3"));
+    assert!(
+        facts[2]["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("postfix.log:3")
+    );
 }
 
 #[test]

@@ -266,7 +266,10 @@ const RULES: &[(Reason, &[&str])] = &[
     ),
     (
         Reason::NotAccept,
-        &[r"indicated no smtp service", r"not accepting network messages"],
+        &[
+            r"indicated no smtp service",
+            r"not accepting network messages",
+        ],
     ),
     (
         Reason::NotAccept,
@@ -564,9 +567,7 @@ const RULES: &[(Reason, &[&str])] = &[
     ),
     (
         Reason::NotCompliantRfc,
-        &[
-            r"rfc ?(?:5322|2822|822|5321) (?:says|requires)",
-        ],
+        &[r"rfc ?(?:5322|2822|822|5321) (?:says|requires)"],
     ),
     (
         Reason::ContentError,
@@ -852,7 +853,12 @@ fn user_unknown_or_not(fact: &Fact) -> Reason {
     // A security/policy status (5.7.x) on a bare "user unknown": a filter
     // that does not want to say so. (Other words under 5.7.x — "invalid
     // recipient", "access denied" — are directory checks.)
-    if status.starts_with("5.7.") && fact.diagnostic.to_ascii_lowercase().contains("user unknown") {
+    if status.starts_with("5.7.")
+        && fact
+            .diagnostic
+            .to_ascii_lowercase()
+            .contains("user unknown")
+    {
         return Reason::Filtered;
     }
     // Refused only after DATA was accepted at RCPT time: a filter, not a
@@ -944,9 +950,17 @@ mod rule_tests {
         let mut texts: Vec<String> = RULES
             .iter()
             .flat_map(|(_, p)| p.iter())
-            .map(|p| p.replace(['(', ')', '?', ':', '\\', '|', '[', ']', '*', '+', '^', '$'], " "))
+            .map(|p| {
+                p.replace(
+                    ['(', ')', '?', ':', '\\', '|', '[', ']', '*', '+', '^', '$'],
+                    " ",
+                )
+            })
             .collect();
-        let joined: Vec<String> = texts.windows(2).map(|w| format!("{} {}", w[1], w[0])).collect();
+        let joined: Vec<String> = texts
+            .windows(2)
+            .map(|w| format!("{} {}", w[1], w[0]))
+            .collect();
         texts.extend(joined);
         texts.extend(
             [
@@ -961,8 +975,15 @@ mod rule_tests {
         );
         for text in &texts {
             let text = text.to_ascii_lowercase();
-            let slow = naive.iter().position(|s| s.is_match(&text)).map(|r| RULES[r].0);
-            assert_eq!(COMPILED.first(&text).map(|(r, _)| RULES[r].0), slow, "{text}");
+            let slow = naive
+                .iter()
+                .position(|s| s.is_match(&text))
+                .map(|r| RULES[r].0);
+            assert_eq!(
+                COMPILED.first(&text).map(|(r, _)| RULES[r].0),
+                slow,
+                "{text}"
+            );
         }
     }
 

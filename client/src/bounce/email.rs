@@ -290,7 +290,7 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
                     .filter(|h| !h.is_empty()),
                 reporting_mta: reporting.clone(),
                 timestamp: dsn::get(b, "last-attempt-date")
-                    .and_then(|d| mail_parser::DateTime::parse_rfc822(d))
+                    .and_then(mail_parser::DateTime::parse_rfc822)
                     .map(|d| d.to_rfc3339())
                     .or_else(|| base.timestamp.clone()),
                 format: "dsn",
@@ -300,27 +300,40 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
         .collect::<Vec<_>>();
     // Fill a missing diagnostic from the human-readable part, which many MTAs
     // use for the real reason.
-    let human = text::Prose::read(&body_text(msg));
+    // Read only when some fact needs it: most reports say it all in fields.
+    let body = std::cell::OnceCell::new();
+    let body = || body.get_or_init(|| body_text(msg)).as_str();
+    let human = std::cell::OnceCell::new();
+    let human = || human.get_or_init(|| text::Prose::read(body()));
     Some(
         facts
             .into_iter()
             .map(|mut f| {
                 if (f.diagnostic.trim().is_empty() || f.diagnostic.split_whitespace().count() < 2)
-                    && let Some(d) = human.for_recipient(f.recipient.as_deref())
+                    && let Some(d) = human().for_recipient(f.recipient.as_deref())
                 {
                     f.diagnostic = format!("{} {d}", f.diagnostic);
                 }
-                // The failed command is often only in the prose ("in reply to end of DATA command").
-                if f.command.is_none() {
-                    f.command = human
-                        .about(f.recipient.as_deref())
-                        .or(Some(human.section()))
-                        .and_then(super::smtp::failed_command);
-                }
+                // The failed command is often only in the prose ("in reply to
+                // end of DATA command").
+                f.command = super::smtp::failed_command(&f.diagnostic)
+                    .or_else(|| command_near(body(), f.recipient.as_deref()));
                 f.finish()
             })
             .collect(),
     )
+}
+
+/// The command named in the prose after `recipient` (else near the top):
+/// Postfix and Sendmail write "in reply to RCPT TO command" or a
+/// transcript there, not in the Diagnostic-Code.
+fn command_near(body: &str, recipient: Option<&str>) -> Option<String> {
+    let at = recipient
+        .filter(|r| !r.is_empty())
+        .and_then(|r| memchr::memmem::find(body.as_bytes(), r.as_bytes()))
+        .unwrap_or(0);
+    let end = super::smtp::floor_char_boundary(body, at + 2048);
+    super::smtp::failed_command(&body[super::smtp::floor_char_boundary(body, at)..end])
 }
 
 /// The delivery-status fields of a report whose MIME structure is broken:
@@ -354,7 +367,9 @@ fn unquoted(body: String) -> String {
     let (quoted, total) = body
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .fold((0, 0), |(q, t), l| (q + usize::from(l.starts_with('>')), t + 1));
+        .fold((0, 0), |(q, t), l| {
+            (q + usize::from(l.starts_with('>')), t + 1)
+        });
     if total == 0 || quoted * 2 < total {
         return body;
     }
@@ -439,41 +454,42 @@ fn looks_like_bounce(msg: &Message<'_>, body: &str) -> bool {
     .iter()
     .any(|w| subject.contains(w));
     let failed_header = msg.header_raw("X-Failed-Recipients").is_some();
-    let lower = body
-        .get(..body.len().min(20_000))
-        .unwrap_or(body)
-        .to_ascii_lowercase();
-    let body_says = [
-        "could not be delivered",
-        "was not delivered",
-        "delivery has failed",
-        "permanent error",
-        "undeliverable",
-        "delivery to the following",
-        "i'm afraid i wasn't able to deliver",
-        "failed to deliver",
-        "unable to deliver",
-        "following addresses had permanent",
-        "delivery failed",
-        "not be delivered",
-        "rejected",
-        "transcript of session",
-        "送信できませんでした",
-        "送信に失敗",
-        "配信できません",
-    ]
-    .iter()
-    .any(|w| lower.contains(w));
+    // The explanation is at the top; what follows is the returned message.
+    let lower = body[..super::smtp::floor_char_boundary(body, 8 * 1024)].to_ascii_lowercase();
+    static BODY_SAYS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::new([
+            "could not be delivered",
+            "was not delivered",
+            "delivery has failed",
+            "permanent error",
+            "undeliverable",
+            "delivery to the following",
+            "i'm afraid i wasn't able to deliver",
+            "failed to deliver",
+            "unable to deliver",
+            "following addresses had permanent",
+            "delivery failed",
+            "not be delivered",
+            "rejected",
+            "transcript of session",
+            "送信できませんでした",
+            "送信に失敗",
+            "配信できません",
+        ])
+        .expect("phrases build")
+    });
+    let body_says = BODY_SAYS.is_match(&lower);
     // No sender at all (`From: <>`) is how some MTAs sign their reports.
     let null_sender = msg.from().is_some_and(|f| {
         f.first()
             .is_none_or(|a| a.address().is_none_or(|a| a.trim().is_empty()))
     });
     failed_header
-        || report_layout(&lower)
         || ((daemon || null_sender) && (bounce_subject || body_says))
         // A person's reply that only talks about returned mail is not one.
         || (bounce_subject && body_says && !subject.trim_start().starts_with("re:"))
+        // Last: the only test that reads the body with a regex.
+        || report_layout(&lower)
 }
 
 /// Layouts that only mail software writes: the labelled fields and session

@@ -25,6 +25,14 @@ static SYSLOG_TIME: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Whether the text starts like an MTA log.
 pub fn looks_like_log(head: &str) -> bool {
+    // Cheap gate first: every message passes through here.
+    if !(head.contains("postfix/")
+        || head.contains("sendmail[")
+        || head.contains(" ** ")
+        || head.contains(" == "))
+    {
+        return false;
+    }
     head.lines()
         .take(5)
         .any(|l| POSTFIX.is_match(l) || EXIM.is_match(l) || SENDMAIL.is_match(l))

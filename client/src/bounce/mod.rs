@@ -124,12 +124,26 @@ pub fn parse_bytes(bytes: &[u8], source: &str) -> Vec<Fact> {
     // Bound the work on hostile input: nothing real is this large.
     const MAX_INPUT: usize = 64 * 1024 * 1024;
     let bytes = &bytes[..bytes.len().min(MAX_INPUT)];
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+    // Most inputs are messages: decide that from the raw bytes, without
+    // converting a head that is then thrown away.
+    let raw_head = &bytes[..bytes.len().min(4096)];
+    let first_byte = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .copied()
+        .unwrap_or_default();
+    let maybe_log = [&b"postfix/"[..], b"sendmail[", b" ** ", b" == "]
+        .iter()
+        .any(|needle| memchr::memmem::find(raw_head, needle).is_some());
+    if !maybe_log && !first_byte.is_ascii_digit() {
+        return email::parse(bytes, source);
+    }
+    let head = String::from_utf8_lossy(raw_head);
     if logline::looks_like_log(&head) {
         return logline::parse(&String::from_utf8_lossy(bytes), source);
     }
     // A bare reply starts with its code: look at the first line before
-    // converting anything more (most inputs are whole messages).
+    // converting anything more.
     if logline::starts_like_reply(&head)
         && let Some(fact) = logline::bare_reply(
             &String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]),

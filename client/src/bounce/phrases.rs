@@ -20,8 +20,10 @@ pub(crate) struct Matcher {
     patterns: Vec<Vec<Regex>>,
     /// Flattened index of the first pattern of each rule.
     offsets: Vec<usize>,
-    /// Which flattened pattern each literal belongs to.
-    literal_owner: Vec<usize>,
+    /// Which flattened pattern each literal belongs to, and whether the
+    /// literal is the whole of that pattern's match (then finding it is
+    /// proof enough, and the regex need not run).
+    literal_owner: Vec<(usize, bool)>,
     /// Patterns that must run whatever the text holds.
     always: Vec<usize>,
     prefixes: AhoCorasick,
@@ -44,9 +46,9 @@ impl Matcher {
                 compiled.push(Regex::new(pattern).expect("rule pattern compiles"));
                 match required_prefixes(pattern) {
                     Some(prefixes) => {
-                        for prefix in prefixes {
+                        for (prefix, exact) in prefixes {
                             literals.push(prefix);
-                            literal_owner.push(flat);
+                            literal_owner.push((flat, exact));
                         }
                     }
                     None => always.push(flat),
@@ -70,20 +72,28 @@ impl Matcher {
 
     /// The first rule (and its pattern) that matches `text`, by rule order.
     pub(crate) fn first(&self, text: &str) -> Option<(usize, usize)> {
-        let total = self.offsets.last().map_or(0, |last| {
-            last + self.patterns.last().map_or(0, Vec::len)
-        });
-        let mut candidate = vec![false; total];
+        let total = self
+            .offsets
+            .last()
+            .map_or(0, |last| last + self.patterns.last().map_or(0, Vec::len));
+        // 0: no prefix seen; 1: a prefix seen, the regex decides; 2: matched.
+        let mut state = vec![0u8; total];
         for &p in &self.always {
-            candidate[p] = true;
+            state[p] = 1;
         }
         for m in self.prefixes.find_overlapping_iter(text) {
-            candidate[self.literal_owner[m.pattern().as_usize()]] = true;
+            let (p, exact) = self.literal_owner[m.pattern().as_usize()];
+            state[p] = state[p].max(if exact { 2 } else { 1 });
         }
         for (rule, compiled) in self.patterns.iter().enumerate() {
             let base = self.offsets[rule];
             for (i, regex) in compiled.iter().enumerate() {
-                if candidate[base + i] && regex.is_match(text) {
+                let matched = match state[base + i] {
+                    0 => false,
+                    2 => true,
+                    _ => regex.is_match(text),
+                };
+                if matched {
                     return Some((rule, i));
                 }
             }
@@ -92,9 +102,10 @@ impl Matcher {
     }
 }
 
-/// Literals one of which every match of `pattern` starts with; `None` when
-/// there is no such finite, non-empty set.
-fn required_prefixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
+/// Literals one of which every match of `pattern` starts with, each marked
+/// exact when finding it is a match; `None` when there is no such finite,
+/// non-empty set.
+fn required_prefixes(pattern: &str) -> Option<Vec<(Vec<u8>, bool)>> {
     let hir = regex_syntax::ParserBuilder::new()
         .build()
         .parse(pattern)
@@ -110,7 +121,15 @@ fn required_prefixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
     if literals.is_empty() || literals.iter().any(|l| l.as_bytes().len() < 2) {
         return None;
     }
-    Some(literals.iter().map(|l| l.as_bytes().to_vec()).collect())
+    // The extractor calls a literal exact even when word boundaries or
+    // anchors around it still have a say: only trust it without them.
+    let assertions = pattern.contains("\\b") || pattern.contains(['^', '$']);
+    Some(
+        literals
+            .iter()
+            .map(|l| (l.as_bytes().to_vec(), l.is_exact() && !assertions))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -125,7 +144,10 @@ mod tests {
 
     #[test]
     fn rule_order_wins_over_position() {
-        let r = rules(&[&[r"mailbox (?:is )?full"], &[r"user unknown", r"no such user"]]);
+        let r = rules(&[
+            &[r"mailbox (?:is )?full"],
+            &[r"user unknown", r"no such user"],
+        ]);
         let m = Matcher::new(r.iter().map(Vec::as_slice));
         assert_eq!(m.first("550 user unknown; mailbox is full"), Some((0, 0)));
         assert_eq!(m.first("550 no such user"), Some((1, 1)));

@@ -36,8 +36,10 @@ static STATUS: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 static REPLY_STATUS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^0-9])([45])[0-5][0-9][ \-]'?([45])\.([0-9]{1,3})\.([0-9]{1,3})(?:[^0-9.]|$)")
-        .unwrap()
+    Regex::new(
+        r"(?:^|[^0-9])([45])[0-5][0-9][ \-]'?([45])\.([0-9]{1,3})\.([0-9]{1,3})(?:[^0-9.]|$)",
+    )
+    .unwrap()
 });
 static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:(?-u:\b)(?:in reply to|after|response to|did not like our|smtp command:?)\s*(?:the\s+)?|>>>\s*)(rcpt to|mail from|data|helo|ehlo|starttls|auth|end of data|rcpt|mail)(?-u:\b)").unwrap()
@@ -99,11 +101,17 @@ pub fn scan(text: &str) -> Found {
     let text = lowered.as_str();
     // In a transcript the first code is a greeting or an OK: the first
     // error reply is the one that matters.
-    let replies = || REPLY.captures_iter(text).filter_map(|c| c[1].parse::<u16>().ok());
+    // Matches are found without capture groups (the values are cut out of
+    // each match by hand): capturing costs a second engine run per match.
+    let replies = || {
+        REPLY
+            .find_iter(text)
+            .filter_map(|m| leading_number(m.as_str()).parse::<u16>().ok())
+    };
     found.reply = replies().find(|r| *r >= 400).or_else(|| replies().next());
     let statuses: Vec<String> = STATUS
-        .captures_iter(text)
-        .map(|c| format!("{}.{}.{}", &c[1], &c[2], &c[3]))
+        .find_iter(text)
+        .map(|m| status_in(m.as_str()).to_owned())
         .filter(|s| valid_status(s))
         .collect();
     // Prefer a status whose class agrees with the reply code, and a specific one over x.0.0.
@@ -114,23 +122,57 @@ pub fn scan(text: &str) -> Found {
         .or_else(|| statuses.first())
         .cloned();
     found.reply_status = REPLY_STATUS
-        .captures_iter(text)
-        .find(|c| c[1] == c[2])
-        .map(|c| format!("{}.{}.{}", &c[2], &c[3], &c[4]))
+        .find_iter(text)
+        .find_map(|m| {
+            let m = m.as_str();
+            let reply = leading_number(m);
+            let status = status_in(&m[m.find(reply).unwrap_or(0) + reply.len()..]);
+            (reply.get(..1) == status.get(..1)).then(|| status.to_owned())
+        })
         .filter(|s| valid_status(s) && !is_generic_status(s));
     if found.reply_status.is_some() {
         found.status.clone_from(&found.reply_status);
     }
     found.command = failed_command_lowered(text);
-    if let Some(c) = HOST_SAID.captures(text) {
+    if text.contains('[')
+        && let Some(c) = HOST_SAID.captures(text)
+    {
         found.remote_host = Some(c[1].to_ascii_lowercase());
         found.remote_ip = c[2].parse().ok();
     }
     found.sender_ip = FROM_IP
-        .captures_iter(text)
-        .filter_map(|c| c[1].parse::<IpAddr>().ok())
+        .find_iter(text)
+        .filter_map(|m| trailing_ipv4(m.as_str()).parse::<IpAddr>().ok())
         .find(|ip| Some(*ip) != found.remote_ip);
     found
+}
+
+/// The first run of digits in `s`.
+fn leading_number(s: &str) -> &str {
+    let start = s.find(|c: char| c.is_ascii_digit()).unwrap_or(s.len());
+    let rest = &s[start..];
+    &rest[..rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len())]
+}
+
+/// The first `d.d.d` run in `s` (a STATUS match), without a trailing dot.
+fn status_in(s: &str) -> &str {
+    let start = s.find(|c: char| c.is_ascii_digit()).unwrap_or(s.len());
+    let rest = &s[start..];
+    rest[..rest
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(rest.len())]
+        .trim_end_matches('.')
+}
+
+/// The last run of digits and dots in `s` (a FROM_IP match).
+fn trailing_ipv4(s: &str) -> &str {
+    let s = s.trim_end_matches(|c: char| !c.is_ascii_digit());
+    let start = s
+        .rfind(|c: char| !c.is_ascii_digit() && c != '.')
+        .map_or(0, |i| i + 1);
+    &s[start..]
 }
 
 /// The command the error answered: what "in reply to X" names; else, in a
@@ -204,7 +246,10 @@ mod continuation_tests {
             ),
             "550-5.7.1 Messages with multiple addresses in From: are not accepted."
         );
-        assert_eq!(join_continuations("550 5.1.1 user unknown"), "550 5.1.1 user unknown");
+        assert_eq!(
+            join_continuations("550 5.1.1 user unknown"),
+            "550 5.1.1 user unknown"
+        );
     }
 }
 

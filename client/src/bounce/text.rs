@@ -150,10 +150,8 @@ fn recipients_in(section: &str, exclude: &[String]) -> Recipients {
         .first()
         .map(|(first, _)| lines[..*first].join(" "))
         .unwrap_or_default();
-    let preamble = &preamble[super::smtp::floor_char_boundary(
-        &preamble,
-        preamble.len().saturating_sub(1500),
-    )..];
+    let preamble = &preamble
+        [super::smtp::floor_char_boundary(&preamble, preamble.len().saturating_sub(1500))..];
     let mut out = Vec::new();
     for (start, addr) in &hits {
         let next_start = mentions
@@ -223,21 +221,6 @@ impl Prose {
             recipients: recipients_in(section, &[]),
             section: section.chars().take(2000).collect(),
         }
-    }
-
-    /// The whole explanation.
-    pub(super) fn section(&self) -> &str {
-        &self.section
-    }
-
-    /// The text that follows `recipient`, as written (no preamble).
-    pub(super) fn about(&self, recipient: Option<&str>) -> Option<&str> {
-        let r = recipient?;
-        self.recipients
-            .list
-            .iter()
-            .find(|(a, _)| a.eq_ignore_ascii_case(r))
-            .map(|(_, t)| t.as_str())
     }
 
     /// The text about `recipient` (with the preamble when it says nothing
