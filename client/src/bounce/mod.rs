@@ -93,7 +93,9 @@ impl Fact {
             });
         }
         self.diagnostic = smtp::join_continuations(&smtp::collapse(&self.diagnostic));
-        let found = smtp::scan(&self.diagnostic);
+        // The DSN reader has already looked for the command, in the
+        // diagnostic and in the prose.
+        let found = smtp::scan_for(&self.diagnostic, self.format != "dsn");
         self.reply_code = self.reply_code.or(found.reply);
         // The remote server's own status beats the report's rewrite of it
         // (Sendmail reports 4.4.7 or 5.1.1 over a remote 4.7.1 or 5.2.2).

@@ -77,7 +77,14 @@ impl Matcher {
             .last()
             .map_or(0, |last| last + self.patterns.last().map_or(0, Vec::len));
         // 0: no prefix seen; 1: a prefix seen, the regex decides; 2: matched.
-        let mut state = vec![0u8; total];
+        let mut on_stack = [0u8; 512];
+        let mut on_heap = Vec::new();
+        let state: &mut [u8] = if total <= on_stack.len() {
+            &mut on_stack[..total]
+        } else {
+            on_heap.resize(total, 0);
+            &mut on_heap
+        };
         for &p in &self.always {
             state[p] = 1;
         }

@@ -56,7 +56,14 @@ static FROM_IP: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Collapses whitespace runs and trims.
 pub fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 static CONTINUATION: LazyLock<Regex> = LazyLock::new(|| {
@@ -93,6 +100,12 @@ pub fn is_generic_status(s: &str) -> bool {
 
 /// Finds what SMTP text carries.
 pub fn scan(text: &str) -> Found {
+    scan_for(text, true)
+}
+
+/// [`scan`], leaving out the failed command when the caller already
+/// looked for it.
+pub(crate) fn scan_for(text: &str, command: bool) -> Found {
     let mut found = Found::default();
     // Look at a bounded prefix: diagnostics are short, hostile input is not.
     // Patterns are lowercase and case-sensitive; ASCII lowercasing keeps
@@ -133,7 +146,9 @@ pub fn scan(text: &str) -> Found {
     if found.reply_status.is_some() {
         found.status.clone_from(&found.reply_status);
     }
-    found.command = failed_command_lowered(text);
+    if command {
+        found.command = failed_command_lowered(text);
+    }
     if text.contains('[')
         && let Some(c) = HOST_SAID.captures(text)
     {
@@ -183,24 +198,50 @@ pub fn failed_command(text: &str) -> Option<String> {
 }
 
 fn failed_command_lowered(text: &str) -> Option<String> {
-    let matches: Vec<regex::Captures> = COMMAND.captures_iter(text).collect();
-    if let Some(c) = matches
-        .iter()
-        .find(|c| c[0].to_ascii_lowercase().starts_with("in reply to"))
+    // Most texts name no command at all: skip the search for them.
+    if !(text.contains("reply to")
+        || text.contains("after")
+        || text.contains(">>>")
+        || text.contains("response to")
+        || text.contains("did not like")
+        || text.contains("command"))
     {
-        return Some(normalise_command(&c[1]));
+        return None;
+    }
+    let matches: Vec<regex::Match> = COMMAND.find_iter(text).collect();
+    // The command ends each match (the pattern's last group).
+    let command = |m: &regex::Match| {
+        let m = m.as_str();
+        COMMAND_NAMES
+            .iter()
+            .find(|c| m.ends_with(*c))
+            .map(|c| normalise_command(c))
+    };
+    if let Some(m) = matches
+        .iter()
+        .find(|m| m.as_str().starts_with("in reply to"))
+    {
+        return command(m);
     }
     let first_error = ERROR_REPLY.find(text).map(|m| m.start());
-    let before_error = first_error.and_then(|at| {
-        matches
-            .iter()
-            .rev()
-            .find(|c| c.get(0).is_some_and(|m| m.start() < at))
-    });
-    before_error
-        .or(matches.first())
-        .map(|c| normalise_command(&c[1]))
+    let before_error =
+        first_error.and_then(|at| matches.iter().rev().find(|m| m.start() < at));
+    before_error.or(matches.first()).and_then(command)
 }
+
+/// The commands `COMMAND` names, longest first (so "rcpt to" wins over "rcpt").
+const COMMAND_NAMES: [&str; 10] = [
+    "end of data",
+    "mail from",
+    "starttls",
+    "rcpt to",
+    "data",
+    "helo",
+    "ehlo",
+    "auth",
+    "rcpt",
+    "mail",
+];
 
 static ERROR_REPLY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)(?:^|<<<\s*|said:\s*)[45][0-5][0-9][ \-]").unwrap());
