@@ -15,7 +15,11 @@ use super::classify::Reason;
 /// Facts from an SES notification in `body`, if it is one.
 pub(super) fn facts(body: &str, base: &Fact) -> Option<Vec<Fact>> {
     // Cheap test first: most bodies are not JSON notifications.
-    if !body.contains("notificationType") && !body.contains("eventType") {
+    let head = &body.as_bytes()[..body.len().min(64 * 1024)];
+    if memchr::memchr(b'{', head).is_none()
+        || (memchr::memmem::find(head, b"notificationType").is_none()
+            && memchr::memmem::find(head, b"eventType").is_none())
+    {
         return None;
     }
     let notification = notification(body)?;

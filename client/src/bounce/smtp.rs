@@ -74,6 +74,13 @@ static CONTINUATION: LazyLock<Regex> = LazyLock::new(|| {
 /// as one sentence: the repeated code prefixes, which split phrases in two
 /// ("multiple 550 5.7.1 addresses"), are dropped after the first.
 pub fn join_continuations(text: &str) -> String {
+    // Cheap test first: a continuation needs three digits and a dash.
+    let b = text.as_bytes();
+    if !memchr::memchr_iter(b'-', b)
+        .any(|i| i >= 3 && b[i - 3..i].iter().all(u8::is_ascii_digit))
+    {
+        return text.to_owned();
+    }
     let Some(first) = CONTINUATION.captures(text) else {
         return text.to_owned();
     };
