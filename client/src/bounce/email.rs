@@ -15,7 +15,9 @@ use super::{Fact, dsn, text};
 /// `bounce` fuzz target; `tests/no_panic.rs` keeps the case). A message it
 /// cannot read yields no facts instead of taking the whole batch down.
 fn parse_message(bytes: &[u8]) -> Option<Message<'_>> {
-    std::panic::catch_unwind(|| PARSER.parse(bytes)).ok().flatten()
+    std::panic::catch_unwind(|| PARSER.parse(bytes))
+        .ok()
+        .flatten()
 }
 
 /// mail-parser, structuring only the headers we read as values (MIME,

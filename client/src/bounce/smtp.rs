@@ -76,9 +76,7 @@ static CONTINUATION: LazyLock<Regex> = LazyLock::new(|| {
 pub fn join_continuations(text: &str) -> String {
     // Cheap test first: a continuation needs three digits and a dash.
     let b = text.as_bytes();
-    if !memchr::memchr_iter(b'-', b)
-        .any(|i| i >= 3 && b[i - 3..i].iter().all(u8::is_ascii_digit))
-    {
+    if !memchr::memchr_iter(b'-', b).any(|i| i >= 3 && b[i - 3..i].iter().all(u8::is_ascii_digit)) {
         return text.to_owned();
     }
     let Some(first) = CONTINUATION.captures(text) else {
@@ -231,8 +229,7 @@ fn failed_command_lowered(text: &str) -> Option<String> {
         return command(m);
     }
     let first_error = ERROR_REPLY.find(text).map(|m| m.start());
-    let before_error =
-        first_error.and_then(|at| matches.iter().rev().find(|m| m.start() < at));
+    let before_error = first_error.and_then(|at| matches.iter().rev().find(|m| m.start() < at));
     before_error.or(matches.first()).and_then(command)
 }
 
