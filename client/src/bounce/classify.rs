@@ -701,7 +701,13 @@ pub fn by_text(text: &str) -> Option<Reason> {
     // SIMD literal search and made this the costliest step of parsing.
     let text =
         text[..super::smtp::floor_char_boundary(text, MAX_CLASSIFIED_BYTES)].to_ascii_lowercase();
-    COMPILED.first(&text).map(|(rule, _)| RULES[rule].0)
+    by_lowered_text(&text)
+}
+
+/// [`by_text`] on text the caller has already ASCII-lowercased.
+fn by_lowered_text(lowered: &str) -> Option<Reason> {
+    let text = &lowered[..super::smtp::floor_char_boundary(lowered, MAX_CLASSIFIED_BYTES)];
+    COMPILED.first(text).map(|(rule, _)| RULES[rule].0)
 }
 
 /// The reason and the phrase pattern that decided it, for `text`: what
@@ -764,6 +770,11 @@ pub fn by_status(status: &str) -> Option<Reason> {
 
 /// Classifies a fact whose structure did not already decide.
 pub fn classify(fact: &Fact) -> Reason {
+    classify_lowered(fact, &super::smtp::lowered_prefix(&fact.diagnostic))
+}
+
+/// [`classify`], given the fact's diagnostic as [`super::smtp::lowered_prefix`] made it.
+pub(crate) fn classify_lowered(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     if fact.action.as_deref().is_some_and(|a| {
         ["delivered", "deliverable", "relayed", "expanded"]
             .iter()
@@ -777,7 +788,7 @@ pub fn classify(fact: &Fact) -> Reason {
         .action
         .as_deref()
         .is_some_and(|a| a.eq_ignore_ascii_case("failed"));
-    let text_reason = by_text(&fact.diagnostic);
+    let text_reason = by_lowered_text(lowered_diagnostic);
     if failed_report
         && fact.status.as_deref() == Some("4.4.1")
         && matches!(text_reason, None | Some(Reason::NetworkError))

@@ -127,12 +127,25 @@ fn part_is(part: &mail_parser::MessagePart<'_>, ctype: &str, subtypes: &[&str]) 
 /// The human-readable text of the report: its text parts before any attached message.
 pub(super) fn body_text(msg: &Message<'_>) -> String {
     let mut out = String::new();
-    for i in 0..msg.text_body_count().max(1) {
-        if let Some(t) = msg.body_text(i) {
-            out.push_str(&t);
-            out.push('\n');
+    // Plain-text parts first; HTML (converted to text, which costs) only
+    // when the report has no plain text at all.
+    for html in [false, true] {
+        for i in 0..msg.text_body_count() {
+            let Some(part) = msg.text_part(i as u32) else {
+                continue;
+            };
+            if matches!(part.body, PartType::Html(_)) != html {
+                continue;
+            }
+            if let Some(t) = msg.body_text(i) {
+                out.push_str(&t);
+                out.push('\n');
+            }
+            if out.len() > 256 * 1024 {
+                break;
+            }
         }
-        if out.len() > 256 * 1024 {
+        if !out.trim().is_empty() {
             break;
         }
     }

@@ -99,7 +99,9 @@ impl Fact {
         self.diagnostic = smtp::join_continuations(&smtp::collapse(&self.diagnostic));
         // The DSN reader has already looked for the command, in the
         // diagnostic and in the prose.
-        let found = smtp::scan_for(&self.diagnostic, self.format != "dsn");
+        // One lowercased copy serves the scans and the phrase rules.
+        let lowered = smtp::lowered_prefix(&self.diagnostic);
+        let found = smtp::scan_lowered(&lowered, self.format != "dsn");
         self.reply_code = self.reply_code.or(found.reply);
         // The remote server's own status beats the report's rewrite of it
         // (Sendmail reports 4.4.7 or 5.1.1 over a remote 4.7.1 or 5.2.2).
@@ -118,7 +120,7 @@ impl Fact {
         self.remote_ip = self.remote_ip.or(found.remote_ip);
         self.sender_ip = self.sender_ip.or(found.sender_ip);
         if self.reason == Reason::Undefined {
-            self.reason = classify::classify(&self);
+            self.reason = classify::classify_lowered(&self, &lowered);
         }
         self.hard_bounce = classify::is_hard(self.reason, self.status.as_deref(), self.reply_code);
         self

@@ -111,12 +111,23 @@ pub fn scan(text: &str) -> Found {
 /// [`scan`], leaving out the failed command when the caller already
 /// looked for it.
 pub(crate) fn scan_for(text: &str, command: bool) -> Found {
+    scan_lowered(&lowered_prefix(text), command)
+}
+
+/// How much of a text the scans read: diagnostics are short, hostile input
+/// is not.
+pub(crate) const SCANNED_BYTES: usize = 4096;
+
+/// The scanned prefix of `text`, ASCII-lowercased. Patterns are lowercase
+/// and case-sensitive; ASCII lowercasing keeps offsets, host names are
+/// lowercase anyway, commands are normalised.
+pub(crate) fn lowered_prefix(text: &str) -> String {
+    text[..floor_char_boundary(text, SCANNED_BYTES)].to_ascii_lowercase()
+}
+
+/// [`scan_for`] on text already passed through [`lowered_prefix`].
+pub(crate) fn scan_lowered(text: &str, command: bool) -> Found {
     let mut found = Found::default();
-    // Look at a bounded prefix: diagnostics are short, hostile input is not.
-    // Patterns are lowercase and case-sensitive; ASCII lowercasing keeps
-    // offsets, host names are lowercase anyway, commands are normalised.
-    let lowered = text[..floor_char_boundary(text, 4096)].to_ascii_lowercase();
-    let text = lowered.as_str();
     // In a transcript the first code is a greeting or an OK: the first
     // error reply is the one that matters.
     // Matches are found without capture groups (the values are cut out of
