@@ -235,6 +235,7 @@ const RULES: &[(Reason, &[&str])] = &[
             r"unresolvable (?:address|hostname)",
             r"does not have a (?:valid )?(?:ptr|reverse)",
             r"rdns",
+            r"unverif(?:i|y)able sending ip",
         ],
     ),
     (
