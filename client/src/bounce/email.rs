@@ -24,7 +24,7 @@ fn parse_message(bytes: &[u8]) -> Option<Message<'_>> {
 /// Date, Subject, addresses, Message-ID); every other header stays raw,
 /// which `header_raw` reads. Structuring the many Received headers of a
 /// bounce and its attached original was a sixth of parsing time.
-pub(crate) static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
+static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
     MessageParser::new()
         .with_minimal_headers()
         .header_id(mail_parser::HeaderName::MessageId)

@@ -26,6 +26,8 @@ pub(crate) struct Matcher {
     literal_owner: Vec<(usize, bool)>,
     /// Patterns that must run whatever the text holds.
     always: Vec<usize>,
+    /// How many patterns there are in all.
+    total: usize,
     prefixes: AhoCorasick,
 }
 
@@ -66,16 +68,14 @@ impl Matcher {
             offsets,
             literal_owner,
             always,
+            total: flat,
             prefixes,
         }
     }
 
     /// The first rule (and its pattern) that matches `text`, by rule order.
     pub(crate) fn first(&self, text: &str) -> Option<(usize, usize)> {
-        let total = self
-            .offsets
-            .last()
-            .map_or(0, |last| last + self.patterns.last().map_or(0, Vec::len));
+        let total = self.total;
         // 0: no prefix seen; 1: a prefix seen, the regex decides; 2: matched.
         let mut on_stack = [0u8; 512];
         let mut on_heap = Vec::new();
