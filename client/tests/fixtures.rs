@@ -9,14 +9,21 @@ use std::process::Command;
 use serde_json::Value;
 
 fn parse(fixture: &str) -> Vec<Value> {
-    let path = format!("{}/tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"));
+    parse_path(&format!(
+        "{}/tests/fixtures/{fixture}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+}
+
+/// `dix parse --json PATH`: one JSON object per fact; it must succeed.
+fn parse_path(path: &str) -> Vec<Value> {
     let out = Command::new(env!("CARGO_BIN_EXE_dix"))
-        .args(["parse", "--json", &path])
+        .args(["parse", "--json", path])
         .output()
         .expect("dix runs");
     assert!(
         out.status.success(),
-        "{fixture}: {}",
+        "{path}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout)
@@ -291,22 +298,11 @@ fn what_is_not_a_dsn() {
         std::fs::write(&path, text).unwrap();
         path.display().to_string()
     };
-    let run = |path: &str| -> Vec<Value> {
-        let out = Command::new(env!("CARGO_BIN_EXE_dix"))
-            .args(["parse", "--json", path])
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    };
     let ses = write(
         "ses.eml",
         "From: no-reply@sns.amazonaws.com\nTo: ops@example.jp\nSubject: AWS Notification Message\nContent-Type: text/plain\n\n{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\",\"bounceSubType\":\"Suppressed\",\"bouncedRecipients\":[{\"emailAddress\":\"gone@example.net\"}]},\"mail\":{\"source\":\"news@example.jp\"}}\n",
     );
-    let facts = run(&ses);
+    let facts = parse_path(&ses);
     assert_eq!(facts.len(), 1, "{facts:#?}");
     assert_eq!(facts[0]["reason"], "suppressed");
     assert_eq!(facts[0]["format"], "amazonses");
@@ -316,7 +312,7 @@ fn what_is_not_a_dsn() {
         "jmrp.eml",
         "From: staff@hotmail.example\nTo: abuse@example.jp\nSubject: complaint about message from 203.0.113.5\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: message/rfc822\n\nX-HmXmrOriginalRecipient: reader@hotmail.example\nFrom: news@example.jp\nTo: reader@hotmail.example\nSubject: sale\n\nbody\n--b--\n",
     );
-    let facts = run(&jmrp);
+    let facts = parse_path(&jmrp);
     assert_eq!(facts.len(), 1, "{facts:#?}");
     assert_eq!(facts[0]["reason"], "feedback");
     assert_eq!(facts[0]["recipient"], "reader@hotmail.example");
@@ -326,5 +322,8 @@ fn what_is_not_a_dsn() {
         "letter.eml",
         "From: Taro <taro@example.jp>\nTo: hanako@example.jp\nSubject: Re: returned mail?\nContent-Type: text/plain\n\nThe parcel was returned to sender, could not be delivered. Call me.\n",
     );
-    assert!(run(&letter).is_empty(), "a letter about a returned parcel");
+    assert!(
+        parse_path(&letter).is_empty(),
+        "a letter about a returned parcel"
+    );
 }

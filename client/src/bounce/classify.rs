@@ -503,7 +503,6 @@ const RULES: &[(Reason, &[&str])] = &[
             r"banned",
             r"service refus",
             r"refused to talk to me",
-            r"my name was rejected",
             r"dynamic (?:ip|address|pool)",
             r"dial-?up",
             r"residential",
@@ -632,10 +631,7 @@ const RULES: &[(Reason, &[&str])] = &[
             r"(?:unable|wasn't able|was not able) to establish",
             r"lost connection",
             r"timed? ?out",
-            r"too many hops",
-            r"mail loop",
             r"loops? back",
-            r"routing loop",
             r"conversation with",
             r"unable to connect",
             r"dns (?:error|lookup|failure|timeout)",
@@ -709,16 +705,6 @@ pub fn by_text(text: &str) -> Option<Reason> {
 fn by_lowered_text(lowered: &str) -> Option<Reason> {
     let text = &lowered[..super::smtp::floor_char_boundary(lowered, MAX_CLASSIFIED_BYTES)];
     COMPILED.first(text).map(|(rule, _)| RULES[rule].0)
-}
-
-/// The reason and the phrase pattern that decided it, for `text`: what
-/// [`by_text`] answers, with its evidence.
-pub fn matching_rule(text: &str) -> Option<(Reason, &'static str)> {
-    let text =
-        text[..super::smtp::floor_char_boundary(text, MAX_CLASSIFIED_BYTES)].to_ascii_lowercase();
-    COMPILED
-        .first(&text)
-        .map(|(rule, pattern)| (RULES[rule].0, RULES[rule].1[pattern]))
 }
 
 /// The reason an enhanced status code gives, when it is specific enough.

@@ -541,9 +541,11 @@ fn report_layout(lowered_body: &str) -> bool {
 
 /// RFC 3834 auto-replies: vacation and out-of-office answers.
 fn auto_reply(msg: &Message<'_>, base: &Fact) -> Option<Fact> {
-    let auto = header_text(msg, "Auto-Submitted")
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("auto-replied"))
-        || msg.header_raw("X-Autoreply").is_some()
+    // RFC 3834's own marker says it all; the others are also set by
+    // mailing-list software and need the subject to agree.
+    let auto_replied = header_text(msg, "Auto-Submitted")
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("auto-replied"));
+    let auto = msg.header_raw("X-Autoreply").is_some()
         || msg.header_raw("X-Autorespond").is_some()
         || header_text(msg, "Precedence").is_some_and(|v| v.eq_ignore_ascii_case("auto_reply"));
     let subject = msg.subject().unwrap_or_default().to_lowercase();
@@ -575,10 +577,6 @@ fn auto_reply(msg: &Message<'_>, base: &Fact) -> Option<Fact> {
     ]
     .iter()
     .any(|w| subject.contains(w));
-    // RFC 3834's own marker says it all; the others are also set by
-    // mailing-list software and need the subject to agree.
-    let auto_replied = header_text(msg, "Auto-Submitted")
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("auto-replied"));
     if !(auto_replied || (auto && vacation_subject) || auto_prefix) {
         return None;
     }

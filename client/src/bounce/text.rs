@@ -252,8 +252,8 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
     if let Some(f) = &original.from {
         exclude.push(f.clone());
     }
-    let recipients = recipients_in(section, &exclude);
-    let mut found = recipients.list.clone();
+    let mut recipients = recipients_in(section, &exclude);
+    let mut found = std::mem::take(&mut recipients.list);
     let failed_header = msg
         .header_raw("X-Failed-Recipients")
         .map(|v| {
