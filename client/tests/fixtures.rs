@@ -327,3 +327,68 @@ fn what_is_not_a_dsn() {
         "a letter about a returned parcel"
     );
 }
+
+#[test]
+fn a_failing_local_delivery_program_is_a_mailer_error() {
+    // "Diagnostic-Code: x-unix; …": the pipe's exit, whatever it printed
+    // ("temporary failure" would otherwise read as a system error).
+    let fact = only("pipe-x-unix.eml");
+    check(
+        "pipe-x-unix.eml",
+        &fact,
+        &[
+            ("recipient", "support@example-hosting.jp".into()),
+            ("reason", "mailererror".into()),
+            ("status", "4.3.0".into()),
+            ("hard_bounce", false.into()),
+            ("original_subject", "Invoice question".into()),
+        ],
+    );
+}
+
+#[test]
+fn exim_stages_decide_whom_a_refusal_concerns() {
+    let facts = parse("exim-stages.eml");
+    assert_eq!(facts.len(), 2, "{facts:#?}");
+    // Refused at the greeting, in words no rule knows: the connecting host.
+    check(
+        "exim-stages.eml",
+        &facts[0],
+        &[
+            ("recipient", "orders@wholesale.example.net".into()),
+            ("command", "CONN".into()),
+            ("reply_code", 554.into()),
+            ("remote_ip", "198.51.100.20".into()),
+            ("reason", "blocked".into()),
+        ],
+    );
+    // The recipient's server names a missing domain that is not the
+    // recipient's: the sender's domain.
+    check(
+        "exim-stages.eml",
+        &facts[1],
+        &[
+            ("recipient", "kana@partner.example.org".into()),
+            ("command", "DATA".into()),
+            ("reply_code", 553.into()),
+            ("reason", "rejected".into()),
+            ("hard_bounce", false.into()),
+        ],
+    );
+}
+
+#[test]
+fn a_japanese_contact_address_wrapped_before_its_verb_is_not_a_recipient() {
+    // "…場合は、<help-desk@…>" / "へご連絡ください。"
+    let fact = only("ja-contact-line.eml");
+    check(
+        "ja-contact-line.eml",
+        &fact,
+        &[
+            ("recipient", "kenta@example-corp.co.jp".into()),
+            ("reason", "userunknown".into()),
+            ("status", "5.1.1".into()),
+            ("command", "RCPT".into()),
+        ],
+    );
+}

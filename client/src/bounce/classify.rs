@@ -100,6 +100,19 @@ impl Reason {
     }
 }
 
+impl Reason {
+    /// The reason when the local delivery program (a pipe, procmail,
+    /// maildrop) failed: what it printed is its own problem unless it speaks
+    /// of the mailbox itself.
+    pub fn for_local_mailer(self) -> Reason {
+        use Reason::*;
+        match self {
+            MailboxFull | SystemFull | EmailTooLarge | Suspend | Delivered | Feedback => self,
+            _ => MailerError,
+        }
+    }
+}
+
 /// Phrase rules, most specific first: the first reason with a matching
 /// phrase wins. Patterns are case-insensitive and see collapsed whitespace.
 const RULES: &[(Reason, &[&str])] = &[
@@ -220,6 +233,8 @@ const RULES: &[(Reason, &[&str])] = &[
             r"provide a valid from",
             r"not a member of (?:this|the) (?:mailing )?list",
             r"(?:mail ?from|sender) domain (?:is )?listed",
+            // The address, not the connecting host, is on the list.
+            r"(?:sender|from|an) address (?:that )?(?:has been |is )(?:black|block)listed",
         ],
     ),
     (
@@ -407,6 +422,8 @@ const RULES: &[(Reason, &[&str])] = &[
             r"recipient (?:\S+ )?unknown",
             r"(?:アドレス|ユーザー?|宛先|アカウント)(?:は|が)?(?:存在しません|見つかりません|不明)",
             r"宛先不明",
+            // Lotus Notes in Japanese: "not in the directory's list".
+            r"ディレクトリ(?:のリスト)?に(?:ありません|存在しません|登録されていません)",
         ],
     ),
     (
@@ -794,8 +811,13 @@ pub(crate) fn classify_lowered(fact: &Fact, lowered_diagnostic: &str) -> Reason 
         if reason == Reason::HostUnknown && transient {
             return Reason::NetworkError;
         }
+        if matches!(reason, Reason::UserUnknown | Reason::HostUnknown)
+            && names_another_domain_missing(fact, lowered_diagnostic)
+        {
+            return Reason::Rejected;
+        }
         if reason == Reason::UserUnknown {
-            return user_unknown_or_not(fact);
+            return user_unknown_or_not(fact, lowered_diagnostic);
         }
         return reason;
     }
@@ -804,13 +826,14 @@ pub(crate) fn classify_lowered(fact: &Fact, lowered_diagnostic: &str) -> Reason 
     if fact.recipient_domain.as_deref() == Some("googlegroups.com") {
         return Reason::Rejected;
     }
-    // A failure report that still carries a temporary status, with nothing
-    // more specific said: the MTA retried until its queue lifetime ran out.
-    let failed = fact
-        .action
-        .as_deref()
-        .is_some_and(|a| a.eq_ignore_ascii_case("failed"));
-    if failed && fact.status.as_deref().is_some_and(|s| s.starts_with("4.")) {
+    // A failure report that still carries a temporary status or reply, with
+    // nothing more specific said: the MTA retried until its queue lifetime
+    // ran out.
+    let temporary = match fact.status.as_deref() {
+        Some(status) => status.starts_with("4."),
+        None => fact.reply_code.is_some_and(|r| (400..500).contains(&r)),
+    };
+    if failed_report && temporary {
         return Reason::Expired;
     }
     let status = fact
@@ -827,6 +850,11 @@ pub(crate) fn classify_lowered(fact: &Fact, lowered_diagnostic: &str) -> Reason 
     {
         return Reason::Expired;
     }
+    // Refused at the greeting, before any sender or recipient was named:
+    // the refusal is of the connecting host.
+    if matches!(fact.command.as_deref(), Some("CONN" | "HELO")) {
+        return Reason::Blocked;
+    }
     match fact.reply_code {
         Some(550) | Some(551) | Some(553) => Reason::UserUnknown,
         Some(552) => Reason::MailboxFull,
@@ -842,7 +870,7 @@ pub(crate) fn classify_lowered(fact: &Fact, lowered_diagnostic: &str) -> Reason 
 
 /// "User unknown" is what several receivers answer when they mean something
 /// else; the status and the moment of the refusal tell.
-fn user_unknown_or_not(fact: &Fact) -> Reason {
+fn user_unknown_or_not(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     let status = fact.status.as_deref().unwrap_or_default();
     // 551 "user not local" with 5.1.6: the mailbox moved.
     if status == "5.1.6" {
@@ -851,19 +879,17 @@ fn user_unknown_or_not(fact: &Fact) -> Reason {
     // A security/policy status (5.7.x) on a bare "user unknown": a filter
     // that does not want to say so. (Other words under 5.7.x — "invalid
     // recipient", "access denied" — are directory checks.)
-    if status.starts_with("5.7.")
-        && fact
-            .diagnostic
-            .to_ascii_lowercase()
-            .contains("user unknown")
-    {
+    if status.starts_with("5.7.") && lowered_diagnostic.contains("user unknown") {
         return Reason::Filtered;
     }
     // Refused only after DATA was accepted at RCPT time: a filter, not a
     // missing mailbox — unless the status says outright that the mailbox
     // does not exist (5.1.1; pipelining MTAs show DATA in transcripts of
     // RCPT failures).
-    if fact.command.as_deref() == Some("DATA") && status != "5.1.1" {
+    if fact.command.as_deref() == Some("DATA")
+        && status != "5.1.1"
+        && says_stock_unknown(lowered_diagnostic)
+    {
         return Reason::Filtered;
     }
     // NTT docomo answers a sender its subscriber has refused with "550
@@ -877,6 +903,43 @@ fn user_unknown_or_not(fact: &Fact) -> Reason {
         return Reason::Filtered;
     }
     Reason::UserUnknown
+}
+
+/// "553 sender.example does not exist" from the recipient's own server:
+/// the server that answered cannot be saying its own domain is missing,
+/// so the domain it names is the sender's.
+fn names_another_domain_missing(fact: &Fact, lowered_diagnostic: &str) -> bool {
+    static BARE_DOMAIN_MISSING: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?:^|[\s<])([a-z0-9-]+(?:\.[a-z0-9-]+)+)>?:? (?:does not|doesn't) exist",
+        )
+        .expect("valid")
+    });
+    let Some(recipient_domain) = fact.recipient_domain.as_deref() else {
+        return false;
+    };
+    BARE_DOMAIN_MISSING
+        .captures(lowered_diagnostic)
+        .is_some_and(|c| {
+            let named = &c[1];
+            named.contains('.')
+                && named != recipient_domain
+                && !recipient_domain.ends_with(&format!(".{named}"))
+        })
+}
+
+/// The stock words a filter reuses when it refuses an address ("user
+/// unknown", "no such user"), as against a directory's own answer
+/// ("invalid recipient", "doesn't have a … account").
+fn says_stock_unknown(lowered_diagnostic: &str) -> bool {
+    [
+        "user unknown",
+        "unknown user",
+        "no such user",
+        "user not exist",
+    ]
+    .iter()
+    .any(|p| lowered_diagnostic.contains(p))
 }
 
 /// Hard bounces: the address or domain itself is wrong, and retrying or
@@ -1001,5 +1064,87 @@ mod rule_tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod evidence_tests {
+    use super::*;
+
+    fn fact(diagnostic: &str, command: Option<&str>, status: Option<&str>, reply: u16) -> Fact {
+        Fact {
+            recipient_domain: Some("example.net".into()),
+            diagnostic: diagnostic.into(),
+            command: command.map(str::to_owned),
+            status: status.map(str::to_owned),
+            reply_code: Some(reply),
+            action: Some("failed".into()),
+            ..Fact::default()
+        }
+    }
+
+    #[test]
+    fn after_data_stock_words_are_a_filter_but_a_directory_answer_is_not() {
+        let stock = fact(
+            "550 5.0.0 <a@example.net>... User unknown",
+            Some("DATA"),
+            Some("5.0.0"),
+            550,
+        );
+        assert_eq!(classify(&stock), Reason::Filtered);
+        let directory = fact(
+            "550 5.5.0 Invalid recipient. <a@example.net>",
+            Some("DATA"),
+            Some("5.5.0"),
+            550,
+        );
+        assert_eq!(classify(&directory), Reason::UserUnknown);
+        let at_rcpt = fact("550 User unknown", Some("RCPT"), None, 550);
+        assert_eq!(classify(&at_rcpt), Reason::UserUnknown);
+    }
+
+    #[test]
+    fn a_missing_domain_that_is_not_the_recipients_is_the_senders() {
+        let sender = fact(
+            "553 shop.example.jp does not exist",
+            Some("DATA"),
+            None,
+            553,
+        );
+        assert_eq!(classify(&sender), Reason::Rejected);
+        let own = fact("550 example.net does not exist", None, None, 550);
+        assert_ne!(classify(&own), Reason::Rejected);
+        let address = fact("550 a@shop.example.jp does not exist", None, None, 550);
+        assert_eq!(classify(&address), Reason::UserUnknown);
+    }
+
+    #[test]
+    fn greeting_refusals_without_words_are_blocks() {
+        let conn = fact(
+            "554 mx.example.net ESMTP not available",
+            Some("CONN"),
+            None,
+            554,
+        );
+        assert_eq!(classify(&conn), Reason::Blocked);
+        let rcpt = fact("554 mx.example.net not available", Some("RCPT"), None, 554);
+        assert_eq!(classify(&rcpt), Reason::Rejected);
+    }
+
+    #[test]
+    fn a_failure_report_with_a_temporary_reply_and_no_words_expired() {
+        let mut f = fact("Error, ERROR_CODE :421", None, None, 421);
+        assert_eq!(classify(&f), Reason::Expired);
+        f.action = Some("delayed".into());
+        assert_eq!(classify(&f), Reason::Expired);
+        f.action = None;
+        assert_eq!(classify(&f), Reason::SystemError);
+    }
+
+    #[test]
+    fn local_mailer_keeps_only_mailbox_reasons() {
+        assert_eq!(Reason::SystemError.for_local_mailer(), Reason::MailerError);
+        assert_eq!(Reason::UserUnknown.for_local_mailer(), Reason::MailerError);
+        assert_eq!(Reason::MailboxFull.for_local_mailer(), Reason::MailboxFull);
     }
 }

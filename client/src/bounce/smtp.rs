@@ -42,7 +42,7 @@ static REPLY_STATUS: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:(?-u:\b)(?:in reply to|after|response to|did not like our|smtp command:?)\s*(?:the\s+)?|>>>\s*)(rcpt to|mail from|data|helo|ehlo|starttls|auth|end of data|rcpt|mail)(?-u:\b)").unwrap()
+    Regex::new(r"(?:(?-u:\b)(?:in reply to|after|response to|did not like our|smtp command:?)\s*(?:the\s+)?|>>>\s*)(rcpt to|mail from|data|helo|ehlo|starttls|auth|end of data|initial connection|rcpt|mail)(?-u:\b)").unwrap()
 });
 static HOST_SAID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -245,7 +245,8 @@ fn failed_command_lowered(text: &str) -> Option<String> {
 }
 
 /// The commands `COMMAND` names, longest first (so "rcpt to" wins over "rcpt").
-const COMMAND_NAMES: [&str; 10] = [
+const COMMAND_NAMES: [&str; 11] = [
+    "initial connection",
     "end of data",
     "mail from",
     "starttls",
@@ -278,6 +279,7 @@ fn normalise_command(c: &str) -> String {
         "MAIL FROM" | "MAIL" => "MAIL".into(),
         "END OF DATA" | "DATA" => "DATA".into(),
         "EHLO" | "HELO" => "HELO".into(),
+        "INITIAL CONNECTION" => "CONN".into(),
         other => other.into(),
     }
 }

@@ -67,6 +67,19 @@ static NOT_A_RECIPIENT_LINE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .unwrap()
 });
+/// Japanese puts the verb after the address, and reports wrap there:
+/// "…場合は、<support@example.jp>" / "へご連絡ください。"
+fn contact_continues(line: &str, next: Option<&&str>) -> bool {
+    line.trim_end()
+        .rsplit(['、', ' ', '\t'])
+        .next()
+        .is_some_and(|last| last.contains('@'))
+        && next.is_some_and(|n| {
+            let n = n.trim_start();
+            ["へ", "まで", "に", "宛"].iter().any(|p| n.starts_with(p))
+                && NOT_A_RECIPIENT_LINE.is_match(n)
+        })
+}
 static QUOTED_HEADER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:from|to|cc|return-path|reply-to|sender|received|message-id|x-[a-z-]+):")
         .unwrap()
@@ -132,6 +145,7 @@ fn recipients_in(section: &str, exclude: &[String]) -> Recipients {
         if QUOTED_HEADER.is_match(line.trim_start())
             || NOT_A_RECIPIENT_LINE.is_match(line)
             || after_sent_by
+            || contact_continues(line, lines.get(i + 1))
         {
             continue;
         }
