@@ -2,6 +2,7 @@
 //! panics); this module decides what kind of report it is and takes the
 //! facts from the right place.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
@@ -124,6 +125,9 @@ fn part_is(part: &mail_parser::MessagePart<'_>, ctype: &str, subtypes: &[&str]) 
     })
 }
 
+/// How much of an HTML part [`body_text`] converts to text.
+const MAX_HTML_CONVERTED: usize = 16 * 1024;
+
 /// The human-readable text of the report: its text parts before any attached message.
 pub(super) fn body_text(msg: &Message<'_>) -> String {
     let mut out = String::new();
@@ -137,7 +141,16 @@ pub(super) fn body_text(msg: &Message<'_>) -> String {
             if matches!(part.body, PartType::Html(_)) != html {
                 continue;
             }
-            if let Some(t) = msg.body_text(i) {
+            let text = match &part.body {
+                // The explanation is at the top of an HTML notice; the
+                // conversion costs in proportion to the whole (some notices
+                // carry 60 KB of markup), so only the head is converted.
+                PartType::Html(html) => Some(Cow::Owned(mail_parser::decoders::html::html_to_text(
+                    &html[..super::smtp::floor_char_boundary(html, MAX_HTML_CONVERTED)],
+                ))),
+                _ => msg.body_text(i),
+            };
+            if let Some(t) = text {
                 out.push_str(&t);
                 out.push('\n');
             }

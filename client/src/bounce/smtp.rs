@@ -132,12 +132,15 @@ pub(crate) fn scan_lowered(text: &str, command: bool) -> Found {
     // error reply is the one that matters.
     // Matches are found without capture groups (the values are cut out of
     // each match by hand): capturing costs a second engine run per match.
-    let replies = || {
-        REPLY
-            .find_iter(text)
-            .filter_map(|m| leading_number(m.as_str()).parse::<u16>().ok())
-    };
-    found.reply = replies().find(|r| *r >= 400).or_else(|| replies().next());
+    let mut first_reply = None;
+    found.reply = REPLY
+        .find_iter(text)
+        .filter_map(|m| leading_number(m.as_str()).parse::<u16>().ok())
+        .inspect(|r| {
+            first_reply.get_or_insert(*r);
+        })
+        .find(|r| *r >= 400)
+        .or(first_reply);
     let statuses: Vec<String> = STATUS
         .find_iter(text)
         .map(|m| status_in(m.as_str()).to_owned())
@@ -150,8 +153,12 @@ pub(crate) fn scan_lowered(text: &str, command: bool) -> Found {
         .find(|s| !is_generic_status(s) && class.as_deref().is_none_or(|c| s.starts_with(c)))
         .or_else(|| statuses.first())
         .cloned();
-    found.reply_status = REPLY_STATUS
-        .find_iter(text)
+    // A reply followed by a status needs both to be there at all.
+    let pairs = found.reply.is_some() && !statuses.is_empty();
+    found.reply_status = pairs
+        .then(|| REPLY_STATUS.find_iter(text))
+        .into_iter()
+        .flatten()
         .find_map(|m| {
             let m = m.as_str();
             let reply = leading_number(m);
