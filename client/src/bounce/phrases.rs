@@ -7,11 +7,14 @@
 //! pattern's required prefixes are extracted once (regex-syntax's literal
 //! extractor: every match starts with one of them), one Aho-Corasick
 //! automaton finds in a single pass which prefixes occur, and only the
-//! patterns whose prefix occurred — usually two or three — run their regex.
+//! patterns whose prefix occurred — usually two or three — run their regex,
+//! anchored where the prefix was found (a match must start there), so each
+//! costs a few bytes of matching rather than a scan of the whole text.
 //! Patterns without a usable prefix (they start with a class) always run.
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use regex::Regex;
+use regex_automata::meta::Regex;
+use regex_automata::{Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 /// Rules compiled for [`Matcher::first`].
@@ -76,7 +79,8 @@ impl Matcher {
     /// The first rule (and its pattern) that matches `text`, by rule order.
     pub(crate) fn first(&self, text: &str) -> Option<(usize, usize)> {
         let total = self.total;
-        // 0: no prefix seen; 1: a prefix seen, the regex decides; 2: matched.
+        // 0: no prefix seen; 1: a prefix seen, the regex decides where;
+        // 2: matched; 3: no prefix to go by, the regex searches everywhere.
         let mut on_stack = [0u8; 512];
         let mut on_heap = Vec::new();
         let state: &mut [u8] = if total <= on_stack.len() {
@@ -86,11 +90,19 @@ impl Matcher {
             &mut on_heap
         };
         for &p in &self.always {
-            state[p] = 1;
+            state[p] = 3;
         }
+        // Where each inexact prefix was seen: the only places a match of
+        // its pattern can start.
+        let mut starts: Vec<(usize, usize)> = Vec::new();
         for m in self.prefixes.find_overlapping_iter(text) {
             let (p, exact) = self.literal_owner[m.pattern().as_usize()];
-            state[p] = state[p].max(if exact { 2 } else { 1 });
+            if exact {
+                state[p] = 2;
+            } else if state[p] < 2 {
+                state[p] = 1;
+                starts.push((p, m.start()));
+            }
         }
         for (rule, compiled) in self.patterns.iter().enumerate() {
             let base = self.offsets[rule];
@@ -98,7 +110,10 @@ impl Matcher {
                 let matched = match state[base + i] {
                     0 => false,
                     2 => true,
-                    _ => regex.is_match(text),
+                    3 => regex.is_match(text),
+                    _ => starts.iter().filter(|(p, _)| *p == base + i).any(|(_, at)| {
+                        regex.is_match(Input::new(text).range(*at..).anchored(Anchored::Yes))
+                    }),
                 };
                 if matched {
                     return Some((rule, i));
@@ -159,6 +174,18 @@ mod tests {
         assert_eq!(m.first("550 user unknown; mailbox is full"), Some((0, 0)));
         assert_eq!(m.first("550 no such user"), Some((1, 1)));
         assert_eq!(m.first("250 ok"), None);
+    }
+
+    #[test]
+    fn every_place_a_prefix_occurs_is_tried() {
+        // The first "mailbox" and the first "ptr" (inside a word) are not
+        // matches; the later ones are.
+        let r = rules(&[&[r"mailbox (?:is )?full"], &[r"(?-u:\b)ptr(?-u:\b)"]]);
+        let m = Matcher::new(r.iter().map(Vec::as_slice));
+        assert_eq!(m.first("mailbox ok; mailbox is full"), Some((0, 0)));
+        assert_eq!(m.first("mailbox ok"), None);
+        assert_eq!(m.first("interrupted; no ptr record"), Some((1, 0)));
+        assert_eq!(m.first("interrupted"), None);
     }
 
     #[test]

@@ -94,12 +94,9 @@ fn error_section(body: &str) -> &str {
     let marker = ORIGINAL_MARKERS
         .find(&lowered)
         .map(|m| body[..m.start()].rfind('\n').map_or(0, |n| n + 1));
-    let copied = copied_headers(body);
-    let end = [marker, copied]
-        .into_iter()
-        .flatten()
-        .min()
-        .unwrap_or(body.len());
+    // Copied headers matter only before the marker: search no further.
+    let before_marker = &body[..marker.unwrap_or(body.len())];
+    let end = copied_headers(before_marker).unwrap_or(before_marker.len());
     &body[..end]
 }
 
