@@ -145,9 +145,11 @@ pub(super) fn body_text(msg: &Message<'_>) -> String {
                 // The explanation is at the top of an HTML notice; the
                 // conversion costs in proportion to the whole (some notices
                 // carry 60 KB of markup), so only the head is converted.
-                PartType::Html(html) => Some(Cow::Owned(mail_parser::decoders::html::html_to_text(
-                    &html[..super::smtp::floor_char_boundary(html, MAX_HTML_CONVERTED)],
-                ))),
+                PartType::Html(html) => {
+                    Some(Cow::Owned(mail_parser::decoders::html::html_to_text(
+                        &html[..super::smtp::floor_char_boundary(html, MAX_HTML_CONVERTED)],
+                    )))
+                }
                 _ => msg.body_text(i),
             };
             if let Some(t) = text {

@@ -111,9 +111,12 @@ impl Matcher {
                     0 => false,
                     2 => true,
                     3 => regex.is_match(text),
-                    _ => starts.iter().filter(|(p, _)| *p == base + i).any(|(_, at)| {
-                        regex.is_match(Input::new(text).range(*at..).anchored(Anchored::Yes))
-                    }),
+                    _ => starts
+                        .iter()
+                        .filter(|(p, _)| *p == base + i)
+                        .any(|(_, at)| {
+                            regex.is_match(Input::new(text).range(*at..).anchored(Anchored::Yes))
+                        }),
                 };
                 if matched {
                     return Some((rule, i));
