@@ -303,10 +303,13 @@ fn fact_text(f: &crate::bounce::Fact) -> String {
     field("reply", f.reply_code.map(|c| c.to_string()));
     field("status", f.status.clone());
     field("command", f.command.clone());
-    field(
-        "remote",
-        f.remote_host.clone().or(f.remote_ip.map(|i| i.to_string())),
-    );
+    // "mx.example.net [192.0.2.1]": the host as named and the address that
+    // answered, which is what a blocklist or an incident notice names.
+    let remote = match (&f.remote_host, f.remote_ip) {
+        (Some(host), Some(ip)) => Some(format!("{host} [{ip}]")),
+        (host, ip) => host.clone().or(ip.map(|i| i.to_string())),
+    };
+    field("remote", remote);
     field("sender ip", f.sender_ip.map(|i| i.to_string()));
     field("time", f.timestamp.clone());
     field("diagnostic", Some(f.diagnostic.chars().take(300).collect()));

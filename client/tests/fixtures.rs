@@ -392,3 +392,21 @@ fn a_japanese_contact_address_wrapped_before_its_verb_is_not_a_recipient() {
         ],
     );
 }
+
+#[test]
+fn readable_output_names_the_remote_host_and_its_address() {
+    let path = format!(
+        "{}/tests/fixtures/gmail-4.7.28.eml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_dix"))
+        .args(["parse", &path])
+        .output()
+        .expect("dix runs");
+    assert!(out.status.success());
+    let shown = String::from_utf8(out.stdout).expect("UTF-8 output");
+    assert!(
+        shown.contains("remote       gmail-smtp-in.l.google.com [192.0.2.27]"),
+        "{shown}"
+    );
+}

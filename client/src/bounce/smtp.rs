@@ -397,9 +397,7 @@ mod code_tests {
             .find_iter("x550 (551) 552-more\u{3000}553 ok 1554 ")
             .collect();
         assert_eq!(replies, ["551)", "552-", "553 "]);
-        let statuses: Vec<_> = STATUS
-            .find_iter("5.1.1 4.2.2; v15.1.1 #5.7.1.")
-            .collect();
+        let statuses: Vec<_> = STATUS.find_iter("5.1.1 4.2.2; v15.1.1 #5.7.1.").collect();
         // Back-to-back codes are both found; one glued to a digit is not.
         assert_eq!(statuses, ["5.1.1 ", "4.2.2;", "5.7.1."]);
         let pairs: Vec<_> = REPLY_STATUS.find_iter("550-5.7.1 x 1451 4.7.0 ").collect();
