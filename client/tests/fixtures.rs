@@ -338,6 +338,7 @@ fn a_failing_local_delivery_program_is_a_mailer_error() {
         &fact,
         &[
             ("recipient", "support@example-hosting.jp".into()),
+            ("diagnostic_type", "x-unix".into()),
             ("reason", "mailererror".into()),
             ("status", "4.3.0".into()),
             ("hard_bounce", false.into()),

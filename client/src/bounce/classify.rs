@@ -98,9 +98,7 @@ impl Reason {
             VirusDetected => "virusdetected",
         }
     }
-}
 
-impl Reason {
     /// The reason when the local delivery program (a pipe, procmail,
     /// maildrop) failed: what it printed is its own problem unless it speaks
     /// of the mailbox itself.
@@ -779,6 +777,21 @@ pub fn classify(fact: &Fact) -> Reason {
 
 /// [`classify`], given the fact's diagnostic as [`super::smtp::lowered_prefix`] made it.
 pub(crate) fn classify_lowered(fact: &Fact, lowered_diagnostic: &str) -> Reason {
+    let reason = by_evidence(fact, lowered_diagnostic);
+    // "Diagnostic-Code: x-unix; 75": the local delivery program's exit,
+    // not a remote reply, whatever its words or status suggest.
+    if fact
+        .diagnostic_type
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("x-unix"))
+    {
+        return reason.for_local_mailer();
+    }
+    reason
+}
+
+/// The reason the fact's words, status, code and action give.
+fn by_evidence(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     if fact.action.as_deref().is_some_and(|a| {
         ["delivered", "deliverable", "relayed", "expanded"]
             .iter()
@@ -918,13 +931,13 @@ fn names_another_domain_missing(fact: &Fact, lowered_diagnostic: &str) -> bool {
     let Some(recipient_domain) = fact.recipient_domain.as_deref() else {
         return false;
     };
+    // Not the recipient's domain, nor a parent of it.
     BARE_DOMAIN_MISSING
         .captures(lowered_diagnostic)
         .is_some_and(|c| {
-            let named = &c[1];
-            named.contains('.')
-                && named != recipient_domain
-                && !recipient_domain.ends_with(&format!(".{named}"))
+            recipient_domain
+                .strip_suffix(&c[1])
+                .is_none_or(|rest| !rest.is_empty() && !rest.ends_with('.'))
         })
 }
 
@@ -1114,6 +1127,9 @@ mod evidence_tests {
         assert_eq!(classify(&sender), Reason::Rejected);
         let own = fact("550 example.net does not exist", None, None, 550);
         assert_ne!(classify(&own), Reason::Rejected);
+        let mut parent = fact("550 example.net does not exist", None, None, 550);
+        parent.recipient_domain = Some("mail.example.net".into());
+        assert_ne!(classify(&parent), Reason::Rejected);
         let address = fact("550 a@shop.example.jp does not exist", None, None, 550);
         assert_eq!(classify(&address), Reason::UserUnknown);
     }
@@ -1139,6 +1155,17 @@ mod evidence_tests {
         assert_eq!(classify(&f), Reason::Expired);
         f.action = None;
         assert_eq!(classify(&f), Reason::SystemError);
+    }
+
+    #[test]
+    fn an_x_unix_diagnostic_is_the_local_mailers() {
+        let mut f = fact("temporary failure", None, Some("4.3.0"), 451);
+        f.action = None;
+        assert_eq!(classify(&f), Reason::SystemError);
+        f.diagnostic_type = Some("X-Unix".into());
+        assert_eq!(classify(&f), Reason::MailerError);
+        f.diagnostic = "quota exceeded".into();
+        assert_eq!(classify(&f), Reason::MailboxFull);
     }
 
     #[test]

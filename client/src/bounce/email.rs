@@ -308,13 +308,6 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
             // Without a Diagnostic-Code, some MTAs explain the status in a
             // comment: "Status: 4.0.0 (host name lookup failure)".
             let diagnostic_code = dsn::get(b, "diagnostic-code");
-            // "Diagnostic-Code: x-unix; 75": the local delivery program's
-            // exit code, not a remote reply.
-            let local_mailer = diagnostic_code.is_some_and(|v| {
-                v.split(';')
-                    .next()
-                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("x-unix"))
-            });
             let diagnostic = diagnostic_code
                 .map(|v| dsn::typed_value(v).to_owned())
                 .or_else(|| {
@@ -323,8 +316,11 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
                         .map(|(_, comment)| comment.trim_end_matches(')').trim().to_owned())
                 })
                 .unwrap_or_default();
-            let fact = Fact {
+            Fact {
                 recipient,
+                diagnostic_type: diagnostic_code
+                    .and_then(|v| v.split_once(';'))
+                    .map(|(kind, _)| kind.trim().to_ascii_lowercase()),
                 action: dsn::get(b, "action").map(|s| s.to_ascii_lowercase()),
                 status: dsn::get(b, "status")
                     .and_then(|s| s.split_whitespace().next())
@@ -341,8 +337,7 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
                     .or_else(|| base.timestamp.clone()),
                 format: "dsn",
                 ..base.clone()
-            };
-            (fact, local_mailer)
+            }
         })
         .collect::<Vec<_>>();
     // Fill a missing diagnostic from the human-readable part, which many MTAs
@@ -355,7 +350,7 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
     Some(
         facts
             .into_iter()
-            .map(|(mut f, local_mailer)| {
+            .map(|mut f| {
                 if (f.diagnostic.trim().is_empty() || f.diagnostic.split_whitespace().count() < 2)
                     && let Some(d) = human().for_recipient(f.recipient.as_deref())
                 {
@@ -365,13 +360,7 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
                 // end of DATA command").
                 f.command = super::smtp::failed_command(&f.diagnostic)
                     .or_else(|| command_near(body(), f.recipient.as_deref()));
-                let mut f = f.finish();
-                if local_mailer {
-                    f.reason = Reason::for_local_mailer(f.reason);
-                    f.hard_bounce =
-                        super::classify::is_hard(f.reason, f.status.as_deref(), f.reply_code);
-                }
-                f
+                f.finish()
             })
             .collect(),
     )

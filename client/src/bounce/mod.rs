@@ -53,6 +53,10 @@ pub struct Fact {
     pub status: Option<String>,
     /// The diagnostic text, decoded, whitespace collapsed.
     pub diagnostic: String,
+    /// What kind of text the diagnostic is, as a DSN's `Diagnostic-Code`
+    /// says (RFC 3464): `smtp` for a remote reply, `x-unix` for a local
+    /// delivery program's exit, and so on.
+    pub diagnostic_type: Option<String>,
     /// The receiving MTA's host name.
     pub remote_host: Option<String>,
     /// The receiving MTA's IP.

@@ -31,7 +31,7 @@ pub struct Found {
 }
 
 // The code patterns below start at their first digit; what may precede
-// them is checked by hand (`codes`), so that a SIMD search for the
+// them is checked by hand ([`Code::find_iter`]), so that a SIMD search for the
 // digits 2, 4 and 5 finds where to try them. Written as one regex with its
 // leading context, each cost a byte-by-byte pass over every diagnostic.
 static REPLY: LazyLock<Code> = LazyLock::new(|| Code {
