@@ -429,8 +429,25 @@ fn generic(fact: &Fact) -> Explanation {
                 "送信側事業者が送信ドメインと送信サーバの設定を修正してください。",
             ),
         ),
-        Filtered | PolicyViolation | ContentError | VirusDetected | NotCompliantRfc
-        | EmailTooLarge | Rejected => (
+        // "Filtered" is mostly the stock "user unknown" given where the
+        // address itself was not shown to be checked (after DATA, or at no
+        // stage the bounce names): a filter's refusal — on Japanese mobile
+        // carriers, the recipient's own refusal settings — though a wrong
+        // address reads the same. Say both.
+        Filtered => (
+            "policy",
+            Actor::Recipient,
+            bi(
+                "The receiver refused the message for this recipient without showing that it checked the address itself: most likely a filter or the recipient's own refusal settings turned away this sender, although a wrong address gives the same words (\"user unknown\").",
+                "受信側がこの宛先へのメールを拒否しましたが、アドレスそのものを確認した段階での拒否とは示されていません。受信者側のフィルタや受信拒否設定がこの送信者を拒否した可能性が高いものの、アドレスの誤りでも同じ文言（「user unknown」）になります。",
+            ),
+            bi(
+                "Confirm the address with the recipient; if it is right, ask the recipient (or their administrator) to allow this sender or domain.",
+                "宛先アドレスを受信者に確認し、正しければ、この送信者またはドメインからの受信を許可するよう受信者（または管理者）に依頼してください。",
+            ),
+        ),
+        PolicyViolation | ContentError | VirusDetected | NotCompliantRfc | EmailTooLarge
+        | Rejected => (
             "policy",
             Actor::Sender,
             bi(

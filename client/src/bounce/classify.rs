@@ -905,6 +905,31 @@ fn user_unknown_or_not(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     {
         return Reason::Filtered;
     }
+    // KDDI (au) names the address it has no mailbox for ("550
+    // <a@ezweb.ne.jp>: User unknown"); its filter's refusal names none
+    // ("550 : User unknown").
+    if fact.recipient_domain.as_deref().is_some_and(is_kddi_domain)
+        && lowered_diagnostic.contains(">: user unknown")
+    {
+        return Reason::UserUnknown;
+    }
+    // The local delivery agent's own lookup ("mail.local: unknown user"):
+    // the final directory, whatever the stage.
+    if ["mail.local:", "maildrop:", "local delivery"]
+        .iter()
+        .any(|agent| lowered_diagnostic.contains(agent))
+    {
+        return Reason::UserUnknown;
+    }
+    if fact.command.is_none()
+        && !status.starts_with("5.1.")
+        && says_stock_unknown(lowered_diagnostic)
+    {
+        if status == "5.2.1" {
+            return Reason::Suspend;
+        }
+        return Reason::Filtered;
+    }
     // NTT docomo answers a sender its subscriber has refused with "550
     // Unknown user" at DATA; without 5.1.1 that is the filter.
     if fact
@@ -939,6 +964,14 @@ fn names_another_domain_missing(fact: &Fact, lowered_diagnostic: &str) -> bool {
                 .strip_suffix(&c[1])
                 .is_none_or(|rest| !rest.is_empty() && !rest.ends_with('.'))
         })
+}
+
+fn is_kddi_domain(domain: &str) -> bool {
+    ["ezweb.ne.jp", "au.com"].iter().any(|d| {
+        domain
+            .strip_suffix(d)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+    })
 }
 
 /// The stock words a filter reuses when it refuses an address ("user
@@ -1114,6 +1147,49 @@ mod evidence_tests {
         assert_eq!(classify(&directory), Reason::UserUnknown);
         let at_rcpt = fact("550 User unknown", Some("RCPT"), None, 550);
         assert_eq!(classify(&at_rcpt), Reason::UserUnknown);
+    }
+
+    #[test]
+    fn stock_words_at_no_named_stage_are_a_filter_unless_a_code_says_otherwise() {
+        let unstaged = fact("550 Unknown user a@example.net", None, None, 550);
+        assert_eq!(classify(&unstaged), Reason::Filtered);
+        // The status names the missing mailbox outright.
+        let proven = fact("550 5.1.1 User unknown", None, Some("5.1.1"), 550);
+        assert_eq!(classify(&proven), Reason::UserUnknown);
+        // x.2.1: the mailbox exists but is disabled (RFC 3463).
+        let disabled = fact(
+            "550 5.2.1 <a@example.net>... User Unknown",
+            None,
+            Some("5.2.1"),
+            550,
+        );
+        assert_eq!(classify(&disabled), Reason::Suspend);
+        // A directory's own words are not the stock ones.
+        let directory = fact("550 Invalid recipient a@example.net", None, None, 550);
+        assert_eq!(classify(&directory), Reason::UserUnknown);
+        // The local delivery agent looked the user up itself.
+        let local = fact(
+            "mail.local: unknown user: a 554 <a@example.net>... Service unavailable",
+            None,
+            Some("5.5.0"),
+            554,
+        );
+        assert_eq!(classify(&local), Reason::UserUnknown);
+    }
+
+    #[test]
+    fn kddi_names_the_address_only_when_the_mailbox_is_missing() {
+        let mut missing = fact("550 <a@ezweb.ne.jp>: User unknown", None, None, 550);
+        missing.recipient_domain = Some("ezweb.ne.jp".into());
+        assert_eq!(classify(&missing), Reason::UserUnknown);
+        let mut refused = fact("550 : User unknown", None, None, 550);
+        refused.recipient_domain = Some("ezweb.ne.jp".into());
+        assert_eq!(classify(&refused), Reason::Filtered);
+        // The same words from elsewhere say nothing of the stage.
+        let other = fact("550 <a@example.net>: User unknown", None, None, 550);
+        assert_eq!(classify(&other), Reason::Filtered);
+        assert!(!is_kddi_domain("notezweb.ne.jp"));
+        assert!(is_kddi_domain("biz.ezweb.ne.jp"));
     }
 
     #[test]

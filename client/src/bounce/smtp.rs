@@ -73,7 +73,7 @@ impl Code {
 }
 
 static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:(?-u:\b)(?:in reply to|after|response to|did not like our|smtp command:?)\s*(?:the\s+)?|>>>\s*)(rcpt to|mail from|data|helo|ehlo|starttls|auth|end of data|initial connection|rcpt|mail)(?-u:\b)").unwrap()
+    Regex::new(r"(?:(?-u:\b)(?:in reply to|after|response to|did not like our|most progress was|smtp command:?|smtp:)\s*(?:the\s+)?|>>>\s*|\[)(rcpt to|rcpt_to|mail from|mail_from|data|helo|ehlo|starttls|auth|end of data|initial connection|rcpt|mail)(?-u:\b)").unwrap()
 });
 static HOST_SAID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -257,7 +257,12 @@ fn failed_command_lowered(text: &str) -> Option<String> {
         || text.contains(">>>")
         || text.contains("response to")
         || text.contains("did not like")
-        || text.contains("command"))
+        || text.contains("command")
+        || text.contains("most progress")
+        || text.contains("smtp:")
+        || text.contains("[rcpt_to]")
+        || text.contains("[mail_from]")
+        || text.contains("[data]"))
     {
         return None;
     }
@@ -282,10 +287,12 @@ fn failed_command_lowered(text: &str) -> Option<String> {
 }
 
 /// The commands `COMMAND` names, longest first (so "rcpt to" wins over "rcpt").
-const COMMAND_NAMES: [&str; 11] = [
+const COMMAND_NAMES: [&str; 13] = [
     "initial connection",
     "end of data",
+    "mail_from",
     "mail from",
+    "rcpt_to",
     "starttls",
     "rcpt to",
     "data",
@@ -312,8 +319,8 @@ fn valid_status(s: &str) -> bool {
 fn normalise_command(c: &str) -> String {
     let upper = c.to_ascii_uppercase();
     match upper.as_str() {
-        "RCPT TO" | "RCPT" => "RCPT".into(),
-        "MAIL FROM" | "MAIL" => "MAIL".into(),
+        "RCPT TO" | "RCPT_TO" | "RCPT" => "RCPT".into(),
+        "MAIL FROM" | "MAIL_FROM" | "MAIL" => "MAIL".into(),
         "END OF DATA" | "DATA" => "DATA".into(),
         "EHLO" | "HELO" => "HELO".into(),
         "INITIAL CONNECTION" => "CONN".into(),
@@ -372,6 +379,29 @@ mod tests {
         assert_eq!(f.remote_host.as_deref(), Some("mx1.example.net"));
         assert_eq!(f.remote_ip, Some("198.51.100.4".parse().unwrap()));
         assert_eq!(f.sender_ip, None);
+    }
+
+    #[test]
+    fn stages_named_by_qmail_x3_and_yahoo() {
+        for (text, stage) in [
+            (
+                "Sorry, no SMTP connection got far enough; most progress was RCPT TO response; remote host 192.0.2.32 said: 550 Unknown user",
+                "RCPT",
+            ),
+            (
+                "Technical details: SMTP:RCPT host 192.0.2.8: 553 5.3.0 <a@example.com>... No such user here",
+                "RCPT",
+            ),
+            (
+                "Remote host said: 550 5.2.1 <a@example.jp>... User Unknown [RCPT_TO]",
+                "RCPT",
+            ),
+            ("Remote host said: 554 Message rejected [MAIL_FROM]", "MAIL"),
+        ] {
+            assert_eq!(scan(text).command.as_deref(), Some(stage), "{text}");
+        }
+        // A bracketed word that only begins like a command is not one.
+        assert_eq!(scan("550 rejected [database_error]").command, None);
     }
 
     #[test]
