@@ -812,6 +812,13 @@ fn by_evidence(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     {
         return Reason::Expired;
     }
+    // x.4.7 "delivery time expired": the connection failures it mentions are
+    // what kept happening until the queue lifetime ran out.
+    if fact.status.as_deref().is_some_and(|s| s.ends_with(".4.7"))
+        && text_reason == Some(Reason::NetworkError)
+    {
+        return Reason::Expired;
+    }
     if let Some(reason) = text_reason {
         // An address refused only after DATA was accepted at RCPT time: what
         // refused the message was a filter, not a missing mailbox — unless the
@@ -1175,6 +1182,31 @@ mod evidence_tests {
             554,
         );
         assert_eq!(classify(&local), Reason::UserUnknown);
+    }
+
+    #[test]
+    fn connection_failures_under_an_expiry_status_expired() {
+        let mut expired = fact(
+            "Unable to deliver message, due to being unable to connect successfully to the destination mail server.",
+            None,
+            Some("4.4.7"),
+            0,
+        );
+        expired.reply_code = None;
+        assert_eq!(classify(&expired), Reason::Expired);
+        // The same words under another status are the network's.
+        expired.status = Some("4.4.1".into());
+        expired.action = Some("delayed".into());
+        assert_eq!(classify(&expired), Reason::NetworkError);
+        // A DNS failure keeps its own reason whatever the status.
+        let mut dns = fact(
+            "Deferred: Name server: example.jp.: host name lookup failure",
+            None,
+            Some("4.4.7"),
+            0,
+        );
+        dns.reply_code = None;
+        assert_eq!(classify(&dns), Reason::NetworkError);
     }
 
     #[test]

@@ -250,7 +250,20 @@ pub fn failed_command(text: &str) -> Option<String> {
     failed_command_lowered(&text[..floor_char_boundary(text, 4096)].to_ascii_lowercase())
 }
 
+/// How qmail-remote names the stage a remote server refused at.
+const QMAIL_STAGES: [(&str, &str); 6] = [
+    ("but greeting failed", "CONN"),
+    ("but my name was rejected", "HELO"),
+    ("but sender was rejected", "MAIL"),
+    ("does not like recipient", "RCPT"),
+    ("failed on data command", "DATA"),
+    ("failed after i sent the message", "DATA"),
+];
+
 fn failed_command_lowered(text: &str) -> Option<String> {
+    if let Some((_, stage)) = QMAIL_STAGES.iter().find(|(words, _)| text.contains(words)) {
+        return Some((*stage).to_owned());
+    }
     // Most texts name no command at all: skip the search for them.
     if !(text.contains("reply to")
         || text.contains("after")
@@ -382,7 +395,7 @@ mod tests {
     }
 
     #[test]
-    fn stages_named_by_qmail_x3_and_yahoo() {
+    fn stages_named_by_qmail_x3_and_yahoo_in_their_own_words() {
         for (text, stage) in [
             (
                 "Sorry, no SMTP connection got far enough; most progress was RCPT TO response; remote host 192.0.2.32 said: 550 Unknown user",
@@ -397,6 +410,18 @@ mod tests {
                 "RCPT",
             ),
             ("Remote host said: 554 Message rejected [MAIL_FROM]", "MAIL"),
+            (
+                "192.0.2.25 does not like recipient. Remote host said: 550 5.1.1 <a@example.net>: User unknown",
+                "RCPT",
+            ),
+            (
+                "Connected to 192.0.2.25 but sender was rejected. Remote host said: 550 5.7.1 Access denied",
+                "MAIL",
+            ),
+            (
+                "192.0.2.25 failed after I sent the message. Remote host said: 554 5.7.1 Spam",
+                "DATA",
+            ),
         ] {
             assert_eq!(scan(text).command.as_deref(), Some(stage), "{text}");
         }
