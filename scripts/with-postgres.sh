@@ -14,7 +14,7 @@ if [ -z "$pg_bin" ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "need root to apt-get install postgresql" >&2; exit 1; fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends postgresql python3 >/dev/null
+  apt-get install -y -qq --no-install-recommends postgresql python3 tzdata >/dev/null
   pg_bin=$(find_pg)
 fi
 

@@ -64,6 +64,10 @@ struct ExplainArgs {
 #[derive(Debug, Args)]
 struct ParseArgs {
     /// Inputs: .eml files, maildir folders, mbox files, directories, MTA logs, or - for standard input.
+    ///
+    /// Log times without a year or an offset (traditional syslog, Exim) are
+    /// read in the system's zone; set TZ for logs written elsewhere
+    /// (TZ=Asia/Tokyo dix parse maillog).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// One JSON object per bounce instead of readable text.

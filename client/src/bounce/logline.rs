@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Fact, smtp};
+use super::{Fact, logtime::LogClock, smtp};
 
 static POSTFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"postfix/(?:smtp|lmtp|local|virtual|pipe|error)\[\d+\]: (?:[0-9A-Za-z]+): to=<([^>]*)>.*?(?:relay=([^\s,]+).*?)?status=(deferred|bounced|sent|expired) \((.*)\)\s*$").unwrap()
@@ -39,7 +39,13 @@ pub fn looks_like_log(head: &str) -> bool {
 }
 
 /// One fact per deferral or bounce line; delivered lines are skipped.
+/// Timestamps the lines leave partial are completed by the system's clock.
 pub fn parse(text: &str, source: &str) -> Vec<Fact> {
+    parse_with_clock(text, source, LogClock::system())
+}
+
+/// [`parse`], with partial timestamps completed by `clock`.
+pub fn parse_with_clock(text: &str, source: &str, clock: &LogClock) -> Vec<Fact> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let src = format!("{source}:{}", n + 1);
@@ -64,7 +70,7 @@ pub fn parse(text: &str, source: &str) -> Vec<Fact> {
                     diagnostic: c[4].to_owned(),
                     remote_host: host,
                     remote_ip: ip,
-                    timestamp: syslog_time(line),
+                    timestamp: syslog_time(line, clock),
                     format: "log-postfix",
                     ..Fact::default()
                 }
@@ -77,7 +83,7 @@ pub fn parse(text: &str, source: &str) -> Vec<Fact> {
                     recipient: Some(c.get(4).map_or(&c[3], |m| m.as_str()).to_owned()),
                     action: Some(if &c[2] == "**" { "failed" } else { "delayed" }.into()),
                     diagnostic: c[5].to_owned(),
-                    timestamp: Some(c[1].to_owned()),
+                    timestamp: clock.exim(&c[1]),
                     format: "log-exim",
                     ..Fact::default()
                 }
@@ -108,7 +114,7 @@ pub fn parse(text: &str, source: &str) -> Vec<Fact> {
                     diagnostic: stat,
                     remote_host: host,
                     remote_ip: ip,
-                    timestamp: syslog_time(line),
+                    timestamp: syslog_time(line, clock),
                     format: "log-sendmail",
                     ..Fact::default()
                 }
@@ -142,11 +148,13 @@ fn split_relay(relay: &str) -> (Option<String>, Option<std::net::IpAddr>) {
     }
 }
 
-fn syslog_time(line: &str) -> Option<String> {
-    SYSLOG_TIME
-        .captures(line)
-        .and_then(|c| c.get(1))
-        .map(|m| m.as_str().to_owned())
+fn syslog_time(line: &str, clock: &LogClock) -> Option<String> {
+    let c = SYSLOG_TIME.captures(line)?;
+    match (c.get(1), c.get(2)) {
+        (Some(precise), _) => Some(precise.as_str().to_owned()),
+        (None, Some(traditional)) => clock.traditional_syslog(traditional.as_str()),
+        (None, None) => None,
+    }
 }
 
 /// Whether the first non-empty line starts with a reply code.
@@ -205,6 +213,35 @@ mod tests {
         assert_eq!(f.sender_ip, Some("203.0.113.7".parse().unwrap()));
         assert_eq!(f.action.as_deref(), Some("delayed"));
         assert!(!f.hard_bounce);
+    }
+
+    #[test]
+    fn every_log_timestamp_gets_a_year_and_an_offset() {
+        let clock = LogClock::new(
+            "2026-11-23T03:00:00Z".parse().unwrap(),
+            jiff::tz::TimeZone::fixed(jiff::tz::offset(9)),
+        );
+        let log = "\
+Nov 23 10:00:01 mail postfix/smtp[1234]: 4BQ2xY1abc: to=<a@example.net>, relay=mx1.example.net[198.51.100.4]:25, dsn=4.7.0, status=deferred (host mx1.example.net[198.51.100.4] said: 421 4.7.0 Try again later (in reply to end of DATA command))
+2026-11-22T23:59:59.123456+00:00 mail postfix/smtp[1235]: 4BQ2xY1abd: to=<b@example.net>, relay=none, delay=1, dsn=4.4.1, status=deferred (connect to mx1.example.net[198.51.100.4]:25: Connection timed out)
+2026-11-23 10:00:02 1sABCD-000123-EF == c@example.net R=dnslookup T=remote_smtp defer (-44) H=mx.example.net [198.51.100.9]: SMTP error from remote mail server after RCPT TO:<c@example.net>: 451 4.7.1 Greylisted
+2026-11-23 10:00:03 +0100 1sABCD-000124-EF ** d@example.net R=dnslookup T=remote_smtp H=mx.example.net [198.51.100.9]: SMTP error from remote mail server after RCPT TO:<d@example.net>: 550 5.1.1 User unknown
+Dec 31 23:00:00 mail sendmail[999]: 2ANA01x: to=<e@example.net>, delay=00:00:01, mailer=esmtp, relay=mx.example.net. [198.51.100.9], dsn=4.0.0, stat=Deferred: Connection refused by mx.example.net.
+";
+        let stamps: Vec<_> = parse_with_clock(log, "maillog", &clock)
+            .into_iter()
+            .map(|f| f.timestamp)
+            .collect();
+        assert_eq!(
+            stamps,
+            [
+                Some("2026-11-23T10:00:01+09:00".into()),
+                Some("2026-11-22T23:59:59.123456+00:00".into()),
+                Some("2026-11-23T10:00:02+09:00".into()),
+                Some("2026-11-23T10:00:03+01:00".into()),
+                Some("2025-12-31T23:00:00+09:00".into()),
+            ]
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //!                                               │         ├─ dsn: message/delivery-status fields
 //!                                               │         ├─ ses: Amazon SES JSON notifications
 //!                                               │         └─ text: non-standard formats, by phrase
-//!                                               ├─ log lines (Postfix, Exim, Sendmail)
+//!                                               ├─ log lines (Postfix, Exim, Sendmail; logtime: their clocks)
 //!                                               └─ a bare SMTP reply
 //! each fact ─ smtp (codes, command, hosts, IPs from text) ─ classify (reason, hard/soft)
 //!                                                            └─ phrases: ordered rules, literal prefilter
@@ -25,6 +25,7 @@ pub mod classify;
 mod dsn;
 mod email;
 mod logline;
+pub mod logtime;
 mod phrases;
 mod ses;
 pub mod smtp;
