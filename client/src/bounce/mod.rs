@@ -20,6 +20,8 @@
 //! bounded string scanning. Our own fixtures are in `tests/fixtures/`; the
 //! labelled corpus in `../shared/corpus` measures accuracy (`tests/corpus.rs`).
 
+use std::sync::LazyLock;
+
 pub mod batch;
 pub mod classify;
 mod dsn;
@@ -145,9 +147,11 @@ pub fn parse_bytes(bytes: &[u8], source: &str) -> Vec<Fact> {
         .find(|b| !b.is_ascii_whitespace())
         .copied()
         .unwrap_or_default();
-    let maybe_log = [&b"postfix/"[..], b"sendmail[", b" ** ", b" == "]
-        .iter()
-        .any(|needle| memchr::memmem::find(raw_head, needle).is_some());
+    // Built once: building a searcher per call cost more than the search.
+    static LOG_MARKS: LazyLock<[memchr::memmem::Finder<'static>; 4]> = LazyLock::new(|| {
+        [&b"postfix/"[..], b"sendmail[", b" ** ", b" == "].map(memchr::memmem::Finder::new)
+    });
+    let maybe_log = LOG_MARKS.iter().any(|mark| mark.find(raw_head).is_some());
     if !maybe_log && !first_byte.is_ascii_digit() {
         return email::parse(bytes, source);
     }

@@ -260,23 +260,46 @@ const QMAIL_STAGES: [(&str, &str); 6] = [
     ("failed after i sent the message", "DATA"),
 ];
 
+/// Words without which [`COMMAND`] cannot match: most texts name no
+/// command at all, and one pass over them for these (with qmail's stage
+/// words) skips the regex.
+const COMMAND_GATE: [&str; 11] = [
+    "reply to",
+    "after",
+    ">>>",
+    "response to",
+    "did not like",
+    "command",
+    "most progress",
+    "smtp:",
+    "[rcpt_to]",
+    "[mail_from]",
+    "[data]",
+];
+
+static COMMAND_WORDS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    // Leftmost-first: a qmail phrase wins over a gate word inside it
+    // ("failed after i sent" over "after").
+    aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+        .build(
+            QMAIL_STAGES
+                .iter()
+                .map(|(words, _)| *words)
+                .chain(COMMAND_GATE),
+        )
+        .expect("valid")
+});
+
 fn failed_command_lowered(text: &str) -> Option<String> {
-    if let Some((_, stage)) = QMAIL_STAGES.iter().find(|(words, _)| text.contains(words)) {
-        return Some((*stage).to_owned());
+    let mut gated = false;
+    for m in COMMAND_WORDS.find_iter(text) {
+        match QMAIL_STAGES.get(m.pattern().as_usize()) {
+            Some((_, stage)) => return Some((*stage).to_owned()),
+            None => gated = true,
+        }
     }
-    // Most texts name no command at all: skip the search for them.
-    if !(text.contains("reply to")
-        || text.contains("after")
-        || text.contains(">>>")
-        || text.contains("response to")
-        || text.contains("did not like")
-        || text.contains("command")
-        || text.contains("most progress")
-        || text.contains("smtp:")
-        || text.contains("[rcpt_to]")
-        || text.contains("[mail_from]")
-        || text.contains("[data]"))
-    {
+    if !gated {
         return None;
     }
     let matches: Vec<regex::Match> = COMMAND.find_iter(text).collect();
