@@ -247,7 +247,13 @@ fn trailing_ipv4(s: &str) -> &str {
 /// transcript (`>>> RCPT TO`, `<<< 550 ...`), the last command sent before
 /// the first error reply; else the first command mentioned.
 pub fn failed_command(text: &str) -> Option<String> {
-    failed_command_lowered(&text[..floor_char_boundary(text, 4096)].to_ascii_lowercase())
+    let text = &text[..floor_char_boundary(text, 4096)];
+    // Most texts name no command: find that out before lowercasing them.
+    match stage_words(text) {
+        StageWords::None => None,
+        StageWords::Qmail(stage) => Some(stage.to_owned()),
+        StageWords::Some => command_in_lowered(&text.to_ascii_lowercase()),
+    }
 }
 
 /// How qmail-remote names the stage a remote server refused at.
@@ -282,6 +288,7 @@ static COMMAND_WORDS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
     // ("failed after i sent" over "after").
     aho_corasick::AhoCorasick::builder()
         .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+        .ascii_case_insensitive(true)
         .build(
             QMAIL_STAGES
                 .iter()
@@ -291,17 +298,37 @@ static COMMAND_WORDS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
         .expect("valid")
 });
 
-fn failed_command_lowered(text: &str) -> Option<String> {
-    let mut gated = false;
+/// What [`COMMAND_WORDS`] found.
+enum StageWords {
+    /// Nothing: no command can be named.
+    None,
+    /// qmail's words for a stage.
+    Qmail(&'static str),
+    /// Words [`COMMAND`] needs.
+    Some,
+}
+
+fn stage_words(text: &str) -> StageWords {
+    let mut found = StageWords::None;
     for m in COMMAND_WORDS.find_iter(text) {
         match QMAIL_STAGES.get(m.pattern().as_usize()) {
-            Some((_, stage)) => return Some((*stage).to_owned()),
-            None => gated = true,
+            Some((_, stage)) => return StageWords::Qmail(stage),
+            None => found = StageWords::Some,
         }
     }
-    if !gated {
-        return None;
+    found
+}
+
+fn failed_command_lowered(text: &str) -> Option<String> {
+    match stage_words(text) {
+        StageWords::None => None,
+        StageWords::Qmail(stage) => Some(stage.to_owned()),
+        StageWords::Some => command_in_lowered(text),
     }
+}
+
+/// The command [`COMMAND`] finds in lowercased text.
+fn command_in_lowered(text: &str) -> Option<String> {
     let matches: Vec<regex::Match> = COMMAND.find_iter(text).collect();
     // The command ends each match (the pattern's last group).
     let command = |m: &regex::Match| {
