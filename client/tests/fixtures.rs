@@ -17,10 +17,17 @@ fn parse(fixture: &str) -> Vec<Value> {
 
 /// `dix parse --json PATH`: one JSON object per fact; it must succeed.
 fn parse_path(path: &str) -> Vec<Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_dix"))
-        .args(["parse", "--json", path])
-        .output()
-        .expect("dix runs");
+    parse_path_in_zone(path, None)
+}
+
+/// [`parse_path`] with `TZ` set for the `dix` process.
+fn parse_path_in_zone(path: &str, zone: Option<&str>) -> Vec<Value> {
+    let mut dix = Command::new(env!("CARGO_BIN_EXE_dix"));
+    dix.args(["parse", "--json", path]);
+    if let Some(zone) = zone {
+        dix.env("TZ", zone);
+    }
+    let out = dix.output().expect("dix runs");
     assert!(
         out.status.success(),
         "{path}: {}",
@@ -226,6 +233,34 @@ fn postfix_log_deferrals_and_a_bounce() {
             .unwrap()
             .ends_with("postfix.log:3")
     );
+}
+
+#[test]
+fn log_times_are_read_in_the_zone_tz_names() {
+    let fixture = |name: &str| format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let times = |name: &str, zone: &str| -> Vec<String> {
+        parse_path_in_zone(&fixture(name), Some(zone))
+            .iter()
+            .map(|f| f["timestamp"].as_str().expect("a timestamp").to_owned())
+            .collect()
+    };
+    // Traditional syslog: no year in the line, so only its shape is fixed.
+    let postfix = times("postfix.log", "Asia/Tokyo");
+    assert!(
+        postfix[0].len() == 25 && postfix[0].ends_with("-11-23T10:00:01+09:00"),
+        "{postfix:?}"
+    );
+    let postfix_utc = times("postfix.log", "UTC");
+    assert!(
+        postfix_utc[0].ends_with("-11-23T10:00:01+00:00"),
+        "{postfix_utc:?}"
+    );
+    // Exim's own line has its year; the zone gives the offset.
+    assert_eq!(
+        times("exim.log", "Asia/Tokyo")[0],
+        "2026-11-23T10:05:11+09:00"
+    );
+    assert_eq!(times("exim.log", "UTC")[0], "2026-11-23T10:05:11+00:00");
 }
 
 #[test]
