@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bounce::Fact;
+use crate::bounce::{Fact, Reason};
 use crate::knowledge::{Actor, Bilingual, Explanation};
 
 /// An incident that may explain a fact, as a node reports it.
@@ -107,7 +107,13 @@ fn actor_names(actor: Actor, domain: &str, issuer: &str) -> Bilingual {
     }
 }
 
-fn customer_reply(actor: Actor, retry: bool, domain: &str, recipient: &str) -> Bilingual {
+fn customer_reply(
+    actor: Actor,
+    retry: bool,
+    reason: Reason,
+    domain: &str,
+    recipient: &str,
+) -> Bilingual {
     match (actor, retry) {
         (Actor::Receiver, true) => bi(
             format!("The receiving mail server ({domain}) has a temporary problem, so delivery is delayed. You do not need to do anything: our server will keep retrying and deliver the message when the problem is resolved."),
@@ -120,6 +126,12 @@ fn customer_reply(actor: Actor, retry: bool, domain: &str, recipient: &str) -> B
         (Actor::Sender, _) => bi(
             format!("The address {recipient} could not receive your message. Please check the address for typing mistakes and confirm the correct address with the recipient."),
             format!("宛先 {recipient} にメールをお届けできませんでした。アドレスに誤りがないかご確認のうえ、正しいアドレスを受信者様にご確認ください。"),
+        ),
+        // Refused by the recipient's filter or refusal settings (Japanese
+        // carriers' 受信拒否設定), or a wrong address: not a full mailbox.
+        (Actor::Recipient, _) if reason == Reason::Filtered => bi(
+            format!("The recipient's mail system did not accept your message to {recipient}. Most often the recipient's filter or refusal settings do not accept mail from your address; a mistyped address gives the same result. Please check the address, then ask the recipient to allow mail from you."),
+            format!("宛先（{recipient}）の受信側でメールが受け付けられませんでした。多くの場合、受信者様のフィルタや受信拒否設定により、お客様のアドレスからのメールが受け付けられていません（アドレスの誤りでも同じ結果になります）。アドレスをご確認のうえ、受信者様に受信許可の設定をご依頼ください。"),
         ),
         (Actor::Recipient, _) => bi(
             format!("The recipient's mailbox ({recipient}) cannot take new mail at the moment (for example, it is full or disabled). Please reach the recipient another way, or send again later."),
@@ -263,7 +275,7 @@ pub fn decide(fact: &Fact, kb: &Explanation, matches: &[IncidentMatch]) -> Verdi
             retry,
             what_happened: what,
             who_acts: who,
-            customer_reply: customer_reply(actor, retry, &domain, &recipient),
+            customer_reply: customer_reply(actor, retry, fact.reason, &domain, &recipient),
             evidence,
             based_on: "incident",
             incident: Some(best.clone()),
@@ -293,7 +305,7 @@ pub fn decide(fact: &Fact, kb: &Explanation, matches: &[IncidentMatch]) -> Verdi
         retry: kb.retry,
         what_happened: what,
         who_acts: who,
-        customer_reply: customer_reply(kb.actor, kb.retry, &domain, &recipient),
+        customer_reply: customer_reply(kb.actor, kb.retry, fact.reason, &domain, &recipient),
         evidence,
         based_on: "knowledge",
         incident: None,
@@ -358,6 +370,33 @@ mod tests {
             weak.what_happened
                 .ja
                 .contains("公開された障害情報はありません")
+        );
+    }
+
+    #[test]
+    fn a_filter_refusal_is_not_told_as_a_full_mailbox() {
+        let fact = parse_reply("550 Unknown user", Some("hanako@ezweb.example"), None).unwrap();
+        assert_eq!(fact.reason, Reason::Filtered);
+        let kb = KnowledgeBase::embedded().explain(&fact);
+        let v = decide(&fact, &kb, &[]);
+        assert_eq!(v.actor, Actor::Recipient);
+        for text in [&v.customer_reply.ja, &v.what_happened.ja, &v.who_acts.ja] {
+            assert!(!text.contains("容量超過"), "{text}");
+        }
+        assert!(
+            v.customer_reply.ja.contains("受信拒否設定"),
+            "{}",
+            v.customer_reply.ja
+        );
+        assert!(v.customer_reply.en.contains("mistyped address"));
+        // A full mailbox still says so.
+        let full = parse_reply("552 5.2.2 Mailbox full", Some("a@example.jp"), None).unwrap();
+        let kb = KnowledgeBase::embedded().explain(&full);
+        assert!(
+            decide(&full, &kb, &[])
+                .customer_reply
+                .ja
+                .contains("容量超過")
         );
     }
 }
