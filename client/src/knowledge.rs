@@ -393,7 +393,20 @@ fn generic(fact: &Fact) -> Explanation {
                 "アドレスのドメイン部分を確認してください。",
             ),
         ),
-        MailboxFull | Suspend | Vacation => (
+        // An auto-reply (RFC 3834) answers a message that arrived.
+        Vacation => (
+            "mailbox",
+            Actor::Recipient,
+            bi(
+                "The message was delivered: this is the recipient's automatic reply (away or out of office), not a bounce.",
+                "メールは配送されています。これは受信者の自動応答（不在通知）であり、不達ではありません。",
+            ),
+            bi(
+                "Nothing to resend; wait for the recipient, or use the other contact the reply gives.",
+                "再送は不要です。受信者の戻りを待つか、自動応答に記載された別の連絡先をご利用ください。",
+            ),
+        ),
+        MailboxFull | Suspend => (
             "mailbox",
             Actor::Recipient,
             retry_note(

@@ -133,6 +133,10 @@ fn customer_reply(
             format!("The recipient's mail system did not accept your message to {recipient}. Most often the recipient's filter or refusal settings do not accept mail from your address; a mistyped address gives the same result. Please check the address, then ask the recipient to allow mail from you."),
             format!("宛先（{recipient}）の受信側でメールが受け付けられませんでした。多くの場合、受信者様のフィルタや受信拒否設定により、お客様のアドレスからのメールが受け付けられていません（アドレスの誤りでも同じ結果になります）。アドレスをご確認のうえ、受信者様に受信許可の設定をご依頼ください。"),
         ),
+        (Actor::Recipient, _) if reason == Reason::Vacation => bi(
+            format!("Your message to {recipient} was delivered. The reply you received is the recipient's automatic away message; there is no need to send again."),
+            format!("宛先（{recipient}）へのメールは配送されています。届いた返信は受信者様の自動応答（不在通知）ですので、再送の必要はありません。"),
+        ),
         (Actor::Recipient, _) => bi(
             format!("The recipient's mailbox ({recipient}) cannot take new mail at the moment (for example, it is full or disabled). Please reach the recipient another way, or send again later."),
             format!("受信者様のメールボックス（{recipient}）が、容量超過や停止などの理由で現在メールを受け取れない状態です。別の方法で受信者様にご連絡いただくか、時間をおいて再送してください。"),
@@ -373,6 +377,10 @@ mod tests {
         );
     }
 
+    fn full_mailbox_fact() -> Fact {
+        parse_reply("552 5.2.2 Mailbox full", Some("a@example.jp"), None).unwrap()
+    }
+
     #[test]
     fn a_filter_refusal_is_not_told_as_a_full_mailbox() {
         let fact = parse_reply("550 Unknown user", Some("hanako@ezweb.example"), None).unwrap();
@@ -389,8 +397,19 @@ mod tests {
             v.customer_reply.ja
         );
         assert!(v.customer_reply.en.contains("mistyped address"));
+        // An auto-reply is not a failure.
+        let mut away = full_mailbox_fact();
+        away.reason = Reason::Vacation;
+        let kb = KnowledgeBase::embedded().explain(&away);
+        let v = decide(&away, &kb, &[]);
+        assert!(
+            v.customer_reply.ja.contains("配送されています"),
+            "{}",
+            v.customer_reply.ja
+        );
+        assert!(v.what_happened.en.contains("not a bounce"));
         // A full mailbox still says so.
-        let full = parse_reply("552 5.2.2 Mailbox full", Some("a@example.jp"), None).unwrap();
+        let full = full_mailbox_fact();
         let kb = KnowledgeBase::embedded().explain(&full);
         assert!(
             decide(&full, &kb, &[])
