@@ -41,7 +41,7 @@ pub fn looks_like_log(head: &str) -> bool {
 /// One fact per deferral or bounce line; delivered lines are skipped.
 /// Timestamps the lines leave partial are completed by the system's clock.
 pub fn parse(text: &str, source: &str) -> Vec<Fact> {
-    parse_with_clock(text, source, LogClock::system())
+    parse_with_clock(text, source, &LogClock::system())
 }
 
 /// [`parse`], with partial timestamps completed by `clock`.

@@ -25,13 +25,15 @@ pub struct LogClock {
 
 impl LogClock {
     /// The system's zone (TZ, else /etc/localtime; UTC when neither is
-    /// readable) and the current time.
-    pub fn system() -> &'static LogClock {
-        static SYSTEM: LazyLock<LogClock> = LazyLock::new(|| LogClock {
+    /// readable), read once per process, and the time now — not cached:
+    /// `dixd` runs across year ends.
+    pub fn system() -> LogClock {
+        static ZONE: LazyLock<TimeZone> =
+            LazyLock::new(|| TimeZone::try_system().unwrap_or(TimeZone::UTC));
+        LogClock {
             now: Timestamp::now(),
-            zone: TimeZone::try_system().unwrap_or(TimeZone::UTC),
-        });
-        &SYSTEM
+            zone: ZONE.clone(),
+        }
     }
 
     /// A fixed clock: tests, and callers that know where a log came from.
