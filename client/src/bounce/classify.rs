@@ -942,7 +942,7 @@ fn user_unknown_or_not(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     if fact
         .recipient_domain
         .as_deref()
-        .is_some_and(|d| d == "docomo.ne.jp" || d.ends_with(".docomo.ne.jp"))
+        .is_some_and(|d| is_within(d, "docomo.ne.jp"))
         && status != "5.1.1"
     {
         return Reason::Filtered;
@@ -966,19 +966,21 @@ fn names_another_domain_missing(fact: &Fact, lowered_diagnostic: &str) -> bool {
     // Not the recipient's domain, nor a parent of it.
     BARE_DOMAIN_MISSING
         .captures(lowered_diagnostic)
-        .is_some_and(|c| {
-            recipient_domain
-                .strip_suffix(&c[1])
-                .is_none_or(|rest| !rest.is_empty() && !rest.ends_with('.'))
-        })
+        .is_some_and(|c| !is_within(recipient_domain, &c[1]))
+}
+
+/// `domain` is `parent` or a subdomain of it. (The schema's
+/// `Domain::is_within` needs validated names; facts carry raw text.)
+fn is_within(domain: &str, parent: &str) -> bool {
+    domain
+        .strip_suffix(parent)
+        .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
 }
 
 fn is_kddi_domain(domain: &str) -> bool {
-    ["ezweb.ne.jp", "au.com"].iter().any(|d| {
-        domain
-            .strip_suffix(d)
-            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
-    })
+    ["ezweb.ne.jp", "au.com"]
+        .iter()
+        .any(|parent| is_within(domain, parent))
 }
 
 /// The stock words a filter reuses when it refuses an address ("user

@@ -23,14 +23,13 @@ static SYSLOG_TIME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))|([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d))").unwrap()
 });
 
+/// Text every log line of a format we read contains: inputs without any
+/// of these are not logs (the caller checks before converting bytes).
+pub const MARKERS: [&str; 4] = ["postfix/", "sendmail[", " ** ", " == "];
+
 /// Whether the text starts like an MTA log.
 pub fn looks_like_log(head: &str) -> bool {
-    // Cheap gate first: every message passes through here.
-    if !(head.contains("postfix/")
-        || head.contains("sendmail[")
-        || head.contains(" ** ")
-        || head.contains(" == "))
-    {
+    if !MARKERS.iter().any(|marker| head.contains(marker)) {
         return false;
     }
     head.lines()

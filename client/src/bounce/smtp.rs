@@ -247,13 +247,11 @@ fn trailing_ipv4(s: &str) -> &str {
 /// transcript (`>>> RCPT TO`, `<<< 550 ...`), the last command sent before
 /// the first error reply; else the first command mentioned.
 pub fn failed_command(text: &str) -> Option<String> {
-    let text = &text[..floor_char_boundary(text, 4096)];
-    // Most texts name no command: find that out before lowercasing them.
-    match stage_words(text) {
-        StageWords::None => None,
-        StageWords::Qmail(stage) => Some(stage.to_owned()),
-        StageWords::Some => command_in_lowered(&text.to_ascii_lowercase()),
-    }
+    // Most texts name no command: the word search runs before any
+    // lowercasing, and only a text it lets through is lowercased.
+    named_command(&text[..floor_char_boundary(text, 4096)], |text| {
+        command_in_lowered(&text.to_ascii_lowercase())
+    })
 }
 
 /// How qmail-remote names the stage a remote server refused at.
@@ -298,33 +296,24 @@ static COMMAND_WORDS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
         .expect("valid")
 });
 
-/// What [`COMMAND_WORDS`] found.
-enum StageWords {
-    /// Nothing: no command can be named.
-    None,
-    /// qmail's words for a stage.
-    Qmail(&'static str),
-    /// Words [`COMMAND`] needs.
-    Some,
-}
-
-fn stage_words(text: &str) -> StageWords {
-    let mut found = StageWords::None;
+/// qmail's stage words decide at once; without any [`COMMAND_GATE`] word
+/// no command can be named; else `search_command` decides.
+fn named_command(
+    text: &str,
+    search_command: impl FnOnce(&str) -> Option<String>,
+) -> Option<String> {
+    let mut gated = false;
     for m in COMMAND_WORDS.find_iter(text) {
         match QMAIL_STAGES.get(m.pattern().as_usize()) {
-            Some((_, stage)) => return StageWords::Qmail(stage),
-            None => found = StageWords::Some,
+            Some((_, stage)) => return Some((*stage).to_owned()),
+            None => gated = true,
         }
     }
-    found
+    if gated { search_command(text) } else { None }
 }
 
 fn failed_command_lowered(text: &str) -> Option<String> {
-    match stage_words(text) {
-        StageWords::None => None,
-        StageWords::Qmail(stage) => Some(stage.to_owned()),
-        StageWords::Some => command_in_lowered(text),
-    }
+    named_command(text, command_in_lowered)
 }
 
 /// The command [`COMMAND`] finds in lowercased text.
