@@ -446,3 +446,72 @@ fn readable_output_names_the_remote_host_and_its_address() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_notice_that_says_the_account_is_disabled_outranks_a_stock_user_unknown() {
+    // au answers a disabled account with the same "550 user unknown" as a
+    // missing one; its notice says which it was.
+    let fact = only("kddi-account-disabled.eml");
+    check(
+        "kddi-account-disabled.eml",
+        &fact,
+        &[
+            ("recipient", "taro.member@ezweb.ne.jp".into()),
+            ("command", "RCPT".into()),
+            ("reply_code", 550.into()),
+            ("reason", "suspend".into()),
+            ("hard_bounce", false.into()),
+        ],
+    );
+    let diagnostic = fact["diagnostic"].as_str().unwrap();
+    assert!(
+        diagnostic.contains("account is disabled") && diagnostic.contains("550 user unknown"),
+        "both the notice and the reply are kept: {diagnostic}"
+    );
+}
+
+#[test]
+fn a_connection_failure_the_report_stopped_retrying_has_expired() {
+    // Status 4.0.0 and "421 connection timed out" in a failure report whose
+    // transcript says "could not be delivered for 5 days".
+    let fact = only("sendmail-gave-up.eml");
+    check(
+        "sendmail-gave-up.eml",
+        &fact,
+        &[
+            ("recipient", "noc@partner.example.net".into()),
+            ("status", "4.0.0".into()),
+            ("reply_code", 421.into()),
+            ("reason", "expired".into()),
+            ("hard_bounce", false.into()),
+        ],
+    );
+}
+
+#[test]
+fn qmail_says_when_the_sender_was_refused() {
+    let facts = parse("qmail-sender-rejected.eml");
+    assert_eq!(facts.len(), 2, "{facts:#?}");
+    // "… but sender was rejected": the refusal is of the sender, whatever
+    // "Access denied" would mean elsewhere.
+    check(
+        "qmail-sender-rejected.eml",
+        &facts[0],
+        &[
+            ("recipient", "yuki@client.example.org".into()),
+            ("command", "MAIL".into()),
+            ("status", "5.7.1".into()),
+            ("reason", "rejected".into()),
+        ],
+    );
+    // The remote's own words about reputation still come first.
+    check(
+        "qmail-sender-rejected.eml",
+        &facts[1],
+        &[
+            ("recipient", "ken@client.example.org".into()),
+            ("command", "MAIL".into()),
+            ("reason", "badreputation".into()),
+        ],
+    );
+}

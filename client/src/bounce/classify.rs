@@ -499,6 +499,13 @@ const RULES: &[(Reason, &[&str])] = &[
             r"policy violation",
         ],
     ),
+    // qmail says the sender was refused at MAIL FROM in its own words
+    // ("Connected to … but sender was rejected"), whatever the remote added
+    // ("Access denied"); reputation, spam and rate words above come first.
+    (
+        Reason::Rejected,
+        &[r"sender (?:was|has been) (?:rejected|refused)"],
+    ),
     (
         Reason::Blocked,
         &[

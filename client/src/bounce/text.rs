@@ -10,8 +10,8 @@ use std::sync::LazyLock;
 use mail_parser::Message;
 use regex::Regex;
 
-use super::Fact;
 use super::email::Original;
+use super::{Fact, Reason};
 
 /// Lines where the copy of the original message begins.
 static ORIGINAL_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
@@ -210,10 +210,15 @@ impl Recipients {
             return None;
         }
         let found = super::smtp::scan(text);
-        let says_nothing = found.reply.is_none_or(|r| r < 400)
-            && found.status.is_none()
-            && super::classify::by_text(text).is_none();
-        says_nothing.then(|| format!("{} {text}", self.preamble))
+        let text_reason = super::classify::by_text(text);
+        let says_nothing =
+            found.reply.is_none_or(|r| r < 400) && found.status.is_none() && text_reason.is_none();
+        // A stock "user unknown" under a notice that says the account is
+        // disabled: the notice is the more specific (au answers both with
+        // the same reply), so both go into the diagnostic.
+        let more_specific = text_reason == Some(Reason::UserUnknown)
+            && super::classify::by_text(&self.preamble) == Some(Reason::Suspend);
+        (says_nothing || more_specific).then(|| format!("{} {text}", self.preamble))
     }
 }
 
