@@ -515,3 +515,25 @@ fn qmail_says_when_the_sender_was_refused() {
         ],
     );
 }
+
+#[test]
+fn a_reason_stated_above_the_address_with_the_copy_after_a_heading() {
+    // "reject reason: …" then "target mail address: …", then the copy of
+    // the message under a heading alone on its line ("bounced E-Mail:"):
+    // the copy's headers ("Content-Type") are not the reason.
+    let fact = only("notice-reason-above-address.eml");
+    check(
+        "notice-reason-above-address.eml",
+        &fact,
+        &[
+            ("recipient", "anna@example-provider.de".into()),
+            ("reason", "mailboxfull".into()),
+            ("hard_bounce", false.into()),
+        ],
+    );
+    let diagnostic = fact["diagnostic"].as_str().unwrap();
+    assert!(
+        diagnostic.contains("reject reason: Mailbox full") && !diagnostic.contains("Content-Type"),
+        "{diagnostic}"
+    );
+}

@@ -27,6 +27,8 @@ static ORIGINAL_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
         r"^[ \t]*-+ ?元の(?:メッセージ|メール)",
         r"^[ \t]*-+[ \t]*forwarded message",
         r"^[ \t]*\*+[ \t]*(?:original|returned) message",
+        // A heading alone on its line: "bounced E-Mail:", "Original message:".
+        r"^[ \t]*(?:bounced|returned|original|undelivered) (?:e-?mail|message)[ \t]*:[ \t]*\r?$",
     ];
     Regex::new(&format!(
         "(?m){}",
