@@ -88,13 +88,23 @@ static FROM_IP: LazyLock<Regex> = LazyLock::new(|| {
 /// Collapses whitespace runs and trims.
 pub fn collapse(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
+    for word in text.split_whitespace().filter(|w| !is_rule_line(w)) {
         if !out.is_empty() {
             out.push(' ');
         }
         out.push_str(word);
     }
     out
+}
+
+/// A run of one decoration character ("#####", "-----", "=====") that
+/// notices draw as banners and rules: it says nothing, and in a collapsed
+/// diagnostic it only pushes the words out of view.
+fn is_rule_line(word: &str) -> bool {
+    let b = word.as_bytes();
+    b.len() >= 4
+        && matches!(b[0], b'#' | b'=' | b'-' | b'*' | b'_' | b'~')
+        && b.iter().all(|&c| c == b[0])
 }
 
 static CONTINUATION: LazyLock<Regex> = LazyLock::new(|| {
@@ -410,6 +420,17 @@ mod continuation_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn banners_and_rules_are_dropped_from_collapsed_text() {
+        assert_eq!(
+            collapse("#####\n## bounce notice ##\n-----\nreject reason: Mailbox full\n====="),
+            "## bounce notice ## reject reason: Mailbox full"
+        );
+        // Short runs and mixed punctuation are words.
+        assert_eq!(collapse("--- a -+-+ b ***"), "--- a -+-+ b ***");
+        assert_eq!(collapse("550 5.1.1 <a@b>"), "550 5.1.1 <a@b>");
+    }
 
     #[test]
     fn microsoft_throttling() {
