@@ -760,6 +760,11 @@ pub fn by_status(status: &str) -> Option<Reason> {
         (4, 4) => HostUnknown,
         (4, 5) => SystemError,
         (4, 7) => Expired,
+        // x.5.0 is "other or undefined protocol status" (RFC 3463), which
+        // Sendmail puts on any 554 without a code of its own: it says
+        // nothing, and the reply code decides. x.5.3: too many recipients.
+        (5, 0) => return None,
+        (5, 3) => RateLimited,
         (5, _) => SyntaxError,
         (6, _) => ContentError,
         (7, 1) => Rejected,
@@ -1051,6 +1056,9 @@ mod tests {
         assert_eq!(by_status("4.4.7"), Some(Reason::Expired));
         assert_eq!(by_status("5.7.25"), Some(Reason::RequirePtr));
         assert_eq!(by_status("5.7.26"), Some(Reason::AuthFailure));
+        assert_eq!(by_status("5.5.2"), Some(Reason::SyntaxError));
+        assert_eq!(by_status("5.5.0"), None);
+        assert_eq!(by_status("4.5.3"), Some(Reason::RateLimited));
         assert!(is_hard(Reason::UserUnknown, Some("5.1.1"), Some(550)));
         assert!(!is_hard(Reason::UserUnknown, Some("4.1.1"), Some(450)));
     }
