@@ -123,6 +123,32 @@ fn customer_reply(
             format!("Your message could not be delivered because of a problem on the receiving side ({domain}). Please send it again after the problem is resolved; if it keeps failing, the recipient can contact their mail administrator."),
             format!("送信先（{domain}）のメールサーバ側の問題により、メールをお届けできませんでした。問題の解消後に改めて送信してください。繰り返し失敗する場合は、受信者様から先方のメール管理者へお問い合わせいただけます。"),
         ),
+        // The sender acts for two kinds of refusal: the address is wrong,
+        // or the message (its size, content or sender) was refused. Telling
+        // someone whose attachment was too large to check the spelling of
+        // the address sends them the wrong way.
+        (Actor::Sender, _) if reason == Reason::EmailTooLarge => bi(
+            format!("Your message to {recipient} is larger than the receiving side accepts. Please send it again with smaller or fewer attachments, or share large files by a download link."),
+            format!("宛先（{recipient}）へのメールが、受信側で受け付けられるサイズを超えていました。添付ファイルを小さくするか減らして再送いただくか、大きなファイルはダウンロード用のリンクでお送りください。"),
+        ),
+        (Actor::Sender, _) if reason == Reason::Rejected => bi(
+            format!("The receiving side ({domain}) did not accept mail from your sending address or domain, so your message to {recipient} was not delivered. Please check that your sending address is correct and exists; if it is, ask the recipient to allow mail from you."),
+            format!("送信先（{domain}）が、お客様の送信元アドレスまたはドメインからのメールを受け付けなかったため、宛先（{recipient}）にお届けできませんでした。送信元アドレスが正しく実在するかをご確認のうえ、問題がなければ受信者様に受信許可をご依頼ください。"),
+        ),
+        (Actor::Sender, _)
+            if matches!(
+                reason,
+                Reason::PolicyViolation
+                    | Reason::ContentError
+                    | Reason::VirusDetected
+                    | Reason::NotCompliantRfc
+            ) =>
+        {
+            bi(
+                format!("The receiving side ({domain}) refused your message to {recipient} because of its content or format (for example an attachment type, links, or a malformed message). Please remove or change what may have been refused and send again; if the message is legitimate, ask the recipient to allow it."),
+                format!("送信先（{domain}）が、内容または形式（添付ファイルの種類、リンク、メールの書式など）を理由に、宛先（{recipient}）へのメールを拒否しました。拒否の原因となりそうな部分を削除・変更して再送してください。正当なメールであれば、受信者様に受信許可をご依頼ください。"),
+            )
+        }
         (Actor::Sender, _) => bi(
             format!("The address {recipient} could not receive your message. Please check the address for typing mistakes and confirm the correct address with the recipient."),
             format!("宛先 {recipient} にメールをお届けできませんでした。アドレスに誤りがないかご確認のうえ、正しいアドレスを受信者様にご確認ください。"),
@@ -417,6 +443,35 @@ mod tests {
                 .ja
                 .contains("容量超過")
         );
+    }
+
+    #[test]
+    fn the_senders_reply_says_what_to_change() {
+        let reply_for = |reply: &str| {
+            let fact = parse_reply(reply, Some("ken@example.net"), None).unwrap();
+            let kb = KnowledgeBase::embedded().explain(&fact);
+            (fact.reason, decide(&fact, &kb, &[]).customer_reply)
+        };
+        let (reason, size) = reply_for("552 5.3.4 Message size exceeds fixed maximum message size");
+        assert_eq!(reason, Reason::EmailTooLarge);
+        assert!(
+            size.ja.contains("添付ファイル") && size.en.contains("attachments"),
+            "{size:?}"
+        );
+        let (reason, sender) = reply_for("553 5.1.8 Sender address rejected: Domain not found");
+        assert_eq!(reason, Reason::Rejected);
+        assert!(sender.ja.contains("送信元アドレス"), "{sender:?}");
+        let (reason, content) =
+            reply_for("554 5.7.1 Message rejected: policy violation in content");
+        assert_eq!(reason, Reason::PolicyViolation);
+        assert!(content.en.contains("content or format"), "{content:?}");
+        // None of these is an address to retype; a missing mailbox is.
+        for text in [&size, &sender, &content] {
+            assert!(!text.en.contains("typing mistakes"), "{text:?}");
+        }
+        let (reason, unknown) = reply_for("550 5.1.1 <ken@example.net>: User unknown");
+        assert_eq!(reason, Reason::UserUnknown);
+        assert!(unknown.en.contains("typing mistakes"), "{unknown:?}");
     }
 }
 
