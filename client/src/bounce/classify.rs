@@ -502,10 +502,7 @@ const RULES: &[(Reason, &[&str])] = &[
     // qmail says the sender was refused at MAIL FROM in its own words
     // ("Connected to … but sender was rejected"), whatever the remote added
     // ("Access denied"); reputation, spam and rate words above come first.
-    (
-        Reason::Rejected,
-        &[r"sender (?:was|has been) (?:rejected|refused)"],
-    ),
+    (Reason::Rejected, &[r"sender was rejected"]),
     (
         Reason::Blocked,
         &[

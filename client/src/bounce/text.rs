@@ -212,15 +212,21 @@ impl Recipients {
             return None;
         }
         let found = super::smtp::scan(text);
-        let text_reason = super::classify::by_text(text);
-        let says_nothing =
-            found.reply.is_none_or(|r| r < 400) && found.status.is_none() && text_reason.is_none();
+        // Phrase rules cost a pass each: run them only when the codes leave
+        // the question open.
+        let codes_say_nothing = found.reply.is_none_or(|r| r < 400) && found.status.is_none();
+        let says_nothing = codes_say_nothing && super::classify::by_text(text).is_none();
         // A stock "user unknown" under a notice that says the account is
         // disabled: the notice is the more specific (au answers both with
         // the same reply), so both go into the diagnostic.
-        let more_specific = text_reason == Some(Reason::UserUnknown)
-            && super::classify::by_text(&self.preamble) == Some(Reason::Suspend);
-        (says_nothing || more_specific).then(|| format!("{} {text}", self.preamble))
+        let more_specific = || {
+            text.as_bytes()
+                .windows(b"user unknown".len())
+                .any(|w| w.eq_ignore_ascii_case(b"user unknown"))
+                && super::classify::by_text(&self.preamble) == Some(Reason::Suspend)
+                && super::classify::by_text(text) == Some(Reason::UserUnknown)
+        };
+        (says_nothing || more_specific()).then(|| format!("{} {text}", self.preamble))
     }
 }
 
