@@ -35,7 +35,10 @@ pub struct Found {
 // digits 2, 4 and 5 finds where to try them. Written as one regex with its
 // leading context, each cost a byte-by-byte pass over every diagnostic.
 static REPLY: LazyLock<Code> = LazyLock::new(|| Code {
-    pattern: MetaRegex::new(r"[245][0-5][0-9](?:[ \-]|$|[.,;)])").unwrap(),
+    // Not followed by a digit after a dot (an IP address: "[203.0.113.9]"),
+    // nor by a colon unless a space follows (Yahoo's "550: 5.1.1 …", not an
+    // IPv6 group).
+    pattern: MetaRegex::new(r"[245][0-5][0-9](?:[ \-]|$|[,;)]|\.(?:[^0-9]|$)|:(?: |$))").unwrap(),
     after: |c| c.is_whitespace() || ":;([#=\"".contains(c),
 });
 static STATUS: LazyLock<Code> = LazyLock::new(|| Code {
@@ -438,6 +441,20 @@ mod tests {
         assert_eq!(f.reply, Some(451));
         assert_eq!(f.status.as_deref(), Some("4.7.500"));
         assert_eq!(f.sender_ip, Some("203.0.113.7".parse().unwrap()));
+    }
+
+    #[test]
+    fn an_address_is_not_a_reply_code_and_yahoos_colon_form_is() {
+        // The IP's first octet is not a reply.
+        let f = scan("connect to mx.example.org[203.0.113.225]:25: Connection timed out");
+        assert_eq!(f.reply, None);
+        let f = scan("lost connection with 2a00:1450:4864:20::52c while sending RCPT TO");
+        assert_eq!(f.reply, None);
+        // "<a@b>: 550: 5.2.2 …": the code carries a colon.
+        let f = scan("<a@example.org>: 550: 5.2.2 <a@example.org>... Mailbox Full");
+        assert_eq!((f.reply, f.status.as_deref()), (Some(550), Some("5.2.2")));
+        // A sentence may end on a code.
+        assert_eq!(scan("the server answered 554.").reply, Some(554));
     }
 
     #[test]
