@@ -537,3 +537,26 @@ fn a_reason_stated_above_the_address_with_the_copy_after_a_heading() {
         "{diagnostic}"
     );
 }
+
+#[test]
+fn delivery_status_fields_inside_a_quoted_printable_text_part_are_decoded() {
+    // No message/delivery-status part: the fields are in a text part whose
+    // quoted-printable soft breaks cut "expi=" / "red" and "a27=" / "-130".
+    let fact = only("dsn-fields-in-quoted-printable.eml");
+    check(
+        "dsn-fields-in-quoted-printable.eml",
+        &fact,
+        &[
+            ("recipient", "takumi@partner.example.org".into()),
+            ("reporting_mta", "out-7.mail-out.example-cloud.net".into()),
+            // The remote's own status inside the expiry notice.
+            ("status", "4.4.2".into()),
+            ("reason", "expired".into()),
+        ],
+    );
+    let diagnostic = fact["diagnostic"].as_str().unwrap();
+    assert!(
+        diagnostic.contains("Message expired: unable to deliver in 840 minutes"),
+        "{diagnostic}"
+    );
+}

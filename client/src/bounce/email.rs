@@ -287,7 +287,18 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
         false => parts.join("\n\n"),
         // Broken MIME (missing or mismatched boundaries) hides the part; the
         // fields are still there in the raw text.
-        true => dsn_fields_in_raw(msg.raw_message())?,
+        true => {
+            let raw = dsn_fields_in_raw(msg.raw_message())?;
+            // Fields in a quoted-printable text part ("Diagnostic-Code: 554
+            // 4.4.7 Message expi=" / "red: …"): read them decoded.
+            if raw.contains("=\n") || raw.contains("=\r\n") {
+                msg.text_bodies()
+                    .find_map(|part| dsn_fields_in_raw(part.contents()))
+                    .unwrap_or(raw)
+            } else {
+                raw
+            }
+        }
     };
     let blocks = dsn::blocks(&text);
     let reporting = blocks
