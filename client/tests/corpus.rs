@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Raise these as the parser improves; never lower them.
-const MIN_REASON: f64 = 93.5;
+const MIN_REASON: f64 = 94.0;
 const MIN_STATUS: f64 = 99.0;
 
 fn percent(output: &str, label: &str) -> f64 {

@@ -884,6 +884,21 @@ fn by_evidence(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     if matches!(fact.command.as_deref(), Some("CONN" | "HELO")) {
         return Reason::Blocked;
     }
+    let permanent = fact.reply_code.is_some_and(|c| c >= 500);
+    // A refusal that quotes the sending IP back ("554 IP=192.0.2.9 - …")
+    // and says nothing else is about that IP.
+    if permanent && fact.sender_ip.is_some() {
+        return Reason::Blocked;
+    }
+    // One that names only the recipient ("542 a@example.net Rejected") is
+    // about the address, as a bare 550 is.
+    if permanent
+        && fact.recipient.as_deref().is_some_and(|r| {
+            r.contains('@') && lowered_diagnostic.contains(&r.to_ascii_lowercase())
+        })
+    {
+        return Reason::UserUnknown;
+    }
     match fact.reply_code {
         Some(550) | Some(551) | Some(553) => Reason::UserUnknown,
         Some(552) => Reason::MailboxFull,
@@ -1254,6 +1269,28 @@ mod evidence_tests {
         assert_ne!(classify(&parent), Reason::Rejected);
         let address = fact("550 a@shop.example.jp does not exist", None, None, 550);
         assert_eq!(classify(&address), Reason::UserUnknown);
+    }
+
+    #[test]
+    fn a_wordless_refusal_is_about_what_it_names() {
+        // It quotes the sending IP: the IP is refused.
+        let mut ip = fact(
+            "554 IP=192.0.2.254 - A problem occurred. (Ask your postmaster for help.)",
+            None,
+            Some("5.5.0"),
+            554,
+        );
+        ip.sender_ip = super::super::smtp::scan(&ip.diagnostic).sender_ip;
+        assert_eq!(ip.sender_ip, Some("192.0.2.254".parse().unwrap()));
+        assert_eq!(classify(&ip), Reason::Blocked);
+        // It names only the recipient: the address is refused.
+        let mut address = fact("542 yui@example.net Rejected", None, Some("5.0.0"), 542);
+        address.recipient = Some("yui@example.net".into());
+        assert_eq!(classify(&address), Reason::UserUnknown);
+        // Naming neither, a bare 5xx stays undecided.
+        let mut neither = fact("542 Rejected", None, Some("5.0.0"), 542);
+        neither.recipient = Some("yui@example.net".into());
+        assert_eq!(classify(&neither), Reason::OnHold);
     }
 
     #[test]

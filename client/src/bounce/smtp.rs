@@ -85,7 +85,7 @@ static HOST_SAID: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 static FROM_IP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:from|client host|your ip|sender ip|ip address|messages from|the mail server|connecting ip|blocked:?|listed:?|address)\s*[\[(]?((?:[0-9]{1,3}\.){3}[0-9]{1,3})[\])]?").unwrap()
+    Regex::new(r"(?:from|client host|your ip|sender ip|ip address|messages from|the mail server|connecting ip|blocked:?|listed:?|address|ip=)\s*[\[(]?((?:[0-9]{1,3}\.){3}[0-9]{1,3})[\])]?").unwrap()
 });
 
 /// Collapses whitespace runs and trims.
