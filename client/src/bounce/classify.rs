@@ -890,21 +890,20 @@ fn by_evidence(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     if permanent && fact.sender_ip.is_some() {
         return Reason::Blocked;
     }
-    // One that names only the recipient ("542 a@example.net Rejected") is
-    // about the address, as a bare 550 is.
-    if permanent
-        && fact.recipient.as_deref().is_some_and(|r| {
+    // A code without a conventional meaning that names only the recipient
+    // ("542 a@example.net Rejected") is about the address, as a bare 550 is.
+    let names_recipient = || {
+        fact.recipient.as_deref().is_some_and(|r| {
             r.contains('@') && lowered_diagnostic.contains(&r.to_ascii_lowercase())
         })
-    {
-        return Reason::UserUnknown;
-    }
+    };
     match fact.reply_code {
         Some(550) | Some(551) | Some(553) => Reason::UserUnknown,
         Some(552) => Reason::MailboxFull,
         Some(554) => Reason::Rejected,
         Some(421) | Some(450) | Some(451) => Reason::SystemError,
         Some(452) => Reason::SystemFull,
+        Some(c) if c >= 500 && names_recipient() => Reason::UserUnknown,
         Some(c) if c >= 500 => Reason::OnHold,
         // No code and no phrase we know: we cannot tell.
         _ if fact.status.is_none() => Reason::Undefined,
@@ -1291,6 +1290,10 @@ mod evidence_tests {
         let mut neither = fact("542 Rejected", None, Some("5.0.0"), 542);
         neither.recipient = Some("yui@example.net".into());
         assert_eq!(classify(&neither), Reason::OnHold);
+        // A code with a meaning of its own keeps it.
+        let mut full = fact("552 yui@example.net", None, Some("5.0.0"), 552);
+        full.recipient = Some("yui@example.net".into());
+        assert_eq!(classify(&full), Reason::MailboxFull);
     }
 
     #[test]
