@@ -69,6 +69,11 @@ static NOT_A_RECIPIENT_LINE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .unwrap()
 });
+/// Sendmail's status line for a mailer and host ("550 example.org
+/// (smtp)... 550 Host unknown"), written just before the recipient lines it
+/// applies to.
+static MAILER_STATUS_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*[245][0-9][0-9] [^\s@<>]+ \([a-z0-9-]+\)\.\.\. ").unwrap());
 /// Japanese puts the verb after the address, and reports wrap there:
 /// "…場合は、<support@example.jp>" / "へご連絡ください。"
 fn contact_continues(line: &str, next: Option<&&str>) -> bool {
@@ -185,7 +190,13 @@ fn recipients_in(section: &str, exclude: &[String]) -> Recipients {
                         || l[..9].eq_ignore_ascii_case(b"received:"))
             })
             .map_or(lines.len(), |p| start + 1 + p);
-        let end = next_start.min(start + 40).min(copy_starts);
+        let mut end = next_start.min(start + 40).min(copy_starts);
+        // The next recipient's mailer status lines are its own.
+        if end == next_start {
+            while end > start + 1 && MAILER_STATUS_LINE.is_match(lines[end - 1]) {
+                end -= 1;
+            }
+        }
         out.push((addr.clone(), lines[*start..end].join(" ")));
     }
     Recipients {
@@ -348,6 +359,19 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mailer_status_line_belongs_to_the_recipient_after_it() {
+        let section = "   ----- Transcript of session follows -----\n\
+            554 <ann@example.edu>... Remote protocol error: Connection reset by peer\n\
+            550 example.org (smtp)... 550 Host unknown\n\
+            554 <bob@example.org>... 550 Host unknown (Authoritative answer from name server)\n";
+        let r = recipients_in(section, &[]).list;
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].0, "ann@example.edu");
+        assert!(!r[0].1.contains("Host unknown"), "{}", r[0].1);
+        assert!(r[1].1.contains("550 Host unknown"), "{}", r[1].1);
+    }
 
     #[test]
     fn qmail_style() {
