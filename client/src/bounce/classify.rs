@@ -1009,7 +1009,7 @@ fn is_kddi_domain(domain: &str) -> bool {
 /// The stock words a filter reuses when it refuses an address ("user
 /// unknown", "no such user"), as against a directory's own answer
 /// ("invalid recipient", "doesn't have a … account").
-fn says_stock_unknown(lowered_diagnostic: &str) -> bool {
+pub(super) fn says_stock_unknown(lowered_diagnostic: &str) -> bool {
     [
         "user unknown",
         "unknown user",

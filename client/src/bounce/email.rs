@@ -384,6 +384,8 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
                         == Some(Reason::Expired)
                 {
                     f.reason = Reason::Expired;
+                    f.hard_bounce =
+                        super::classify::is_hard(f.reason, f.status.as_deref(), f.reply_code);
                 }
                 f
             })

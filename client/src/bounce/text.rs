@@ -202,6 +202,7 @@ fn recipients_in(section: &str, exclude: &[String]) -> Recipients {
     Recipients {
         list: out,
         preamble: preamble.trim().to_owned(),
+        preamble_reason: std::cell::OnceCell::new(),
     }
 }
 
@@ -211,6 +212,9 @@ struct Recipients {
     list: Vec<(String, String)>,
     /// The text before the first recipient.
     preamble: String,
+    /// What the preamble's phrases say, read once for all recipients and
+    /// only when a recipient's text asks.
+    preamble_reason: std::cell::OnceCell<Option<Reason>>,
 }
 
 impl Recipients {
@@ -231,11 +235,11 @@ impl Recipients {
         // disabled: the notice is the more specific (au answers both with
         // the same reply), so both go into the diagnostic.
         let more_specific = || {
-            text.as_bytes()
-                .windows(b"user unknown".len())
-                .any(|w| w.eq_ignore_ascii_case(b"user unknown"))
-                && super::classify::by_text(&self.preamble) == Some(Reason::Suspend)
-                && super::classify::by_text(text) == Some(Reason::UserUnknown)
+            super::classify::says_stock_unknown(&super::smtp::lowered_prefix(text))
+                && *self
+                    .preamble_reason
+                    .get_or_init(|| super::classify::by_text(&self.preamble))
+                    == Some(Reason::Suspend)
         };
         (says_nothing || more_specific()).then(|| format!("{} {text}", self.preamble))
     }
