@@ -130,12 +130,29 @@ pub fn render(fact: &Fact, verdict: &Verdict, matches: &[IncidentMatch], lang: &
     for e in &verdict.evidence {
         out.push_str(&format!("  - {e}\n"));
     }
+    if !verdict.not_relied_on.is_empty() {
+        out.push_str(if ja {
+            "未検証の障害情報（回答には使用していません）:\n"
+        } else {
+            "Unverified claims (not used for this answer):\n"
+        });
+        for note in &verdict.not_relied_on {
+            out.push_str(&format!("  - {}\n", note.get(lang)));
+        }
+    }
     if !matches.is_empty() {
         out.push_str(&format!("{h5}:\n"));
         for m in matches.iter().take(5) {
             out.push_str(&format!(
-                "  - {:.2} {} {} ({}, {}) {}\n",
+                "  - {:.2}{} {} {} ({}, {}) {}\n",
                 m.score,
+                if m.decisive {
+                    ""
+                } else if ja {
+                    " [未検証]"
+                } else {
+                    " [unverified]"
+                },
                 m.issuer,
                 m.incident,
                 m.kind,

@@ -40,6 +40,11 @@ pub struct IncidentMatch {
     pub issuer_flagged: bool,
     /// 0 to 1.
     pub score: f64,
+    /// A verified claim of the issuer covers this bounce, so the incident
+    /// may decide the answer. Matches on unverified claims are shown,
+    /// marked, and never decide (absent from older nodes' answers: false).
+    #[serde(default)]
+    pub decisive: bool,
     /// Why it matched, one reason per item.
     pub reasons: Vec<String>,
 }
@@ -63,6 +68,37 @@ pub struct Verdict {
     pub based_on: &'static str,
     /// The incident relied on, if any.
     pub incident: Option<IncidentMatch>,
+    /// Incidents that seem to match but rest on claims the node could not
+    /// verify: shown beneath the answer, never its basis.
+    pub not_relied_on: Vec<Bilingual>,
+}
+
+/// Matches on unverified claims at or above this score are mentioned.
+pub const MENTION_SCORE: f64 = 0.3;
+
+/// A line for each match that seems relevant but may not decide.
+fn not_relied_on(matches: &[IncidentMatch]) -> Vec<Bilingual> {
+    matches
+        .iter()
+        .filter(|m| !m.decisive && m.score >= MENTION_SCORE)
+        .take(3)
+        .map(|m| {
+            bi(
+                format!(
+                    "{} claims an incident that may concern this mail (\"{}\"), but the node could not verify that {} speaks for this recipient or sender; it was not used for this answer.",
+                    m.issuer,
+                    pick(&m.summary, "en"),
+                    m.issuer
+                ),
+                format!(
+                    "{} がこのメールに関係する可能性のある障害情報（「{}」）を公開していますが、{} がこの宛先や送信元について発信できることを確認できなかったため、この回答には使用していません。",
+                    m.issuer,
+                    pick(&m.summary, "ja"),
+                    m.issuer
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Matches below this score are shown but not relied on.
@@ -215,22 +251,19 @@ pub fn decide(fact: &Fact, kb: &Explanation, matches: &[IncidentMatch]) -> Verdi
     let transient = fact.reply_code.is_some_and(|r| (400..500).contains(&r))
         || fact.status.as_deref().is_some_and(|s| s.starts_with('4'));
 
+    let not_relied_on = not_relied_on(matches);
     if let Some(best) = matches
         .iter()
-        .filter(|m| m.score >= RELY_SCORE)
+        .filter(|m| m.decisive && m.score >= RELY_SCORE)
         .max_by(|a, b| a.score.total_cmp(&b.score))
     {
         let (actor, retry) = match best.kind.as_str() {
             "blocklist_listing" => (Actor::BlocklistOperator, false),
             _ => (Actor::Receiver, transient || kb.retry),
         };
+        // Only a match on a verified claim gets here (`decisive`).
         let trust_en = format!(
-            "signature verified; scope {}{}",
-            if best.scope_verified {
-                "verified"
-            } else {
-                "NOT verified"
-            },
+            "signature and scope verified{}",
             if best.issuer_flagged {
                 "; WARNING: this issuer has published conflicting notices"
             } else {
@@ -238,12 +271,7 @@ pub fn decide(fact: &Fact, kb: &Explanation, matches: &[IncidentMatch]) -> Verdi
             }
         );
         let trust_ja = format!(
-            "署名検証済み・範囲{}{}",
-            if best.scope_verified {
-                "検証済み"
-            } else {
-                "未検証"
-            },
+            "署名・範囲とも検証済み{}",
             if best.issuer_flagged {
                 "・注意：この発行者は矛盾する通知を出しています"
             } else {
@@ -309,6 +337,7 @@ pub fn decide(fact: &Fact, kb: &Explanation, matches: &[IncidentMatch]) -> Verdi
             evidence,
             based_on: "incident",
             incident: Some(best.clone()),
+            not_relied_on,
         };
     }
 
@@ -339,6 +368,7 @@ pub fn decide(fact: &Fact, kb: &Explanation, matches: &[IncidentMatch]) -> Verdi
         evidence,
         based_on: "knowledge",
         incident: None,
+        not_relied_on,
     }
 }
 
@@ -367,6 +397,7 @@ mod tests {
             scope_verified: true,
             issuer_flagged: false,
             score,
+            decisive: true,
             reasons: vec!["recipient domain in scope".into()],
         }
     }

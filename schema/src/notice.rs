@@ -20,6 +20,11 @@ pub const MAX_SCOPE_ENTRIES: usize = 256;
 pub const MAX_SYMPTOMS: usize = 64;
 /// Most links in a notice.
 pub const MAX_LINKS: usize = 16;
+/// How far after `published_at` an incident may start or end: planned
+/// maintenance is announced ahead, but not by more than this (31 days). A
+/// notice dated into the far future would sit at the top of every list and
+/// match every bounce for years.
+pub const MAX_LEAD_SECS: i64 = 31 * 24 * 3600;
 
 /// What kind of delivery incident a notice describes.
 #[derive(
@@ -343,6 +348,23 @@ impl Notice {
                 "ended_at",
                 "a resolved incident must say when it ended (ended_at)".into(),
             );
+        }
+
+        for (field, at) in [
+            ("started_at", Some(self.started_at)),
+            ("ended_at", self.ended_at),
+        ] {
+            if let Some(at) = at
+                && at.unix() - self.published_at.unix() > MAX_LEAD_SECS
+            {
+                return inconsistent(
+                    field,
+                    format!(
+                        "{field} ({at}) is more than 31 days after published_at ({}); announce planned work at most 31 days ahead",
+                        self.published_at
+                    ),
+                );
+            }
         }
 
         for (field, len, max) in [

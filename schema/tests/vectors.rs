@@ -392,6 +392,17 @@ fn recipes() -> Vec<Vector> {
             "ended_at (2026-11-22T00:00:00Z) is before started_at (2026-11-23T01:00:00Z)",
         ),
         bad(
+            "starts-far-ahead",
+            "started_at more than 31 days after published_at",
+            signed(with(throttling(), |o| {
+                o.insert("started_at".into(), json!("2099-01-01T00:00:00Z"));
+            })),
+            "a",
+            ErrorCode::InconsistentFields,
+            "started_at",
+            "started_at (2099-01-01T00:00:00Z) is more than 31 days after published_at (2026-11-23T01:20:00Z); announce planned work at most 31 days ahead",
+        ),
+        bad(
             "resolved-without-end",
             "status resolved but no ended_at",
             signed(with(throttling(), |o| {

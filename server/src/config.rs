@@ -67,12 +67,25 @@ pub struct Config {
     pub dns: String,
     /// DNS query timeout in milliseconds.
     pub dns_timeout_ms: u64,
-    /// How long a fetched key is trusted before it is looked up again, seconds.
+    /// Longest a fetched key is trusted before it is looked up again, seconds;
+    /// a shorter TTL on the record wins.
     pub key_cache_secs: u64,
+    /// How long "no such key" or "no such issuer" is remembered, seconds.
+    pub key_negative_cache_secs: u64,
     /// How far a directly published notice's `published_at` may be from now, seconds.
     pub max_clock_skew_secs: u64,
     /// Whole-request timeout, seconds.
     pub request_timeout_secs: u64,
+    /// Time a client has to send a request's line and headers, seconds
+    /// (also how long an idle keep-alive connection waits for the next one).
+    pub header_timeout_secs: u64,
+    /// A connection on which nothing moves either way for this long is
+    /// closed, seconds (a live stream sends keep-alives, so it is not idle).
+    pub idle_timeout_secs: u64,
+    /// Most connections served at once; more wait in the listen queue.
+    pub max_connections: usize,
+    /// Addresses allowed to read `/metrics` (CIDR); empty allows everyone.
+    pub metrics_allow: Vec<ipnet::IpNet>,
     /// Largest request body, bytes.
     pub max_body_bytes: usize,
     /// Requests per minute allowed from one client IP (publishing and reads alike).
@@ -97,8 +110,13 @@ impl Default for Config {
             dns: "system".into(),
             dns_timeout_ms: 2000,
             key_cache_secs: 3600,
+            key_negative_cache_secs: 30,
             max_clock_skew_secs: 600,
             request_timeout_secs: 10,
+            header_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections: 1024,
+            metrics_allow: Vec::new(),
             max_body_bytes: 256 * 1024,
             rate_per_ip_per_minute: 600,
             rate_per_issuer_per_minute: 120,

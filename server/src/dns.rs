@@ -4,7 +4,7 @@
 //! lifetime, so a forced re-fetch after a failed verification really re-fetches.
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use dix_schema::types::Domain;
 use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
@@ -67,10 +67,19 @@ impl Dns {
 
     /// TXT records at `name`, each joined from its character-strings.
     pub async fn txt(&self, name: &str) -> Result<Answer<Vec<String>>, DnsFailure> {
+        self.txt_until(name).await.map(|(answer, _)| answer)
+    }
+
+    /// TXT records at `name`, with the instant their TTL runs out (for a
+    /// positive answer; a negative one has none here).
+    pub async fn txt_until(
+        &self,
+        name: &str,
+    ) -> Result<(Answer<Vec<String>>, Option<Instant>), DnsFailure> {
         let fqdn = format!("{name}.");
         match self.resolver.txt_lookup(fqdn).await {
-            Ok(lookup) => Ok(Answer::Found(
-                lookup
+            Ok(lookup) => {
+                let texts = lookup
                     .iter()
                     .map(|txt| {
                         txt.txt_data()
@@ -78,9 +87,10 @@ impl Dns {
                             .map(|part| String::from_utf8_lossy(part))
                             .collect::<String>()
                     })
-                    .collect(),
-            )),
-            Err(e) => classify(name, e),
+                    .collect();
+                Ok((Answer::Found(texts), Some(lookup.valid_until())))
+            }
+            Err(e) => classify(name, e).map(|a| (a, None)),
         }
     }
 

@@ -15,7 +15,8 @@ use dix_client::verdict::{IncidentMatch, MatchQuery};
 use dix_schema::Notice;
 use dix_schema::types::{Domain, Timestamp};
 use ipnet::IpNet;
-use serde_json::Value;
+
+use crate::scope::{ClaimStatus, ScopeField, Verification};
 
 use crate::store::{IncidentRow, Store};
 
@@ -31,8 +32,39 @@ struct Indexed {
     seq: u64,
     notice: Notice,
     scope_verified: bool,
-    /// (field, value) of verified scope entries.
-    verified: HashSet<(String, String)>,
+    /// What each scope claim may do, by (field, value as written).
+    claims: HashMap<(ScopeField, String), ClaimStatus>,
+    /// Sending ranges that narrow the incident (a receiver's or a list's
+    /// statement of whose mail it concerns).
+    qualifier_ranges: Vec<IpNet>,
+}
+
+impl Indexed {
+    fn status(&self, field: ScopeField, value: &str) -> ClaimStatus {
+        self.claims
+            .get(&(field, value.to_owned()))
+            .copied()
+            .unwrap_or(ClaimStatus::Unverified)
+    }
+}
+
+/// One piece of scope evidence for a candidate incident.
+struct Hit {
+    why: String,
+    weight: f64,
+    /// A verified claim covers the bounce: the incident may decide.
+    decisive: bool,
+}
+
+impl Hit {
+    fn of(why: String, status: ClaimStatus) -> Self {
+        let verified = status == ClaimStatus::Verified;
+        Self {
+            why: format!("{why}{}", unverified_note(verified)),
+            weight: scope_weight(verified),
+            decisive: verified,
+        }
+    }
 }
 
 /// An IP range of an incident: (range, incident slot, is a sending range).
@@ -122,11 +154,9 @@ impl Snapshot {
 
     /// The incidents that may explain `q`, best first, with scores and reasons.
     pub fn find(&self, q: &MatchQuery) -> Vec<IncidentMatch> {
-        // candidate -> scope reasons (text, weight)
-        let mut scope_hits: HashMap<u32, Vec<(String, f64)>> = HashMap::new();
-        let mut add = |id: u32, why: String, weight: f64| {
-            scope_hits.entry(id).or_default().push((why, weight))
-        };
+        // candidate -> the scope evidence that makes it one
+        let mut scope_hits: HashMap<u32, Vec<Hit>> = HashMap::new();
+        let mut add = |id: u32, hit: Hit| scope_hits.entry(id).or_default().push(hit);
 
         if let Some(domain) = q
             .recipient_domain
@@ -139,31 +169,24 @@ impl Snapshot {
                 .into_iter()
                 .flatten()
             {
-                let verified = self.incidents[id as usize]
-                    .verified
-                    .contains(&("recipient_domains".to_owned(), domain.to_string()));
+                let status = self.incidents[id as usize]
+                    .status(ScopeField::RecipientDomains, domain.as_str());
                 add(
                     id,
-                    format!(
-                        "recipient domain {domain} in scope{}",
-                        unverified_note(verified)
-                    ),
-                    scope_weight(verified),
+                    Hit::of(format!("recipient domain {domain} in scope"), status),
                 );
             }
             let mut rest = domain.as_str();
             while let Some((_, parent)) = rest.split_once('.') {
                 for &id in self.wildcard_domains.get(parent).into_iter().flatten() {
-                    let verified = self.incidents[id as usize]
-                        .verified
-                        .contains(&("recipient_domains".to_owned(), format!("*.{parent}")));
+                    let status = self.incidents[id as usize]
+                        .status(ScopeField::RecipientDomains, &format!("*.{parent}"));
                     add(
                         id,
-                        format!(
-                            "recipient domain {domain} under *.{parent}{}",
-                            unverified_note(verified)
+                        Hit::of(
+                            format!("recipient domain {domain} under *.{parent}"),
+                            status,
                         ),
-                        scope_weight(verified),
                     );
                 }
                 rest = parent;
@@ -184,13 +207,10 @@ impl Snapshot {
                     .iter()
                     .find(|p| p.matches(&host))
                 {
-                    let verified = entry
-                        .verified
-                        .contains(&("mx_hosts".to_owned(), p.to_string()));
+                    let status = entry.status(ScopeField::MxHosts, p.as_str());
                     add(
                         id,
-                        format!("remote MTA {host} matches {p}{}", unverified_note(verified)),
-                        scope_weight(verified),
+                        Hit::of(format!("remote MTA {host} matches {p}"), status),
                     );
                 }
             }
@@ -204,32 +224,46 @@ impl Snapshot {
             for (net, id, sending) in in_bucket.chain(self.wide_ips.iter()) {
                 if *sending == want_sending && net.contains(&ip) {
                     let field = if *sending {
-                        "sending_ips"
+                        ScopeField::SendingIps
                     } else {
-                        "receiving_ips"
+                        ScopeField::ReceivingIps
                     };
-                    let verified = self.incidents[*id as usize]
-                        .verified
-                        .contains(&(field.to_owned(), net.to_string()));
-                    let weight = if *sending {
-                        scope_weight(verified) + 0.1
-                    } else {
-                        scope_weight(verified)
-                    };
-                    add(
-                        *id,
-                        format!("{label} IP {ip} in {net}{}", unverified_note(verified)),
-                        weight,
-                    );
+                    let status = self.incidents[*id as usize].status(field, &net.to_string());
+                    // A qualifier narrows an incident found by other
+                    // evidence (see `score`); it never finds one.
+                    if status == ClaimStatus::Qualifier {
+                        continue;
+                    }
+                    let mut hit = Hit::of(format!("{label} IP {ip} in {net}"), status);
+                    if *sending && hit.decisive {
+                        // The sender's provider speaking for its own IPs.
+                        hit.weight += 0.1;
+                    }
+                    add(*id, hit);
                 }
             }
         }
         if !q.text.is_empty() {
             let lower = q.text.to_ascii_lowercase();
             for (zone, ids) in &self.zones {
-                if lower.contains(zone.as_str()) {
-                    for &id in ids {
-                        add(id, format!("the reply names the list {zone}"), 0.35);
+                for &id in ids {
+                    let entry = &self.incidents[id as usize];
+                    // The list is named by its zone or by its operator's
+                    // domain (a lookup URL); a free-text list name is not
+                    // evidence: anyone can call a list "Spamhaus".
+                    let named = if names_domain(&lower, zone) {
+                        Some(zone.as_str())
+                    } else if names_domain(&lower, &entry.issuer) {
+                        Some(entry.issuer.as_str())
+                    } else {
+                        None
+                    };
+                    if let Some(name) = named {
+                        let status = entry.status(ScopeField::BlocklistZone, zone);
+                        add(
+                            id,
+                            Hit::of(format!("the reply names the list ({name})"), status),
+                        );
                     }
                 }
             }
@@ -238,7 +272,7 @@ impl Snapshot {
         let at = q.timestamp.as_deref().and_then(parse_time);
         let mut out: Vec<IncidentMatch> = scope_hits
             .into_iter()
-            .map(|(id, hits)| self.score(id, hits, q, at))
+            .filter_map(|(id, hits)| self.score(id, hits, q, at))
             .collect();
         out.sort_by(|a, b| {
             b.score
@@ -249,18 +283,41 @@ impl Snapshot {
         out
     }
 
+    /// Scores a candidate; `None` when its own sending ranges say it is
+    /// about other senders.
     fn score(
         &self,
         id: u32,
-        mut hits: Vec<(String, f64)>,
+        mut hits: Vec<Hit>,
         q: &MatchQuery,
         at: Option<i64>,
-    ) -> IncidentMatch {
+    ) -> Option<IncidentMatch> {
         let entry = &self.incidents[id as usize];
         let n = &entry.notice;
-        hits.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let mut score = hits[0].1 + 0.05 * (hits.len() as f64 - 1.0).min(2.0);
-        let mut reasons: Vec<String> = hits.into_iter().map(|(why, _)| why).collect();
+        hits.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        let decisive = hits.iter().any(|h| h.decisive);
+        let mut score = hits[0].weight + 0.05 * (hits.len() as f64 - 1.0).min(2.0);
+        let mut reasons: Vec<String> = hits.into_iter().map(|h| h.why).collect();
+
+        // Sending ranges stated by a receiver or a list narrow the incident.
+        if !entry.qualifier_ranges.is_empty() {
+            match q.sender_ip {
+                Some(ip) => match entry.qualifier_ranges.iter().find(|r| r.contains(&ip)) {
+                    Some(range) => {
+                        score += 0.1;
+                        reasons.push(format!("sending IP {ip} in {range}, named by the incident"));
+                    }
+                    None => return None,
+                },
+                None => {
+                    score *= 0.8;
+                    reasons.push(
+                        "the incident concerns particular sending IPs and the bounce names none"
+                            .into(),
+                    );
+                }
+            }
+        }
 
         // The best-matching symptom.
         let mut best_symptom = (0.0, Vec::new());
@@ -345,7 +402,7 @@ impl Snapshot {
                 .map(|s| s.as_str().to_owned())
                 .unwrap_or_default(),
         };
-        IncidentMatch {
+        Some(IncidentMatch {
             node: None,
             issuer: entry.issuer.clone(),
             incident: entry.incident.clone(),
@@ -360,9 +417,28 @@ impl Snapshot {
             scope_verified: entry.scope_verified,
             issuer_flagged: self.flagged.contains(&entry.issuer),
             score: (score.min(1.0) * 100.0).round() / 100.0,
+            decisive,
             reasons,
-        }
+        })
     }
+}
+
+/// Whether lowercased `text` names `domain` (or a name under it) as a whole
+/// name: `zen.spamhaus.org` and `www.spamhaus.org/query` name `spamhaus.org`;
+/// `notspamhaus.org` and `spamhaus.org.evil.example` do not.
+fn names_domain(text: &str, domain: &str) -> bool {
+    let bytes = text.as_bytes();
+    let is_label = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
+    text.match_indices(domain).any(|(at, _)| {
+        let before_ok = at == 0 || !is_label(bytes[at - 1]);
+        let end = at + domain.len();
+        let after_ok = match bytes.get(end) {
+            None => true,
+            Some(b'.') => bytes.get(end + 1).is_none_or(|&b| !is_label(b)),
+            Some(&b) => !is_label(b),
+        };
+        before_ok && after_ok
+    })
 }
 
 fn scope_weight(verified: bool) -> f64 {
@@ -449,25 +525,28 @@ fn to_indexed(row: IncidentRow) -> Option<Indexed> {
             |e| tracing::warn!(incident = %row.incident, error = %e, "stored notice unreadable"),
         )
         .ok()?;
-    let verification: Value = serde_json::from_str(&row.verification).unwrap_or(Value::Null);
-    let verified = verification["scope"]["entries"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|e| e["verified"] == true)
-        .filter_map(|e| {
-            Some((
-                e["field"].as_str()?.to_owned(),
-                e["value"].as_str()?.to_owned(),
-            ))
-        })
-        .collect();
+    let verification: Option<Verification> = serde_json::from_str(&row.verification)
+        .map_err(|e| tracing::warn!(incident = %row.incident, error = %e, "stored verification unreadable; its claims count as unverified"))
+        .ok();
+    let mut claims = HashMap::new();
+    let mut qualifier_ranges = Vec::new();
+    for claim in verification.iter().flat_map(|v| &v.scope.entries) {
+        let status = claim.effective_status();
+        if claim.field == ScopeField::SendingIps
+            && status == ClaimStatus::Qualifier
+            && let Ok(net) = claim.value.parse::<IpNet>()
+        {
+            qualifier_ranges.push(net);
+        }
+        claims.insert((claim.field, claim.value.clone()), status);
+    }
     Some(Indexed {
         issuer: row.issuer,
         incident: row.incident,
         seq: u64::try_from(row.seq).unwrap_or(0),
         notice,
         scope_verified: row.scope_verified,
-        verified,
+        claims,
+        qualifier_ranges,
     })
 }

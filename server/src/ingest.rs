@@ -8,12 +8,11 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use dix_schema::types::Timestamp;
 use dix_schema::{SignedNotice, UnverifiedNotice};
-use serde_json::json;
 
 use crate::error::ApiError;
 use crate::keys::{KeyError, KeySource};
 use crate::node::Node;
-use crate::scope::{self, ScopeCheck};
+use crate::scope::{self, KeyUsed, ScopeCheck, ScopeField, Verification};
 use crate::store::{NewNotice, PublishOutcome};
 
 /// Who handed us the notice.
@@ -72,9 +71,7 @@ async fn ingest_inner(
 ) -> Result<Accepted, ApiError> {
     let unverified = UnverifiedNotice::parse(bytes)?;
 
-    if *origin == Origin::Direct {
-        check_clock(node, &unverified)?;
-    }
+    check_clock(node, &unverified, origin)?;
 
     let (issuer, selector) = (unverified.issuer().clone(), unverified.selector().clone());
     let (key, source) = match node.keys.lookup(&issuer, &selector, false).await {
@@ -105,22 +102,26 @@ async fn ingest_inner(
         KeySource::Pinned { trust_scope: true } => scope::trusted(notice.notice()),
         _ => scope::authorise(notice.notice(), &node.dns).await,
     };
-    let verification = json!({
-        "key": {"selector": selector.as_str(), "source": source.name(), "public_key": key.to_base64()},
-        "scope": &scope,
-    });
+    let verification = Verification {
+        key: KeyUsed {
+            selector: selector.as_str().to_owned(),
+            source: source.name().to_owned(),
+            public_key: key.to_base64(),
+        },
+        scope: scope.clone(),
+    };
     let now = Timestamp::now().unix();
     let outcome = node
         .store
         .publish(NewNotice {
             notice: &notice,
-            verification: verification.to_string(),
+            verification: serde_json::to_string(&verification).map_err(ApiError::internal)?,
             scope_verified: scope.all_verified,
             scope: scope
                 .entries
                 .iter()
-                .filter(|e| e.field != "blocklist.zone")
-                .map(|e| (e.field.to_owned(), e.value.clone(), e.verified))
+                .filter(|e| e.field != ScopeField::BlocklistZone)
+                .map(|e| (e.field.as_str().to_owned(), e.value.clone(), e.verified))
                 .collect(),
             key: (key.to_base64(), source.name()),
             source: origin.name(),
@@ -139,11 +140,15 @@ async fn ingest_inner(
     })
 }
 
-fn check_clock(node: &Node, n: &UnverifiedNotice) -> Result<(), ApiError> {
+/// A notice published directly must be fresh; one relayed by a peer may be
+/// old, but no notice may come from the future (it would outrank every
+/// later revision's time and sit at the top of every list).
+fn check_clock(node: &Node, n: &UnverifiedNotice, origin: &Origin) -> Result<(), ApiError> {
     let skew = node.config.max_clock_skew_secs as i64;
     let now = Timestamp::now().unix();
     let published = n.published_at().unix();
-    if (published - now).abs() > skew {
+    let too_old = *origin == Origin::Direct && now - published > skew;
+    if too_old || published - now > skew {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "stale_published_at",

@@ -1,5 +1,9 @@
 //! Finding an issuer's public key: a pinned key if the config has one, else
-//! the TXT record at `<selector>._dix.<issuer>`, cached for `key_cache_secs`.
+//! the TXT record at `<selector>._dix.<issuer>`, cached for the record's TTL
+//! (at most `key_cache_secs`), so a revocation published in DNS takes effect
+//! within the TTL the issuer chose. "No such key" and "no such issuer" are
+//! cached for `key_negative_cache_secs`, so a stream of notices from made-up
+//! issuers costs one look-up per name, not two per request.
 //! When a notice fails to verify under a cached key the caller asks once more
 //! with `fresh = true`: the issuer may have rotated the key behind the same
 //! selector.
@@ -100,17 +104,36 @@ impl From<KeyError> for ApiError {
     }
 }
 
+/// Most names held in the key cache; the names come from notices' senders.
+const MAX_CACHED: usize = 10_000;
+
+/// What the cache remembers of one name.
+#[derive(Debug, Clone, Copy)]
+enum Cached {
+    /// The record.
+    Record(KeyRecord),
+    /// No record at the name.
+    NoKey,
+    /// The issuer's domain does not exist.
+    UnknownIssuer,
+}
+
 /// Pins, DNS and a cache.
 pub struct KeyDirectory {
     dns: Dns,
     pins: HashMap<(Domain, Selector), Pin>,
-    ttl: Duration,
-    cache: Mutex<HashMap<(Domain, Selector), (KeyRecord, Instant)>>,
+    /// Upper bound on a positive answer's life, whatever its TTL.
+    max_ttl: Duration,
+    /// Life of a negative answer.
+    negative_ttl: Duration,
+    cache: Mutex<HashMap<(Domain, Selector), (Cached, Instant)>>,
 }
 
 impl KeyDirectory {
-    /// A directory over `dns` with `pins`.
-    pub fn new(dns: Dns, pins: Vec<Pin>, ttl: Duration) -> Self {
+    /// A directory over `dns` with `pins`; positive answers live for their
+    /// TTL but at most `max_ttl`, negative ones for `negative_ttl` (at most
+    /// `max_ttl`).
+    pub fn new(dns: Dns, pins: Vec<Pin>, max_ttl: Duration, negative_ttl: Duration) -> Self {
         let pins = pins
             .into_iter()
             .map(|p| ((p.issuer.clone(), p.selector.clone()), p))
@@ -118,9 +141,24 @@ impl KeyDirectory {
         Self {
             dns,
             pins,
-            ttl,
+            max_ttl,
+            negative_ttl: negative_ttl.min(max_ttl),
             cache: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn remember(&self, key: (Domain, Selector), what: Cached, until: Instant) {
+        let mut cache = self.cache.lock().expect("not poisoned");
+        if cache.len() >= MAX_CACHED {
+            let now = Instant::now();
+            cache.retain(|_, (_, at)| *at > now);
+            if cache.len() >= MAX_CACHED {
+                // Full of live entries: a flood of names. Start over rather
+                // than grow; the cost is one more look-up per name.
+                cache.clear();
+            }
+        }
+        cache.insert(key, (what, until));
     }
 
     /// Selectors pinned for `issuer`.
@@ -160,20 +198,33 @@ impl KeyDirectory {
                 .lock()
                 .expect("not poisoned")
                 .get(&key)
-                .filter(|(_, at)| at.elapsed() < self.ttl)
-                .map(|(r, _)| *r);
-            if let Some(record) = cached {
-                return active(record, &name).map(|k| (k, KeySource::Dns { cached: true }));
+                .filter(|(_, until)| Instant::now() < *until)
+                .map(|(what, _)| *what);
+            match cached {
+                Some(Cached::Record(record)) => {
+                    return active(record, &name).map(|k| (k, KeySource::Dns { cached: true }));
+                }
+                Some(Cached::NoKey) => return Err(KeyError::NoKey(name)),
+                Some(Cached::UnknownIssuer) => {
+                    return Err(KeyError::UnknownIssuer(issuer.to_string()));
+                }
+                None => {}
             }
         }
-        let record = match self.dns.txt(&name).await? {
+        let now = Instant::now();
+        let negative_until = now + self.negative_ttl;
+        let (answer, valid_until) = self.dns.txt_until(&name).await?;
+        let record = match answer {
             Answer::Found(texts) => {
                 let dix: Vec<&String> = texts
                     .iter()
                     .filter(|t| t.trim_start().starts_with("v=DIX1"))
                     .collect();
                 match dix.as_slice() {
-                    [] => return Err(KeyError::NoKey(name)),
+                    [] => {
+                        self.remember(key, Cached::NoKey, negative_until);
+                        return Err(KeyError::NoKey(name));
+                    }
                     [one] => KeyRecord::parse(one).map_err(|error| KeyError::Malformed {
                         name: name.clone(),
                         error,
@@ -181,19 +232,25 @@ impl KeyDirectory {
                     _ => return Err(KeyError::Ambiguous(name)),
                 }
             }
-            Answer::NoRecords => return Err(KeyError::NoKey(name)),
+            Answer::NoRecords => {
+                self.remember(key, Cached::NoKey, negative_until);
+                return Err(KeyError::NoKey(name));
+            }
             Answer::NoSuchName => {
-                return Err(if self.dns.exists(issuer).await? {
-                    KeyError::NoKey(name)
+                let (what, error) = if self.dns.exists(issuer).await? {
+                    (Cached::NoKey, KeyError::NoKey(name))
                 } else {
-                    KeyError::UnknownIssuer(issuer.to_string())
-                });
+                    (
+                        Cached::UnknownIssuer,
+                        KeyError::UnknownIssuer(issuer.to_string()),
+                    )
+                };
+                self.remember(key, what, negative_until);
+                return Err(error);
             }
         };
-        self.cache
-            .lock()
-            .expect("not poisoned")
-            .insert(key, (record, Instant::now()));
+        let until = valid_until.unwrap_or(now).min(now + self.max_ttl);
+        self.remember(key, Cached::Record(record), until);
         active(record, &name).map(|k| (k, KeySource::Dns { cached: false }))
     }
 }

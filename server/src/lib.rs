@@ -15,10 +15,12 @@
 //! |---|---|
 //! | [`config`] | the typed configuration: TOML file, `DIXD_*` env, flags |
 //! | [`startup`] | `Application::build` → `local_addr` → `run_until_stopped` |
+//! | [`serve`] | the accept loop: connection cap, header-read and idle timeouts, graceful shutdown |
 //! | [`http`] | the router, one module per resource, the OpenAPI document |
 //! | [`ingest`] | the publish pipeline, shared by every way a notice arrives |
 //! | [`keys`] | key discovery: pins, DNS TXT records, cache, re-fetch on rotation |
-//! | [`scope`] | scope authorisation rules (own domain, MX, `_dix` delegation, reverse DNS, list zone) |
+//! | [`scope`] | scope authorisation: one rule per claim, the evidence each needs, and what a verified claim may decide |
+//! | [`index`] | the in-memory matching index: a bounce's facts → incidents whose verified claims cover it |
 //! | [`dns`] | the DNS questions, through hickory-resolver |
 //! | [`store`] | sqlx over SQLite or PostgreSQL; all SQL, migrations |
 //! | [`metrics`] | Prometheus metrics |
@@ -36,5 +38,6 @@ pub mod keys;
 pub mod metrics;
 pub mod node;
 pub mod scope;
+pub mod serve;
 pub mod startup;
 pub mod store;

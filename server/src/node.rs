@@ -32,6 +32,8 @@ pub struct Node {
     pub issuer_limiter: DefaultKeyedRateLimiter<Domain>,
     /// Current incidents in memory, for matching bounces.
     pub index: crate::index::MatchIndex,
+    /// One permit per core for CPU-heavy request work (explaining bounces).
+    pub cpu_work: Arc<tokio::sync::Semaphore>,
     /// Bumped whenever a notice is stored, for watchers (caches, streams).
     changes: watch::Sender<u64>,
 }
@@ -43,6 +45,7 @@ impl Node {
             dns.clone(),
             config.parsed_pins()?,
             std::time::Duration::from_secs(config.key_cache_secs),
+            std::time::Duration::from_secs(config.key_negative_cache_secs),
         );
         let per_minute = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("max(1)"));
         Ok(Arc::new(Self {
@@ -54,6 +57,9 @@ impl Node {
             keys,
             metrics: Metrics::default(),
             index: crate::index::MatchIndex::default(),
+            cpu_work: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
             changes: watch::channel(0).0,
         }))
     }

@@ -91,11 +91,18 @@ impl Application {
                 }
             }
         });
-        let app =
-            crate::http::router(node.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let limits = crate::serve::ConnectionLimits {
+            header_timeout: Duration::from_secs(node.config.header_timeout_secs.max(1)),
+            idle_timeout: Duration::from_secs(node.config.idle_timeout_secs.max(1)),
+            max_connections: node.config.max_connections,
+        };
+        let served = crate::serve::serve(
+            self.listener,
+            crate::http::router(node.clone()),
+            limits,
+            shutdown,
+        )
+        .await;
         janitor.abort();
         indexer.abort();
         node.store.close().await;

@@ -14,12 +14,18 @@ use hickory_proto::rr::{Name, RData, Record, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, UdpSocket};
 
-type Table = Arc<RwLock<HashMap<(String, RecordType), Vec<RData>>>>;
+/// Records by (name, type), each set with its TTL in seconds.
+type Table = Arc<RwLock<HashMap<(String, RecordType), (u32, Vec<RData>)>>>;
+
+/// The TTL of records set without one.
+pub const DEFAULT_TTL: u32 = 60;
 
 /// The server; it stops when dropped.
 pub struct TestDns {
     addr: SocketAddr,
     table: Table,
+    /// Queries answered so far.
+    queries: Arc<std::sync::atomic::AtomicUsize>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -31,6 +37,7 @@ impl TestDns {
     /// Binds UDP and TCP on the same loopback port.
     pub async fn start() -> Self {
         let table: Table = Arc::default();
+        let queries: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
         let (udp, tcp) = loop {
             let udp = UdpSocket::bind("127.0.0.1:0").await.expect("bind udp");
             if let Ok(tcp) = TcpListener::bind(udp.local_addr().unwrap()).await {
@@ -40,9 +47,11 @@ impl TestDns {
         let addr = udp.local_addr().unwrap();
         let udp_task = tokio::spawn({
             let table = table.clone();
+            let queries = queries.clone();
             async move {
                 let mut buf = vec![0u8; 4096];
                 while let Ok((len, peer)) = udp.recv_from(&mut buf).await {
+                    queries.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     if let Some(answer) = respond(&table, &buf[..len]) {
                         let _ = udp.send_to(&answer, peer).await;
                     }
@@ -51,9 +60,11 @@ impl TestDns {
         });
         let tcp_task = tokio::spawn({
             let table = table.clone();
+            let queries = queries.clone();
             async move {
                 while let Ok((mut stream, _)) = tcp.accept().await {
                     let table = table.clone();
+                    let queries = queries.clone();
                     tokio::spawn(async move {
                         loop {
                             let Ok(len) = stream.read_u16().await else {
@@ -63,6 +74,7 @@ impl TestDns {
                             if stream.read_exact(&mut buf).await.is_err() {
                                 return;
                             }
+                            queries.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                             let Some(answer) = respond(&table, &buf) else {
                                 return;
                             };
@@ -79,8 +91,14 @@ impl TestDns {
         Self {
             addr,
             table,
+            queries,
             tasks: vec![udp_task, tcp_task],
         }
+    }
+
+    /// How many queries the server has answered (UDP and TCP).
+    pub fn queries(&self) -> usize {
+        self.queries.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// `IP:PORT`, for `dixd --dns`.
@@ -88,9 +106,17 @@ impl TestDns {
         self.addr
     }
 
-    /// Replaces the records of `rtype` at `name`.
+    /// Replaces the records of `rtype` at `name` (TTL [`DEFAULT_TTL`]).
     pub fn set(&self, name: &str, rtype: RecordType, data: Vec<RData>) {
-        self.table.write().unwrap().insert((key(name), rtype), data);
+        self.set_with_ttl(name, rtype, data, DEFAULT_TTL);
+    }
+
+    /// Replaces the records of `rtype` at `name`, served with `ttl` seconds.
+    pub fn set_with_ttl(&self, name: &str, rtype: RecordType, data: Vec<RData>, ttl: u32) {
+        self.table
+            .write()
+            .unwrap()
+            .insert((key(name), rtype), (ttl, data));
     }
 
     /// Removes the records of `rtype` at `name`.
@@ -100,13 +126,19 @@ impl TestDns {
 
     /// TXT records, one per text.
     pub fn set_txt(&self, name: &str, texts: &[&str]) {
-        self.set(
+        self.set_txt_with_ttl(name, texts, DEFAULT_TTL);
+    }
+
+    /// TXT records served with `ttl` seconds.
+    pub fn set_txt_with_ttl(&self, name: &str, texts: &[&str], ttl: u32) {
+        self.set_with_ttl(
             name,
             RecordType::TXT,
             texts
                 .iter()
                 .map(|t| RData::TXT(TXT::new(vec![t.to_string()])))
                 .collect(),
+            ttl,
         );
     }
 
@@ -164,9 +196,9 @@ fn respond(table: &Table, query: &[u8]) -> Option<Vec<u8>> {
     let name = key(&q.name().to_ascii());
     let table = table.read().unwrap();
     match table.get(&(name.clone(), q.query_type())) {
-        Some(records) if !records.is_empty() => {
+        Some((ttl, records)) if !records.is_empty() => {
             for rdata in records {
-                response.add_answer(Record::from_rdata(q.name().clone(), 60, rdata.clone()));
+                response.add_answer(Record::from_rdata(q.name().clone(), *ttl, rdata.clone()));
             }
         }
         _ => {

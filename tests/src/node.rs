@@ -141,6 +141,11 @@ impl DixNode {
         self.child = Some(child);
     }
 
+    /// The process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().and_then(Child::id)
+    }
+
     /// `url` + `path`.
     pub fn at(&self, path: &str) -> String {
         format!("{}{path}", self.url)

@@ -342,9 +342,19 @@ async fn scope_claims_are_verified_or_marked(backend: Backend) {
         &["mx1.example-isp.jp", "mx2.example-isp.jp"],
     );
     w.dns.set_mx("elsewhere.example", &["mx.elsewhere.example"]);
-    for last in [1u8, 127, 254] {
+    // 203.0.113.0/24's reverse zone delegates to the ISP; every address of
+    // 198.51.100.8/30 has reverse DNS under it; 198.51.100.16/30 lacks one PTR.
+    w.dns
+        .set_txt("_dix.113.0.203.in-addr.arpa", &["v=DIX1; d=example-isp.jp"]);
+    for last in 8u8..12 {
         w.dns.set_ptr(
-            format!("203.0.113.{last}").parse().unwrap(),
+            format!("198.51.100.{last}").parse().unwrap(),
+            &format!("mx{last}.example-isp.jp"),
+        );
+    }
+    for last in [16u8, 17, 19] {
+        w.dns.set_ptr(
+            format!("198.51.100.{last}").parse().unwrap(),
             &format!("mx{last}.example-isp.jp"),
         );
     }
@@ -354,7 +364,7 @@ async fn scope_claims_are_verified_or_marked(backend: Backend) {
             n["scope"] = json!({
                 "recipient_domains": ["example-isp.jp", "*.customer.example", "hosted.example", "elsewhere.example"],
                 "mx_hosts": ["mx*.example-isp.jp", "mx*.other.example"],
-                "receiving_ips": ["203.0.113.0/24", "192.0.2.0/24"]
+                "receiving_ips": ["203.0.113.0/24", "198.51.100.8/30", "198.51.100.16/30", "192.0.2.0/24"]
             })
         }),
     )
@@ -376,8 +386,22 @@ async fn scope_claims_are_verified_or_marked(backend: Backend) {
     assert!(!verdict("elsewhere.example"), "not the issuer's");
     assert!(verdict("mx*.example-isp.jp"));
     assert!(!verdict("mx*.other.example"));
-    assert!(verdict("203.0.113.0/24"), "reverse DNS under the issuer");
-    assert!(!verdict("192.0.2.0/24"), "no reverse DNS");
+    assert!(
+        verdict("203.0.113.0/24"),
+        "reverse zone delegated to the issuer"
+    );
+    assert!(
+        verdict("198.51.100.8/30"),
+        "reverse DNS of every address under the issuer"
+    );
+    assert!(
+        !verdict("198.51.100.16/30"),
+        "one address without reverse DNS"
+    );
+    assert!(
+        !verdict("192.0.2.0/24"),
+        "no delegation, too large to sweep"
+    );
     assert_eq!(r.json["scope"]["all_verified"], false);
 
     // The stored incident says so too, and a domain filter finds it by the wildcard.

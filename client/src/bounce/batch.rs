@@ -86,6 +86,13 @@ pub fn read(path: &Path) -> Result<Vec<Item>, ReadError> {
     let single = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("eml") || e.eq_ignore_ascii_case("msg"));
+    Ok(split(&bytes, &shown, single))
+}
+
+/// Splits one input into its messages: an mbox into each message; a
+/// `single` message (an `.eml` file) into itself and any message saved after
+/// its closing boundary. The CLI and the node (`/v1/explain`) split alike.
+pub fn split(bytes: &[u8], shown: &str, single: bool) -> Vec<Item> {
     if single {
         let body = match bytes.starts_with(b"From ") {
             true => {
@@ -95,17 +102,17 @@ pub fn read(path: &Path) -> Result<Vec<Item>, ReadError> {
                     .map_or(bytes.len(), |n| n + 1);
                 &bytes[first_line_end..]
             }
-            false => &bytes[..],
+            false => bytes,
         };
-        return Ok(appended_messages(body)
+        return appended_messages(body)
             .into_iter()
             .map(|m| Item {
-                source: shown.clone(),
+                source: shown.to_owned(),
                 bytes: m.to_vec(),
             })
-            .collect());
+            .collect();
     }
-    let items = match split_mbox(&bytes) {
+    match split_mbox(bytes) {
         Some(messages) if messages.len() > 1 => messages
             .into_iter()
             .enumerate()
@@ -115,15 +122,14 @@ pub fn read(path: &Path) -> Result<Vec<Item>, ReadError> {
             })
             .collect(),
         Some(one) => vec![Item {
-            source: shown,
+            source: shown.to_owned(),
             bytes: one[0].to_vec(),
         }],
         None => vec![Item {
-            source: shown,
-            bytes,
+            source: shown.to_owned(),
+            bytes: bytes.to_vec(),
         }],
-    };
-    Ok(items)
+    }
 }
 
 static SEPARATOR: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use dix_client::bounce::{Fact, parse_bytes, parse_reply};
+use dix_client::bounce::{Fact, batch, parse_bytes, parse_reply};
 use dix_client::knowledge::KnowledgeBase;
 use dix_client::verdict::{MatchQuery, decide};
 use serde::Deserialize;
@@ -20,8 +20,15 @@ use crate::node::Node;
 
 /// Most queries in one `/v1/match` request.
 const MAX_QUERIES: usize = 1000;
-/// Most facts explained in one `/v1/explain` request.
-const MAX_FACTS: usize = 200;
+/// Most facts explained in one `/v1/explain` request; a day of bounces is
+/// `dix explain`'s work (the CLI batches), not one request's.
+const MAX_FACTS: usize = 50;
+/// Most matches shown per fact.
+const MAX_MATCHES_SHOWN: usize = 5;
+/// Longest diagnostic text echoed back per fact, in characters.
+const MAX_ECHOED_DIAGNOSTIC: usize = 2000;
+/// Largest answer body; facts past it are left out and `truncated` says so.
+const MAX_ANSWER_BYTES: usize = 512 * 1024;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,39 +100,95 @@ pub async fn explain(
         )
         .with_field("text"));
     }
-    // Parsing a large mbox is CPU work: keep it off the async executor.
-    let facts: Vec<Fact> = tokio::task::spawn_blocking(move || {
-        parse_reply(
-            &request.text,
-            request.recipient.as_deref(),
-            request.at.as_deref(),
+    // Parsing, matching and writing the answer are CPU work: off the async
+    // executor, and at most one request per core at a time, so a flood of
+    // large requests queues (and times out) instead of taking every thread
+    // and the memory with it.
+    let permit = tokio::time::timeout(
+        std::time::Duration::from_secs(node.config.request_timeout_secs.max(1)),
+        node.cpu_work.clone().acquire_owned(),
+    )
+    .await
+    .map_err(|_| {
+        ApiError::unavailable(
+            "busy",
+            "the node is busy explaining other bounces; try again in a moment",
         )
-        .map(|f| vec![f])
-        .unwrap_or_else(|| parse_bytes(request.text.as_bytes(), "explain"))
+    })?
+    .map_err(ApiError::internal)?;
+    let snapshot = node.index.snapshot();
+    let answer = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        explain_text(&request, &snapshot)
     })
     .await
     .map_err(ApiError::internal)?;
-    if facts.is_empty() {
-        return Err(ApiError::new(
+    match answer {
+        Some(body) => Ok((StatusCode::OK, Json(body))),
+        None => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "no_bounce_found",
             "no bounce, SMTP reply or MTA log line was found in the text; paste the whole bounce message or the reply line (e.g. 451 4.7.500 ...)",
-        ));
+        )),
+    }
+}
+
+/// The whole answer for one request, bounded in facts and in size; `None`
+/// when the text holds nothing to explain. An mbox is split into its
+/// messages as `dix parse` splits it.
+fn explain_text(request: &ExplainRequest, snapshot: &crate::index::Snapshot) -> Option<Value> {
+    let facts: Vec<Fact> = match parse_reply(
+        &request.text,
+        request.recipient.as_deref(),
+        request.at.as_deref(),
+    ) {
+        Some(fact) => vec![fact],
+        None => {
+            let mut facts = Vec::new();
+            for item in batch::split(request.text.as_bytes(), "explain", false) {
+                facts.extend(parse_bytes(&item.bytes, &item.source));
+                if facts.len() > MAX_FACTS {
+                    break;
+                }
+            }
+            facts
+        }
+    };
+    if facts.is_empty() {
+        return None;
     }
     let kb = KnowledgeBase::embedded();
-    let snapshot = node.index.snapshot();
-    let items: Vec<Value> = facts
-        .iter()
-        .take(MAX_FACTS)
-        .map(|fact| {
-            let knowledge = kb.explain(fact);
-            let matches = snapshot.find(&MatchQuery::from(fact));
-            let verdict = decide(fact, &knowledge, &matches);
-            json!({"fact": fact, "reason": fact.reason.as_str(), "knowledge": knowledge, "matches": matches, "verdict": verdict})
-        })
-        .collect();
-    Ok((
-        StatusCode::OK,
-        Json(json!({"facts": items, "truncated": facts.len() > MAX_FACTS})),
-    ))
+    let mut items: Vec<Value> = Vec::new();
+    let mut size = 0;
+    let mut truncated = facts.len() > MAX_FACTS;
+    for fact in facts.iter().take(MAX_FACTS) {
+        let knowledge = kb.explain(fact);
+        let mut matches = snapshot.find(&MatchQuery::from(fact));
+        let verdict = decide(fact, &knowledge, &matches);
+        matches.truncate(MAX_MATCHES_SHOWN);
+        let mut shown = fact.clone();
+        let diagnostic_truncated = shown.diagnostic.chars().count() > MAX_ECHOED_DIAGNOSTIC;
+        if diagnostic_truncated {
+            shown.diagnostic = shown
+                .diagnostic
+                .chars()
+                .take(MAX_ECHOED_DIAGNOSTIC)
+                .collect();
+        }
+        let item = json!({
+            "fact": shown,
+            "diagnostic_truncated": diagnostic_truncated,
+            "reason": fact.reason.as_str(),
+            "knowledge": knowledge,
+            "matches": matches,
+            "verdict": verdict,
+        });
+        size += item.to_string().len();
+        if size > MAX_ANSWER_BYTES && !items.is_empty() {
+            truncated = true;
+            break;
+        }
+        items.push(item);
+    }
+    Some(json!({"facts": items, "truncated": truncated}))
 }

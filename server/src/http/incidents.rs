@@ -1,5 +1,7 @@
-//! `GET /v1/incidents` (current states, filtered) and `GET /v1/incidents/{id}`
-//! (current state and every revision).
+//! `GET /v1/incidents` (current states, filtered), `GET
+//! /v1/incidents/{issuer}/{id}` (current state and every revision) and `GET
+//! /v1/incidents/{id}` (the same when one issuer uses the id; otherwise the
+//! candidates, so an id another issuer reuses can never hide yours).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -8,6 +10,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use dix_schema::types::{Domain, Timestamp};
 use dix_schema::{IncidentId, Kind, Status};
 use serde_json::value::RawValue;
@@ -168,7 +171,7 @@ pub async fn one(
     State(node): State<Arc<Node>>,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = IncidentId::parse(&id)
         .map_err(|e| bad_param("id", e))?
         .to_string();
@@ -176,33 +179,80 @@ pub async fn one(
     if let Some(issuer) = params.get("issuer") {
         rows.retain(|r| &r.issuer == issuer);
     }
-    let row = match rows.as_slice() {
-        [] => {
-            return Err(ApiError::not_found(format!(
-                "no incident {id} is stored on this node"
-            )));
-        }
-        [row] => row,
+    match rows.as_slice() {
+        [] => Err(ApiError::not_found(format!(
+            "no incident {id} is stored on this node"
+        ))),
+        [row] => Ok(Json(with_revisions(&node, row).await?).into_response()),
         _ => {
+            let candidates: Vec<Value> = rows
+                .iter()
+                .map(|r| {
+                    json!({
+                        "issuer": r.issuer,
+                        "href": format!("/v1/incidents/{}/{}", r.issuer, r.incident),
+                    })
+                })
+                .collect();
             let issuers: Vec<&str> = rows.iter().map(|r| r.issuer.as_str()).collect();
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "ambiguous_incident",
-                format!(
-                    "several issuers use incident id {id} ({}); add ?issuer=",
-                    issuers.join(", ")
-                ),
-            ));
+            // The error body, with the candidates beside it.
+            let body = json!({
+                "error": {
+                    "code": "ambiguous_incident",
+                    "message": format!(
+                        "several issuers use incident id {id} ({}); ask for /v1/incidents/{{issuer}}/{id}",
+                        issuers.join(", ")
+                    ),
+                },
+                "candidates": candidates,
+            });
+            Ok((StatusCode::CONFLICT, Json(body)).into_response())
         }
-    };
+    }
+}
+
+pub async fn by_issuer(
+    State(node): State<Arc<Node>>,
+    Path((issuer, id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let issuer = Domain::parse_lenient(&issuer)
+        .map_err(|e| bad_param("issuer", format!("issuer: {e}")))?
+        .to_string();
+    let id = IncidentId::parse(&id)
+        .map_err(|e| bad_param("id", e))?
+        .to_string();
+    let rows = node.store.incident(&id).await.map_err(ApiError::internal)?;
+    let row = rows.iter().find(|r| r.issuer == issuer).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no incident {id} of {issuer} is stored on this node"
+        ))
+    })?;
+    Ok(Json(with_revisions(&node, row).await?))
+}
+
+/// The incident with every revision, each marked when it is one side of an
+/// equivocation (another notice of the same issuer and seq).
+async fn with_revisions(node: &Node, row: &IncidentRow) -> Result<Value, ApiError> {
     let revisions = node
         .store
         .revisions(&row.issuer, &row.incident)
         .await
         .map_err(ApiError::internal)?;
+    let conflicting = node
+        .store
+        .equivocating_cursors(&row.issuer)
+        .await
+        .map_err(ApiError::internal)?;
     let mut view = incident_view(row);
-    view["revisions"] = revisions.iter().map(revision_view).collect();
-    Ok(Json(view))
+    view["revisions"] = revisions
+        .iter()
+        .map(|r| {
+            let mut v = revision_view(r);
+            v["equivocation"] = json!(conflicting.contains(&r.cursor));
+            v
+        })
+        .collect();
+    Ok(view)
 }
 
 #[cfg(test)]

@@ -24,9 +24,18 @@ use axum::routing::{get, post};
 use crate::error::ApiError;
 use crate::node::Node;
 
-/// The whole API.
+/// The whole API. `/healthz` and `/metrics` sit outside the per-client
+/// limit: a health checker sharing an address with busy clients must still
+/// get its answer.
 pub fn router(node: Arc<Node>) -> Router {
     let timeout = Duration::from_secs(node.config.request_timeout_secs.max(1));
+    let operations = Router::new().route("/healthz", get(meta::healthz)).route(
+        "/metrics",
+        get(meta::metrics).layer(middleware::from_fn_with_state(
+            node.clone(),
+            metrics_allowed,
+        )),
+    );
     Router::new()
         .route("/v1/explain", post(explain::explain))
         .route("/v1/match", post(explain::match_facts))
@@ -34,10 +43,9 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/v1/feed", get(feed::feed))
         .route("/v1/incidents", get(incidents::list))
         .route("/v1/incidents/{id}", get(incidents::one))
+        .route("/v1/incidents/{issuer}/{id}", get(incidents::by_issuer))
         .route("/v1/issuers/{domain}", get(issuers::one))
         .route("/v1/openapi.json", get(meta::openapi))
-        .route("/healthz", get(meta::healthz))
-        .route("/metrics", get(meta::metrics))
         .fallback(|| async { ApiError::not_found("no such endpoint; see /v1/openapi.json") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -46,25 +54,62 @@ pub fn router(node: Arc<Node>) -> Router {
                 "this endpoint does not accept that method; see /v1/openapi.json",
             )
         })
+        .layer(middleware::from_fn_with_state(node.clone(), client_limit))
+        .merge(operations)
         .layer(DefaultBodyLimit::max(node.config.max_body_bytes))
         .layer(middleware::from_fn_with_state(timeout, time_limit))
-        .layer(middleware::from_fn_with_state(node.clone(), client_limit))
         .layer(middleware::from_fn_with_state(node.clone(), observe))
         .with_state(node)
+}
+
+/// The methods counted under their own name; any other is `other`, so a
+/// client inventing methods cannot grow the metrics.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        _ => "other",
+    }
+}
+
+/// `/metrics` only for `metrics_allow` (everyone when it is empty).
+async fn metrics_allowed(State(node): State<Arc<Node>>, req: Request, next: Next) -> Response {
+    let allow = &node.config.metrics_allow;
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    if allow.is_empty() || peer.is_some_and(|ip| allow.iter().any(|net| net.contains(&ip))) {
+        return next.run(req).await;
+    }
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "this address may not read /metrics (see metrics_allow in the node's configuration)",
+    )
+    .into_response()
 }
 
 /// Counts and times every request by its route pattern (not its raw path,
 /// which would give every incident id its own series).
 async fn observe(State(node): State<Arc<Node>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
+    // Route patterns are the router's own, a fixed set; anything else is
+    // one label, whatever path was asked.
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let response = next.run(req).await;
     node.metrics.request(
-        &method,
+        method,
         &route,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),

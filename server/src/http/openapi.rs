@@ -14,6 +14,7 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/v1/feed"),
     ("get", "/v1/incidents"),
     ("get", "/v1/incidents/{id}"),
+    ("get", "/v1/incidents/{issuer}/{id}"),
     ("get", "/v1/issuers/{domain}"),
     ("get", "/v1/openapi.json"),
     ("get", "/healthz"),
@@ -145,8 +146,20 @@ pub fn document() -> Value {
                     "400": error_response("invalid_parameter, naming the parameter.")
                 }
             }},
+            "/v1/incidents/{issuer}/{id}": {"get": {
+                "summary": "One incident of one issuer: current state and every revision (each marked `equivocation` when another notice has its issuer and seq)",
+                "parameters": [
+                    {"name": "issuer", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}
+                ],
+                "responses": {
+                    "200": {"description": "The incident.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Incident"}}}},
+                    "400": error_response("invalid_parameter"),
+                    "404": error_response("not_found")
+                }
+            }},
             "/v1/incidents/{id}": {"get": {
-                "summary": "One incident: current state and every revision",
+                "summary": "One incident by id alone, when one issuer uses it; otherwise 409 with `candidates` (issuer and href of each)",
                 "parameters": [
                     {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}},
                     query("issuer", "Disambiguates an id used by several issuers.", json!({"type": "string"}))
@@ -164,7 +177,7 @@ pub fn document() -> Value {
             }},
             "/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
             "/healthz": {"get": {"summary": "Liveness (database reachable)", "responses": {"200": {"description": "ok"}, "503": error_response("database_unavailable")}}},
-            "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "Text exposition format"}}}}
+            "/metrics": {"get": {"summary": "Prometheus metrics (outside the client rate limit; limited to `metrics_allow` when set)", "responses": {"200": {"description": "Text exposition format"}, "403": error_response("forbidden")}}}
         },
         "components": {"schemas": schemas}
     })

@@ -100,6 +100,25 @@ impl Store {
             .collect()
     }
 
+    /// Cursors of an issuer's notices that take part in an equivocation
+    /// (either side of a conflicting pair).
+    pub async fn equivocating_cursors(
+        &self,
+        issuer: &str,
+    ) -> Result<std::collections::HashSet<i64>, sqlx::Error> {
+        let rows =
+            sqlx::query("SELECT first_cursor, second_cursor FROM equivocations WHERE issuer = $1")
+                .bind(issuer)
+                .fetch_all(&self.pool)
+                .await?;
+        let mut out = std::collections::HashSet::new();
+        for r in rows {
+            out.insert(r.try_get::<i64, _>(0)?);
+            out.insert(r.try_get::<i64, _>(1)?);
+        }
+        Ok(out)
+    }
+
     /// Notice count and highest seq of an issuer.
     pub async fn issuer_summary(&self, issuer: &str) -> Result<(i64, Option<i64>), sqlx::Error> {
         let row = sqlx::query("SELECT COUNT(*), MAX(seq) FROM notices WHERE issuer = $1")

@@ -1,0 +1,285 @@
+//! Scope authorisation: what may this issuer speak about? Run once, when a
+//! notice is accepted; the matching index decides from the stored result
+//! and never looks anything up (that would cost the latency budget and let a
+//! bounce choose what the node asks DNS).
+//!
+//! # The rules, one per claim
+//!
+//! | claim | verified when | what a verified claim lets the notice decide |
+//! |---|---|---|
+//! | `recipient_domains` | the domain is within the issuer's domain; or `_dix.<domain>` holds `v=DIX1; d=<issuer>`; or every MX host of the domain is within the issuer's domain | bounces of mail to that domain |
+//! | `mx_hosts` | the pattern's fixed part is within the issuer's domain | bounces from those hosts |
+//! | `receiving_ips` | the whole range is the issuer's ([`reverse`]: a delegation at `_dix.<reverse zone>`, or reverse DNS of every address of a range of at most 16) | bounces from MX hosts in the range |
+//! | `sending_ips`, the issuer's own | the whole range is the issuer's, as for `receiving_ips` | bounces of mail sent from the range, to anyone: a sender's provider speaks for its own IPs |
+//! | `sending_ips`, stated by a receiver | never proof: a **qualifier** when some receiver-side claim of the notice is verified | nothing by itself; narrows the receiver's verified claims to mail from those senders |
+//! | `sending_ips`, of a listing | a **qualifier** when the listing's zone is verified | nothing by itself; narrows the listing to those senders |
+//! | `blocklist.zone` | the zone is within the issuer's domain | bounces that name the list: its zone, or its operator's domain |
+//!
+//! Everything else is **unverified**: stored, shown marked, never the basis
+//! of an answer. DNS failures make a claim unverified, never a notice
+//! rejected. A pinned issuer with `trust_scope` has every claim verified
+//! without DNS (private federations whose members are known by contract).
+//!
+//! So a stranger that owns `evil.example` and writes `sending_ips: 0.0.0.0/0`
+//! has said something about mail *to evil.example* only; writing
+//! `gmail.com` gets it a claim that is shown as unverified and decides
+//! nothing.
+
+pub mod claim;
+pub mod reverse;
+
+use dix_schema::types::Domain;
+use dix_schema::{DelegationRecord, Kind, Notice};
+use tokio::task::JoinSet;
+
+pub use claim::{ClaimCheck, ClaimStatus, KeyUsed, ScopeCheck, ScopeField, Verification};
+use reverse::{QueryBudget, prove_range};
+
+use crate::dns::{Answer, Dns};
+
+/// Most DNS queries the scope checks of one notice may make.
+pub const MAX_QUERIES_PER_NOTICE: usize = 128;
+
+/// Accepts every claim (pinned issuers with `trust_scope`).
+pub fn trusted(notice: &Notice) -> ScopeCheck {
+    let entries = entries_of(notice)
+        .into_iter()
+        .map(|(field, value)| {
+            ClaimCheck::verified(
+                field,
+                value,
+                "the node's configuration trusts this issuer's scope".into(),
+            )
+        })
+        .collect();
+    ScopeCheck::from_entries(entries)
+}
+
+fn entries_of(n: &Notice) -> Vec<(ScopeField, String)> {
+    let s = &n.scope;
+    let mut out: Vec<(ScopeField, String)> = Vec::new();
+    out.extend(
+        s.recipient_domains
+            .iter()
+            .map(|p| (ScopeField::RecipientDomains, p.to_string())),
+    );
+    out.extend(
+        s.mx_hosts
+            .iter()
+            .map(|p| (ScopeField::MxHosts, p.to_string())),
+    );
+    out.extend(
+        s.receiving_ips
+            .iter()
+            .map(|r| (ScopeField::ReceivingIps, r.to_string())),
+    );
+    out.extend(
+        s.sending_ips
+            .iter()
+            .map(|r| (ScopeField::SendingIps, r.to_string())),
+    );
+    if let Some(b) = &n.blocklist {
+        out.push((ScopeField::BlocklistZone, b.zone.to_string()));
+    }
+    out
+}
+
+/// Checks every claim of `notice` against DNS.
+pub async fn authorise(notice: &Notice, dns: &Dns) -> ScopeCheck {
+    let issuer = notice.issuer.clone();
+    let budget = QueryBudget::new(MAX_QUERIES_PER_NOTICE);
+    // Checks that need DNS run concurrently; each fills its slot when done.
+    let mut slots: Vec<Option<ClaimCheck>> = Vec::new();
+    let mut lookups: JoinSet<(usize, ClaimCheck)> = JoinSet::new();
+    let mut spawn =
+        |slots: &mut Vec<Option<ClaimCheck>>,
+         job: std::pin::Pin<Box<dyn Future<Output = ClaimCheck> + Send>>| {
+            let index = slots.len();
+            slots.push(None);
+            lookups.spawn(async move { (index, job.await) });
+        };
+
+    for pattern in &notice.scope.recipient_domains {
+        let base = pattern.base().clone();
+        let value = pattern.to_string();
+        if base.is_within(&issuer) {
+            slots.push(Some(ClaimCheck::verified(
+                ScopeField::RecipientDomains,
+                value,
+                format!("{base} is within the issuer's domain {issuer}"),
+            )));
+        } else {
+            let (dns, issuer, budget) = (dns.clone(), issuer.clone(), budget.clone());
+            spawn(
+                &mut slots,
+                Box::pin(async move {
+                    check_foreign_domain(&dns, &issuer, &base, value, &budget).await
+                }),
+            );
+        }
+    }
+    for host in &notice.scope.mx_hosts {
+        let value = host.to_string();
+        slots.push(Some(if host.parent().is_within(&issuer) {
+            ClaimCheck::verified(
+                ScopeField::MxHosts,
+                value,
+                format!("{host} is within the issuer's domain {issuer}"),
+            )
+        } else {
+            ClaimCheck::unverified(
+                ScopeField::MxHosts,
+                value,
+                format!("{host} is outside the issuer's domain {issuer}"),
+            )
+        }));
+    }
+    for (field, ranges) in [
+        (ScopeField::ReceivingIps, &notice.scope.receiving_ips),
+        (ScopeField::SendingIps, &notice.scope.sending_ips),
+    ] {
+        for range in ranges {
+            let (dns, issuer, budget, range) =
+                (dns.clone(), issuer.clone(), budget.clone(), *range);
+            spawn(
+                &mut slots,
+                Box::pin(async move { prove_range(&dns, &issuer, field, range, &budget).await }),
+            );
+        }
+    }
+    if let Some(b) = &notice.blocklist {
+        let value = b.zone.to_string();
+        slots.push(Some(if b.zone.is_within(&issuer) {
+            ClaimCheck::verified(
+                ScopeField::BlocklistZone,
+                value,
+                format!("the list's zone is within the issuer's domain {issuer}"),
+            )
+        } else {
+            ClaimCheck::unverified(
+                ScopeField::BlocklistZone,
+                value,
+                format!("the list's zone is outside the issuer's domain {issuer}"),
+            )
+        }));
+    }
+
+    while let Some(done) = lookups.join_next().await {
+        if let Ok((index, check)) = done {
+            slots[index] = Some(check);
+        }
+    }
+    let fields = entries_of(notice);
+    let mut entries: Vec<ClaimCheck> = slots
+        .into_iter()
+        .zip(fields)
+        .map(|(slot, (field, value))| {
+            slot.unwrap_or_else(|| {
+                ClaimCheck::unverified(field, value, "the check did not complete".into())
+            })
+        })
+        .collect();
+    qualify_sending_ranges(notice, &mut entries);
+    ScopeCheck::from_entries(entries)
+}
+
+/// A sending range that is not the issuer's own is a statement about whose
+/// mail the notice concerns: a qualifier when the notice has verified ground
+/// to stand on (a verified receiver claim, or its own list's zone), and
+/// unverified otherwise.
+fn qualify_sending_ranges(notice: &Notice, entries: &mut [ClaimCheck]) {
+    let receiver = entries
+        .iter()
+        .any(|e| e.field.is_receiver_side() && e.effective_status() == ClaimStatus::Verified);
+    let own_list = notice.kind == Kind::BlocklistListing
+        && entries.iter().any(|e| {
+            e.field == ScopeField::BlocklistZone && e.effective_status() == ClaimStatus::Verified
+        });
+    let basis = if receiver {
+        "a receiver's statement of which senders its incident affects: it narrows the incident to mail from this range to the receiver's verified domains and hosts, and is not proof that the range is the issuer's"
+    } else if own_list {
+        "the addresses listed on the issuer's own list: it narrows the listing to this range, which applies only to bounces that name the list"
+    } else {
+        return;
+    };
+    for e in entries.iter_mut().filter(|e| {
+        e.field == ScopeField::SendingIps && e.effective_status() == ClaimStatus::Unverified
+    }) {
+        *e = ClaimCheck::new(
+            ScopeField::SendingIps,
+            std::mem::take(&mut e.value),
+            ClaimStatus::Qualifier,
+            format!("{basis} (not the issuer's: {})", e.basis),
+        );
+    }
+}
+
+async fn check_foreign_domain(
+    dns: &Dns,
+    issuer: &Domain,
+    base: &Domain,
+    value: String,
+    budget: &QueryBudget,
+) -> ClaimCheck {
+    let field = ScopeField::RecipientDomains;
+    if !budget.take(2) {
+        return ClaimCheck::unverified(
+            field,
+            value,
+            "not checked: the notice's DNS budget is spent".into(),
+        );
+    }
+    let delegation_name = format!("_dix.{base}");
+    match dns.txt(&delegation_name).await {
+        Ok(Answer::Found(texts))
+            if texts
+                .iter()
+                .filter_map(|t| DelegationRecord::parse(t))
+                .any(|d| &d.issuer == issuer) =>
+        {
+            return ClaimCheck::verified(
+                field,
+                value,
+                format!("{delegation_name} delegates to {issuer}"),
+            );
+        }
+        Err(e) => {
+            return ClaimCheck::unverified(field, value, format!("could not be checked: {e}"));
+        }
+        _ => {}
+    }
+    match dns.mx(base).await {
+        Ok(Answer::Found(hosts)) if !hosts.is_empty() => {
+            let foreign = hosts
+                .iter()
+                .any(|h| Domain::parse(h).map_or(true, |h| !h.is_within(issuer)));
+            if foreign {
+                ClaimCheck::unverified(
+                    field,
+                    value,
+                    format!(
+                        "{base} is not under {issuer}, has no _dix delegation to it, and its MX hosts ({}) are elsewhere",
+                        hosts.join(", ")
+                    ),
+                )
+            } else {
+                ClaimCheck::verified(
+                    field,
+                    value,
+                    format!(
+                        "every MX host of {base} ({}) is within {issuer}",
+                        hosts.join(", ")
+                    ),
+                )
+            }
+        }
+        Ok(_) => ClaimCheck::unverified(
+            field,
+            value,
+            format!(
+                "{base} is not under {issuer}, has no _dix delegation to it, and has no MX records"
+            ),
+        ),
+        Err(e) => ClaimCheck::unverified(field, value, format!("could not be checked: {e}")),
+    }
+}
