@@ -180,8 +180,10 @@ async fn every_rejection_has_its_code(backend: Backend) {
         ),
         (
             "stale published_at",
-            w.isp
-                .notice(|n| n["published_at"] = json!("2020-01-01T00:00:00Z")),
+            w.isp.notice(|n| {
+                n["published_at"] = json!("2020-01-01T00:00:00Z");
+                n["started_at"] = json!("2019-12-31T23:00:00Z");
+            }),
             422,
             "stale_published_at",
             "published_at",
@@ -665,11 +667,13 @@ async fn rate_limits_answer_429_with_retry_after() {
     );
     let mut last = None;
     for _ in 0..5 {
-        last = Some(get(&node.at("/healthz")).await);
+        last = Some(get(&node.at("/v1/incidents")).await);
     }
     let last = last.unwrap();
     assert_eq!((last.status, last.code()), (429, "rate_limited"));
     assert!(last.headers.contains_key("retry-after"));
+    // A health checker on the same address still gets its answer.
+    assert_eq!(get(&node.at("/healthz")).await.status, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

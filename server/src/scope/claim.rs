@@ -161,6 +161,7 @@ pub struct KeyUsed {
     /// `dns` or `pinned`.
     pub source: String,
     /// Base64 public key.
+    #[serde(default)]
     pub public_key: String,
 }
 
