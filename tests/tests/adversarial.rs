@@ -403,6 +403,34 @@ async fn idle_and_half_sent_connections_are_closed(backend: Backend) {
         }
     }
     assert_eq!(closed, attackers.len(), "sockets left open");
+    // A slow client that keeps dribbling its headers (so it is never idle)
+    // is cut off by the header timeout.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let dribble_started = Instant::now();
+    let mut cut_off = false;
+    for byte in b"GET /healthz HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        .iter()
+        .cycle()
+        .take(40)
+    {
+        if slow.write_all(&[*byte]).await.is_err() {
+            cut_off = true;
+            break;
+        }
+        let mut probe = [0u8; 64];
+        if let Ok(Ok(0)) | Ok(Err(_)) =
+            tokio::time::timeout(Duration::from_millis(250), slow.read(&mut probe)).await
+        {
+            cut_off = true;
+            break;
+        }
+    }
+    assert!(
+        cut_off,
+        "a client dribbling headers was held for {:?}",
+        dribble_started.elapsed()
+    );
+    assert!(dribble_started.elapsed() < Duration::from_secs(5));
     // A keep-alive connection that goes quiet after a request is closed too.
     let mut quiet = tokio::net::TcpStream::connect(&addr).await.unwrap();
     quiet

@@ -692,4 +692,27 @@ async fn demo_node_serves_demo_incidents() {
         r.json["incidents"][0]["notice"]["symptoms"][0]["status"],
         "4.7.500"
     );
+    // The demo's pinned issuers are trusted by configuration, with the same
+    // meaning as proof: the listing's range narrows it, and it decides for a
+    // bounce that names the list, not for every bounce from the range.
+    let explain = |text: &str| {
+        let body =
+            serde_json::to_vec(&json!({"text": text, "recipient": "a@elsewhere.example"})).unwrap();
+        let url = node.at("/v1/explain");
+        async move { post(&url, body).await.json["facts"][0].clone() }
+    };
+    let named = explain(
+        "554 5.7.1 Service unavailable; Client host [198.51.100.7] listed at bl.blocklist.example",
+    )
+    .await;
+    assert_eq!(named["verdict"]["based_on"], "incident", "{named}");
+    assert_eq!(named["matches"][0]["issuer"], "blocklist.example");
+    let listing = get(&node.at("/v1/incidents?issuer=blocklist.example")).await;
+    let entries = listing.json["incidents"][0]["verification"]["scope"]["entries"].to_string();
+    assert!(entries.contains("\"status\":\"qualifier\""), "{entries}");
+    let unnamed = explain("554 5.7.1 Client host [198.51.100.7] refused").await;
+    assert!(
+        unnamed["matches"].as_array().unwrap().is_empty(),
+        "{unnamed}"
+    );
 }

@@ -40,18 +40,42 @@ use crate::dns::{Answer, Dns};
 /// Most DNS queries the scope checks of one notice may make.
 pub const MAX_QUERIES_PER_NOTICE: usize = 128;
 
-/// Accepts every claim (pinned issuers with `trust_scope`).
+/// Accepts every claim (pinned issuers with `trust_scope`) as if proven —
+/// with the same meaning as proof: the sending ranges of a receiver's notice
+/// or of a listing still only narrow it, they do not become the issuer's own.
 pub fn trusted(notice: &Notice) -> ScopeCheck {
-    let entries = entries_of(notice)
+    let mut entries: Vec<ClaimCheck> = entries_of(notice)
         .into_iter()
         .map(|(field, value)| {
-            ClaimCheck::verified(
+            let check = ClaimCheck::verified(
                 field,
                 value,
                 "the node's configuration trusts this issuer's scope".into(),
-            )
+            );
+            if field == ScopeField::SendingIps {
+                // Decided below, once the notice's other claims are known.
+                ClaimCheck::unverified(field, check.value, check.basis)
+            } else {
+                check
+            }
         })
         .collect();
+    let stated_by_receiver_or_list =
+        notice.kind == Kind::BlocklistListing || entries.iter().any(|e| e.field.is_receiver_side());
+    if stated_by_receiver_or_list {
+        qualify_sending_ranges(notice, &mut entries);
+    } else {
+        for e in entries
+            .iter_mut()
+            .filter(|e| e.field == ScopeField::SendingIps)
+        {
+            *e = ClaimCheck::verified(
+                ScopeField::SendingIps,
+                std::mem::take(&mut e.value),
+                "the node's configuration trusts this issuer's scope: its own sending IPs".into(),
+            );
+        }
+    }
     ScopeCheck::from_entries(entries)
 }
 
