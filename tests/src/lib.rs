@@ -12,6 +12,24 @@
 mod dns;
 mod node;
 
+/// Generates `<scenario>::sqlite` and `<scenario>::postgres` tests from
+/// `async fn <scenario>(Backend)` functions of the calling test file.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$scenario($crate::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$scenario($crate::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
 pub use dns::TestDns;
 pub use node::{Backend, DixNode, TestDb, binary_path};
 

@@ -6,25 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use dix_tests::{Backend, DixNode, Issuer, TestDb, TestDns, get, post};
+use dix_tests::{Backend, DixNode, Issuer, TestDb, TestDns, get, on_both_databases, post};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// Generates `<scenario>::sqlite` and `<scenario>::postgres` tests.
-macro_rules! on_both_databases {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$scenario(dix_tests::Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$scenario(dix_tests::Backend::Postgres).await
-            }
-        }
-    )*};
-}
 
 on_both_databases!(
     a_strangers_sending_ranges_decide_nothing_for_other_receivers,

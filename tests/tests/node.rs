@@ -1,25 +1,9 @@
 //! dixd from the outside: real processes on 127.0.0.1 port 0, keys and scope
 //! in a real DNS server on loopback, every scenario on SQLite and PostgreSQL.
 
-use dix_tests::{Backend, DixNode, Issuer, TestDb, TestDns, get, post};
+use dix_tests::{Backend, DixNode, Issuer, TestDb, TestDns, get, on_both_databases, post};
 use hickory_proto::rr::RecordType;
 use serde_json::{Value, json};
-
-/// Generates `<scenario>::sqlite` and `<scenario>::postgres` tests.
-macro_rules! on_both_databases {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$scenario(dix_tests::Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$scenario(dix_tests::Backend::Postgres).await
-            }
-        }
-    )*};
-}
 
 on_both_databases!(
     publish_and_read_back_byte_identical,

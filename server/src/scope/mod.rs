@@ -238,6 +238,22 @@ fn qualify_sending_ranges(notice: &Notice, entries: &mut [ClaimCheck]) {
     }
 }
 
+/// Whether the TXT records at `name` hold a `v=DIX1; d=<issuer>` delegation
+/// (`_dix.<domain>` for a domain, `_dix.<reverse zone>` for an IP range).
+pub(crate) async fn delegates(
+    dns: &Dns,
+    name: &str,
+    issuer: &Domain,
+) -> Result<bool, crate::dns::DnsFailure> {
+    Ok(match dns.txt(name).await? {
+        Answer::Found(texts) => texts
+            .iter()
+            .filter_map(|t| DelegationRecord::parse(t))
+            .any(|d| &d.issuer == issuer),
+        _ => false,
+    })
+}
+
 async fn check_foreign_domain(
     dns: &Dns,
     issuer: &Domain,
@@ -254,13 +270,8 @@ async fn check_foreign_domain(
         );
     }
     let delegation_name = format!("_dix.{base}");
-    match dns.txt(&delegation_name).await {
-        Ok(Answer::Found(texts))
-            if texts
-                .iter()
-                .filter_map(|t| DelegationRecord::parse(t))
-                .any(|d| &d.issuer == issuer) =>
-        {
+    match delegates(dns, &delegation_name, issuer).await {
+        Ok(true) => {
             return ClaimCheck::verified(
                 field,
                 value,

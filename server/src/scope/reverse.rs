@@ -14,7 +14,6 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use dix_schema::DelegationRecord;
 use dix_schema::types::{Domain, IpRange};
 use ipnet::IpNet;
 use tokio::task::JoinSet;
@@ -144,13 +143,8 @@ pub async fn prove_range(
         ));
         return ClaimCheck::unverified(field, value, why_not.join("; "));
     }
-    match dns.txt(&name).await {
-        Ok(Answer::Found(texts))
-            if texts
-                .iter()
-                .filter_map(|t| DelegationRecord::parse(t))
-                .any(|d| &d.issuer == issuer) =>
-        {
+    match super::delegates(dns, &name, issuer).await {
+        Ok(true) => {
             return ClaimCheck::verified(
                 field,
                 value,
