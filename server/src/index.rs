@@ -1,6 +1,12 @@
 //! The matching index: every current incident in memory, looked up by
-//! recipient domain (exact and `*.` suffix), MX host, receiving and sending
-//! IP range, and blocklist zone — never by scanning all incidents.
+//! recipient domain (exact and `*.` suffix), MX host, receiving IP range,
+//! the issuer's own sending IP range, and blocklist zone (or list operator)
+//! named in the reply — never by scanning all incidents.
+//!
+//! Each lookup carries the claim's status from `scope` (decided at publish
+//! time): only a verified claim makes a match `decisive`. A receiver's or a
+//! list's statement of which senders it concerns (a qualifier) never finds
+//! an incident; it narrows one found otherwise (see `Snapshot::score`).
 //!
 //! Requests read an `Arc<Snapshot>`; a background task applies changes
 //! (only incidents whose current revision moved are parsed again) and swaps
@@ -34,9 +40,10 @@ struct Indexed {
     scope_verified: bool,
     /// What each scope claim may do, by (field, value as written).
     claims: HashMap<(ScopeField, String), ClaimStatus>,
-    /// Sending ranges that narrow the incident (a receiver's or a list's
-    /// statement of whose mail it concerns).
-    qualifier_ranges: Vec<IpNet>,
+    /// Whether the notice's sending ranges narrow it: some of them are a
+    /// receiver's or a list's statement of whose mail it concerns. The
+    /// bounce's sending IP must then be in one of the notice's ranges.
+    narrowed: bool,
 }
 
 impl Indexed {
@@ -67,8 +74,14 @@ impl Hit {
     }
 }
 
-/// An IP range of an incident: (range, incident slot, is a sending range).
-type IpEntry = (IpNet, u32, bool);
+/// An IP range of an incident, as the lookup tables hold it.
+struct IpEntry {
+    net: IpNet,
+    incident: u32,
+    sending: bool,
+    /// Verified or unverified: qualifiers are not in the tables.
+    status: ClaimStatus,
+}
 /// The index's working state: every incident by (issuer, id), and the
 /// highest cursor loaded.
 type IndexState = (HashMap<(String, String), Arc<Indexed>>, i64);
@@ -84,6 +97,9 @@ pub struct Snapshot {
     ip_buckets: HashMap<(bool, u128), Vec<IpEntry>>,
     wide_ips: Vec<IpEntry>,
     zones: HashMap<String, Vec<u32>>,
+    /// Issuers of blocklist listings: a reply naming the operator's domain
+    /// (a lookup URL) names its list.
+    list_operators: HashMap<String, Vec<u32>>,
     flagged: HashSet<String>,
 }
 
@@ -125,17 +141,37 @@ impl Snapshot {
                     .or_default()
                     .push(id);
             }
-            for (ranges, sending) in [(&scope.receiving_ips, false), (&scope.sending_ips, true)] {
+            for (ranges, field) in [
+                (&scope.receiving_ips, ScopeField::ReceivingIps),
+                (&scope.sending_ips, ScopeField::SendingIps),
+            ] {
                 for r in ranges {
                     let net = r.net();
-                    match net_bucket(&net) {
-                        Some(b) => s.ip_buckets.entry(b).or_default().push((net, id, sending)),
-                        None => s.wide_ips.push((net, id, sending)),
+                    let status = entry.status(field, &net.to_string());
+                    let ip = IpEntry {
+                        net,
+                        incident: id,
+                        sending: field == ScopeField::SendingIps,
+                        status,
+                    };
+                    match (net_bucket(&net), status) {
+                        // A qualifier never finds an incident.
+                        (_, ClaimStatus::Qualifier) => {}
+                        (Some(b), _) => s.ip_buckets.entry(b).or_default().push(ip),
+                        (None, ClaimStatus::Verified) => s.wide_ips.push(ip),
+                        // Every query scans the wide ranges; one that cannot
+                        // decide anything is not worth what a stranger
+                        // publishing thousands of them would cost.
+                        (None, _) => {}
                     }
                 }
             }
             if let Some(b) = &entry.notice.blocklist {
                 s.zones.entry(b.zone.to_string()).or_default().push(id);
+                s.list_operators
+                    .entry(entry.issuer.clone())
+                    .or_default()
+                    .push(id);
             }
             s.incidents.push(entry.clone());
         }
@@ -221,51 +257,47 @@ impl Snapshot {
         ] {
             let Some(ip) = ip else { continue };
             let in_bucket = self.ip_buckets.get(&bucket(ip)).into_iter().flatten();
-            for (net, id, sending) in in_bucket.chain(self.wide_ips.iter()) {
-                if *sending == want_sending && net.contains(&ip) {
-                    let field = if *sending {
-                        ScopeField::SendingIps
-                    } else {
-                        ScopeField::ReceivingIps
-                    };
-                    let status = self.incidents[*id as usize].status(field, &net.to_string());
-                    // A qualifier narrows an incident found by other
-                    // evidence (see `score`); it never finds one.
-                    if status == ClaimStatus::Qualifier {
-                        continue;
-                    }
-                    let mut hit = Hit::of(format!("{label} IP {ip} in {net}"), status);
-                    if *sending && hit.decisive {
+            for e in in_bucket.chain(self.wide_ips.iter()) {
+                if e.sending == want_sending && e.net.contains(&ip) {
+                    let mut hit = Hit::of(format!("{label} IP {ip} in {}", e.net), e.status);
+                    if e.sending && hit.decisive {
                         // The sender's provider speaking for its own IPs.
                         hit.weight += 0.1;
                     }
-                    add(*id, hit);
+                    add(e.incident, hit);
                 }
             }
         }
-        if !q.text.is_empty() {
+        if !q.text.is_empty() && !self.zones.is_empty() {
+            // A list is named by its zone or by its operator's domain (a
+            // lookup URL); a free-text list name is not evidence: anyone can
+            // call a list "Spamhaus". Each name is looked for once.
             let lower = q.text.to_ascii_lowercase();
+            let mut named: HashMap<u32, String> = HashMap::new();
             for (zone, ids) in &self.zones {
-                for &id in ids {
-                    let entry = &self.incidents[id as usize];
-                    // The list is named by its zone or by its operator's
-                    // domain (a lookup URL); a free-text list name is not
-                    // evidence: anyone can call a list "Spamhaus".
-                    let named = if names_domain(&lower, zone) {
-                        Some(zone.as_str())
-                    } else if names_domain(&lower, &entry.issuer) {
-                        Some(entry.issuer.as_str())
-                    } else {
-                        None
-                    };
-                    if let Some(name) = named {
-                        let status = entry.status(ScopeField::BlocklistZone, zone);
-                        add(
-                            id,
-                            Hit::of(format!("the reply names the list ({name})"), status),
-                        );
+                if names_domain(&lower, zone) {
+                    for &id in ids {
+                        named.insert(id, zone.clone());
                     }
                 }
+            }
+            for (operator, ids) in &self.list_operators {
+                if names_domain(&lower, operator) {
+                    for &id in ids {
+                        named.entry(id).or_insert_with(|| operator.clone());
+                    }
+                }
+            }
+            for (id, name) in named {
+                let entry = &self.incidents[id as usize];
+                let zone = entry.notice.blocklist.as_ref().map(|b| b.zone.as_str());
+                let status = zone.map_or(ClaimStatus::Unverified, |z| {
+                    entry.status(ScopeField::BlocklistZone, z)
+                });
+                add(
+                    id,
+                    Hit::of(format!("the reply names the list ({name})"), status),
+                );
             }
         }
 
@@ -299,10 +331,12 @@ impl Snapshot {
         let mut score = hits[0].weight + 0.05 * (hits.len() as f64 - 1.0).min(2.0);
         let mut reasons: Vec<String> = hits.into_iter().map(|h| h.why).collect();
 
-        // Sending ranges stated by a receiver or a list narrow the incident.
-        if !entry.qualifier_ranges.is_empty() {
+        // Sending ranges stated by a receiver or a list narrow the incident
+        // to mail from the ranges the notice names (its own proven ones
+        // included).
+        if entry.narrowed {
             match q.sender_ip {
-                Some(ip) => match entry.qualifier_ranges.iter().find(|r| r.contains(&ip)) {
+                Some(ip) => match n.scope.sending_ips.iter().find(|r| r.contains(ip)) {
                     Some(range) => {
                         score += 0.1;
                         reasons.push(format!("sending IP {ip} in {range}, named by the incident"));
@@ -528,18 +562,12 @@ fn to_indexed(row: IncidentRow) -> Option<Indexed> {
     let verification: Option<Verification> = serde_json::from_str(&row.verification)
         .map_err(|e| tracing::warn!(incident = %row.incident, error = %e, "stored verification unreadable; its claims count as unverified"))
         .ok();
-    let mut claims = HashMap::new();
-    let mut qualifier_ranges = Vec::new();
-    for claim in verification.iter().flat_map(|v| &v.scope.entries) {
-        let status = claim.effective_status();
-        if claim.field == ScopeField::SendingIps
-            && status == ClaimStatus::Qualifier
-            && let Ok(net) = claim.value.parse::<IpNet>()
-        {
-            qualifier_ranges.push(net);
-        }
-        claims.insert((claim.field, claim.value.clone()), status);
-    }
+    let claims: HashMap<(ScopeField, String), ClaimStatus> = verification
+        .iter()
+        .flat_map(|v| &v.scope.entries)
+        .map(|c| ((c.field, c.value.clone()), c.effective_status()))
+        .collect();
+    let narrowed = claims.values().any(|s| *s == ClaimStatus::Qualifier);
     Some(Indexed {
         issuer: row.issuer,
         incident: row.incident,
@@ -547,6 +575,6 @@ fn to_indexed(row: IncidentRow) -> Option<Indexed> {
         notice,
         scope_verified: row.scope_verified,
         claims,
-        qualifier_ranges,
+        narrowed,
     })
 }

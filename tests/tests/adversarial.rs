@@ -13,6 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 on_both_databases!(
     a_strangers_sending_ranges_decide_nothing_for_other_receivers,
     a_strangers_blocklist_decides_only_where_it_is_named,
+    a_senders_provider_speaks_for_its_proven_range_only,
     unverified_claims_are_shown_but_never_decide,
     reverse_dns_must_cover_the_whole_range,
     a_revoked_key_stops_working_within_its_ttl,
@@ -165,6 +166,38 @@ async fn a_strangers_sending_ranges_decide_nothing_for_other_receivers(backend: 
     )
     .await;
     assert_eq!(r.json["results"][0]["matches"], json!([]), "{}", r.text);
+}
+
+/// A sender's ISP that proves its own outbound range speaks for bounces from
+/// it to anyone; a range it merely names beside its verified domain only
+/// narrows its notice to mail for that domain.
+async fn a_senders_provider_speaks_for_its_proven_range_only(backend: Backend) {
+    let w = world(backend, "").await;
+    let isp = Issuer::new("example-isp.jp", "s1");
+    isp.publish_key(&w.dns);
+    w.dns
+        .set_txt("_dix.113.0.203.in-addr.arpa", &["v=DIX1; d=example-isp.jp"]);
+    let published = publish(
+        &w,
+        isp.notice(|n| {
+            n["scope"] = json!({"recipient_domains": ["example-isp.jp"], "sending_ips": ["203.0.113.0/24", "192.0.2.0/24"]});
+            n["summary"] = json!({"en": "Hijacked accounts contained; outbound mail from this range is being delisted.", "ja": "乗っ取られたアカウントを停止しました。"});
+        }),
+    )
+    .await;
+    assert_eq!(claim(&published, "203.0.113.0/24")["status"], "verified");
+    assert_eq!(claim(&published, "192.0.2.0/24")["status"], "qualifier");
+    // From the proven range, to another receiver: the ISP's own IPs.
+    let own = explain_until_matched(&w.node, MS_REPLY, "a@outlook.example", "example-isp.jp").await;
+    assert_eq!(own["matches"][0]["decisive"], true, "{own}");
+    assert_eq!(own["verdict"]["based_on"], "incident");
+    // From the named-only range, to another receiver: nothing.
+    let named_only = "451 4.7.500 Server busy. Please try again later from [192.0.2.5]. (AS761)";
+    let item = explain(&w.node, named_only, "a@outlook.example").await;
+    assert!(issuers_matched(&item).is_empty(), "{item}");
+    // From the named-only range, to the ISP's own domain: its receiver scope, narrowed.
+    let item = explain(&w.node, named_only, "a@example-isp.jp").await;
+    assert_eq!(item["matches"][0]["decisive"], true, "{item}");
 }
 
 /// A list operator's listing decides only for bounces that name the list;

@@ -221,13 +221,17 @@ pub async fn by_issuer(
     let id = IncidentId::parse(&id)
         .map_err(|e| bad_param("id", e))?
         .to_string();
-    let rows = node.store.incident(&id).await.map_err(ApiError::internal)?;
-    let row = rows.iter().find(|r| r.issuer == issuer).ok_or_else(|| {
-        ApiError::not_found(format!(
-            "no incident {id} of {issuer} is stored on this node"
-        ))
-    })?;
-    Ok(Json(with_revisions(&node, row).await?))
+    let row = node
+        .store
+        .incident_of(&issuer, &id)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no incident {id} of {issuer} is stored on this node"
+            ))
+        })?;
+    Ok(Json(with_revisions(&node, &row).await?))
 }
 
 /// The incident with every revision, each marked when it is one side of an

@@ -44,38 +44,22 @@ pub const MAX_QUERIES_PER_NOTICE: usize = 128;
 /// with the same meaning as proof: the sending ranges of a receiver's notice
 /// or of a listing still only narrow it, they do not become the issuer's own.
 pub fn trusted(notice: &Notice) -> ScopeCheck {
-    let mut entries: Vec<ClaimCheck> = entries_of(notice)
+    let entries = entries_of(notice);
+    let stated_by_receiver_or_list = notice.kind == Kind::BlocklistListing
+        || entries.iter().any(|(field, _)| field.is_receiver_side());
+    let basis = "the node's configuration trusts this issuer's scope";
+    let entries = entries
         .into_iter()
-        .map(|(field, value)| {
-            let check = ClaimCheck::verified(
+        .map(|(field, value)| match field {
+            ScopeField::SendingIps if stated_by_receiver_or_list => ClaimCheck::new(
                 field,
                 value,
-                "the node's configuration trusts this issuer's scope".into(),
-            );
-            if field == ScopeField::SendingIps {
-                // Decided below, once the notice's other claims are known.
-                ClaimCheck::unverified(field, check.value, check.basis)
-            } else {
-                check
-            }
+                ClaimStatus::Qualifier,
+                format!("{basis}; these are the senders its notice concerns, not its own IPs"),
+            ),
+            _ => ClaimCheck::verified(field, value, basis.into()),
         })
         .collect();
-    let stated_by_receiver_or_list =
-        notice.kind == Kind::BlocklistListing || entries.iter().any(|e| e.field.is_receiver_side());
-    if stated_by_receiver_or_list {
-        qualify_sending_ranges(notice, &mut entries);
-    } else {
-        for e in entries
-            .iter_mut()
-            .filter(|e| e.field == ScopeField::SendingIps)
-        {
-            *e = ClaimCheck::verified(
-                ScopeField::SendingIps,
-                std::mem::take(&mut e.value),
-                "the node's configuration trusts this issuer's scope: its own sending IPs".into(),
-            );
-        }
-    }
     ScopeCheck::from_entries(entries)
 }
 

@@ -274,6 +274,20 @@ impl Store {
         rows.iter().map(incident_row).collect()
     }
 
+    /// One issuer's incident, by its primary key.
+    pub async fn incident_of(
+        &self,
+        issuer: &str,
+        id: &str,
+    ) -> Result<Option<IncidentRow>, sqlx::Error> {
+        let row = sqlx::query(incident_select!("WHERE i.issuer = $1 AND i.incident = $2"))
+            .bind(issuer)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(incident_row).transpose()
+    }
+
     /// Scope rows of an incident's current revision.
     pub async fn incident_scope(
         &self,

@@ -49,16 +49,30 @@ impl<'s> MigrationSource<'s> for Embedded {
         self,
     ) -> futures_core::future::BoxFuture<'s, Result<Vec<Migration>, sqlx::error::BoxDynError>> {
         let files: &[(i64, &str, &str)] = match self.0 {
-            Backend::Sqlite => &[(
-                1,
-                "notices",
-                include_str!("../../migrations/sqlite/0001_notices.sql"),
-            )],
-            Backend::Postgres => &[(
-                1,
-                "notices",
-                include_str!("../../migrations/postgres/0001_notices.sql"),
-            )],
+            Backend::Sqlite => &[
+                (
+                    1,
+                    "notices",
+                    include_str!("../../migrations/sqlite/0001_notices.sql"),
+                ),
+                (
+                    2,
+                    "incident_id",
+                    include_str!("../../migrations/sqlite/0002_incident_id.sql"),
+                ),
+            ],
+            Backend::Postgres => &[
+                (
+                    1,
+                    "notices",
+                    include_str!("../../migrations/postgres/0001_notices.sql"),
+                ),
+                (
+                    2,
+                    "incident_id",
+                    include_str!("../../migrations/postgres/0002_incident_id.sql"),
+                ),
+            ],
         };
         let migrations = files
             .iter()
