@@ -551,6 +551,15 @@ async fn explain_is_bounded_and_splits_an_mbox(backend: Backend) {
             "user2@example.net"
         ]
     );
+    // One fact per message, named after its place in the mbox, as `dix
+    // parse` names them (read as one message, all three were "explain").
+    let sources: Vec<&str> = r.json["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fact"]["source"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(sources, ["explain:1", "explain:2", "explain:3"]);
 
     // As much as the body limit lets in.
     let mut big = String::new();
