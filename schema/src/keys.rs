@@ -45,6 +45,22 @@ impl PublicKey {
         STANDARD.encode(self.0.as_bytes())
     }
 
+    /// Whether `signature` is this key's Ed25519 signature over `message`,
+    /// by `verify_strict` (the same rule every node applies to notices).
+    pub fn verify_bytes(&self, message: &[u8], signature: &[u8]) -> bool {
+        let Ok(bytes) = <[u8; 64]>::try_from(signature) else {
+            return false;
+        };
+        self.0
+            .verify_strict(message, &ed25519_dalek::Signature::from_bytes(&bytes))
+            .is_ok()
+    }
+
+    /// The raw 32 bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        self.0.as_bytes()
+    }
+
     pub(crate) fn verifying_key(&self) -> &VerifyingKey {
         &self.0
     }
@@ -81,6 +97,13 @@ impl SecretKey {
     /// The matching public key.
     pub fn public_key(&self) -> PublicKey {
         PublicKey(self.0.verifying_key())
+    }
+
+    /// The Ed25519 signature over `message` (for things other than notices:
+    /// a node's checkpoints).
+    pub fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
+        use ed25519_dalek::Signer;
+        self.0.sign(message).to_bytes()
     }
 
     pub(crate) fn signing_key(&self) -> &SigningKey {

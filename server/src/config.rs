@@ -37,6 +37,36 @@ pub struct Flags {
     /// Load demonstration incidents signed by a built-in demo key (never for production).
     #[arg(long, env = "DIXD_DEMO")]
     pub demo: bool,
+    /// Pull notices from this peer node, http(s)://HOST:PORT (repeatable; adds to [[peers]]).
+    #[arg(long = "peer", value_name = "URL")]
+    pub peers: Vec<String>,
+    /// Seconds between scheduled pulls from each peer (pulls also start as soon as a peer's feed grows).
+    #[arg(long, value_name = "SECS", env = "DIXD_SYNC_EVERY")]
+    pub sync_every: Option<u64>,
+    /// The node key file (created, mode 0600, if missing).
+    #[arg(long, value_name = "PATH", env = "DIXD_NODE_KEY")]
+    pub node_key: Option<PathBuf>,
+    /// Print the node's public key (base64) for its peers' configuration, and exit.
+    #[arg(long)]
+    pub print_node_key: bool,
+    /// Forget what this node holds of a peer (after its log was found
+    /// rewritten and you decided to trust it again), and exit. The next pull
+    /// starts from the peer's first entry.
+    #[arg(long, value_name = "URL")]
+    pub forget_peer: Option<String>,
+}
+
+/// A peer node to pull notices from.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PeerConfig {
+    /// Its base URL, `http(s)://host:port`.
+    pub url: String,
+    /// Its node key (base64), from its operator (`dixd --print-node-key`).
+    /// Without it the first key seen is remembered and any later change
+    /// stops the sync from that peer.
+    #[serde(default)]
+    pub node_key: Option<String>,
 }
 
 /// A pinned key from the config file or `--pin`.
@@ -100,6 +130,25 @@ pub struct Config {
     pub pins: Vec<PinConfig>,
     /// Demo data.
     pub demo: bool,
+    /// The node key file; empty: `<SQLite file>.node-key`, or
+    /// `dixd-node.key` in the working directory for PostgreSQL.
+    pub node_key_file: String,
+    /// The log's name in signed checkpoints; empty: derived from the key.
+    pub node_origin: String,
+    /// Peers to pull from.
+    pub peers: Vec<PeerConfig>,
+    /// Seconds between scheduled pulls from each peer.
+    pub sync_every_secs: u64,
+    /// Longest wait before retrying a failing peer, seconds.
+    pub peer_backoff_cap_secs: u64,
+    /// Longest a request to a peer may take, seconds.
+    pub peer_timeout_secs: u64,
+    /// Largest response read from a peer, bytes.
+    pub peer_max_response_bytes: usize,
+    /// Notices asked for per feed page.
+    pub peer_page: u32,
+    /// How often the store is checked for notices other replicas wrote, ms.
+    pub store_poll_ms: u64,
 }
 
 impl Default for Config {
@@ -124,6 +173,15 @@ impl Default for Config {
             db_max_connections: 8,
             pins: Vec::new(),
             demo: false,
+            node_key_file: String::new(),
+            node_origin: String::new(),
+            peers: Vec::new(),
+            sync_every_secs: 60,
+            peer_backoff_cap_secs: 3600,
+            peer_timeout_secs: 30,
+            peer_max_response_bytes: 16 * 1024 * 1024,
+            peer_page: 1000,
+            store_poll_ms: 250,
         }
     }
 }
@@ -162,6 +220,34 @@ impl Config {
             config.dns = dns;
         }
         config.demo |= flags.demo;
+        for url in flags.peers {
+            if !config.peers.iter().any(|p| p.url == url) {
+                config.peers.push(PeerConfig {
+                    url,
+                    node_key: None,
+                });
+            }
+        }
+        if let Some(secs) = flags.sync_every {
+            config.sync_every_secs = secs;
+        }
+        if let Some(path) = flags.node_key {
+            config.node_key_file = path.display().to_string();
+        }
+        for peer in &config.peers {
+            let url = reqwest::Url::parse(&peer.url)
+                .map_err(|e| anyhow::anyhow!("peer {}: not a URL: {e}", peer.url))?;
+            if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                anyhow::bail!("peer {}: expected http(s)://HOST[:PORT]", peer.url);
+            }
+            if let Some(key) = &peer.node_key {
+                PublicKey::from_base64(key)
+                    .map_err(|e| anyhow::anyhow!("peer {}: node_key: {e}", peer.url))?;
+            }
+        }
+        if config.sync_every_secs == 0 {
+            anyhow::bail!("sync_every_secs must be at least 1");
+        }
         for pin in flags.pins {
             let mut parts = pin.splitn(3, ':');
             let (Some(issuer), Some(selector), Some(public_key)) =
@@ -194,6 +280,20 @@ impl Config {
                 })
             })
             .collect()
+    }
+
+    /// Where the node key lives.
+    pub fn node_key_path(&self) -> PathBuf {
+        if !self.node_key_file.is_empty() {
+            return PathBuf::from(&self.node_key_file);
+        }
+        match self.db.strip_prefix("sqlite://") {
+            Some(path) => {
+                let file = path.split('?').next().unwrap_or(path);
+                PathBuf::from(format!("{file}.node-key"))
+            }
+            None => PathBuf::from("dixd-node.key"),
+        }
     }
 
     /// DNS timeout.

@@ -8,9 +8,14 @@
 //! list's statement of which senders it concerns (a qualifier) never finds
 //! an incident; it narrows one found otherwise (see `Snapshot::score`).
 //!
-//! Requests read an `Arc<Snapshot>`; a background task applies changes
-//! (only incidents whose current revision moved are parsed again) and swaps
-//! in a new snapshot, so a match never waits for the database.
+//! The tables are updated in place, incident by incident: a change removes
+//! the incident's old keys and adds its new ones, so the cost of a publish
+//! does not grow with the number of incidents. Publishing catches the index
+//! up before it answers, so a notice is matchable by the time its `201` is
+//! sent; replicas sharing a database catch up from the store's cursor. The
+//! cursor moves only after the rows it covers are applied, and a failure
+//! while parsing them (even a panic) leaves the tables as they were: the
+//! last good state keeps answering.
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -82,14 +87,14 @@ struct IpEntry {
     /// Verified or unverified: qualifiers are not in the tables.
     status: ClaimStatus,
 }
-/// The index's working state: every incident by (issuer, id), and the
-/// highest cursor loaded.
-type IndexState = (HashMap<(String, String), Arc<Indexed>>, i64);
-
-/// Lookup tables over the incidents of one moment.
+/// Lookup tables over the current incidents. An incident keeps its slot
+/// (the `u32` in every table) while it is indexed.
 #[derive(Default)]
 pub struct Snapshot {
-    incidents: Vec<Arc<Indexed>>,
+    /// By slot; `None` for a free slot.
+    incidents: Vec<Option<Arc<Indexed>>>,
+    slots: HashMap<(String, String), u32>,
+    free: Vec<u32>,
     exact_domains: HashMap<String, Vec<u32>>,
     wildcard_domains: HashMap<String, Vec<u32>>,
     mx_parents: HashMap<String, Vec<u32>>,
@@ -119,73 +124,136 @@ fn net_bucket(net: &IpNet) -> Option<(bool, u128)> {
 }
 
 impl Snapshot {
-    fn build(entries: &HashMap<(String, String), Arc<Indexed>>, flagged: HashSet<String>) -> Self {
-        let mut s = Snapshot {
-            flagged,
-            ..Snapshot::default()
+    /// The incident in `slot` (every table holds live slots only).
+    fn entry(&self, slot: u32) -> &Indexed {
+        self.incidents[slot as usize]
+            .as_deref()
+            .expect("tables hold live slots only")
+    }
+
+    /// Indexes `entry`, replacing the incident's earlier revision.
+    fn upsert(&mut self, entry: Arc<Indexed>) {
+        let key = (entry.issuer.clone(), entry.incident.clone());
+        let id = match self.slots.get(&key) {
+            Some(&id) => {
+                let old = self.incidents[id as usize].take().expect("slot in use");
+                self.unlink(id, &old);
+                id
+            }
+            None => {
+                let id = self.free.pop().unwrap_or_else(|| {
+                    self.incidents.push(None);
+                    (self.incidents.len() - 1) as u32
+                });
+                self.slots.insert(key, id);
+                id
+            }
         };
-        for entry in entries.values() {
-            let id = s.incidents.len() as u32;
-            let scope = &entry.notice.scope;
-            for p in &scope.recipient_domains {
-                let map = if p.is_wildcard() {
-                    &mut s.wildcard_domains
-                } else {
-                    &mut s.exact_domains
+        self.link(id, &entry);
+        self.incidents[id as usize] = Some(entry);
+    }
+
+    /// Adds the incident's keys to the tables.
+    fn link(&mut self, id: u32, entry: &Indexed) {
+        let scope = &entry.notice.scope;
+        for p in &scope.recipient_domains {
+            let map = if p.is_wildcard() {
+                &mut self.wildcard_domains
+            } else {
+                &mut self.exact_domains
+            };
+            map.entry(p.base().to_string()).or_default().push(id);
+        }
+        for h in &scope.mx_hosts {
+            self.mx_parents
+                .entry(h.parent().to_string())
+                .or_default()
+                .push(id);
+        }
+        for (ranges, field) in [
+            (&scope.receiving_ips, ScopeField::ReceivingIps),
+            (&scope.sending_ips, ScopeField::SendingIps),
+        ] {
+            for r in ranges {
+                let net = r.net();
+                let status = entry.status(field, &net.to_string());
+                let ip = IpEntry {
+                    net,
+                    incident: id,
+                    sending: field == ScopeField::SendingIps,
+                    status,
                 };
-                map.entry(p.base().to_string()).or_default().push(id);
-            }
-            for h in &scope.mx_hosts {
-                s.mx_parents
-                    .entry(h.parent().to_string())
-                    .or_default()
-                    .push(id);
-            }
-            for (ranges, field) in [
-                (&scope.receiving_ips, ScopeField::ReceivingIps),
-                (&scope.sending_ips, ScopeField::SendingIps),
-            ] {
-                for r in ranges {
-                    let net = r.net();
-                    let status = entry.status(field, &net.to_string());
-                    let ip = IpEntry {
-                        net,
-                        incident: id,
-                        sending: field == ScopeField::SendingIps,
-                        status,
-                    };
-                    match (net_bucket(&net), status) {
-                        // A qualifier never finds an incident.
-                        (_, ClaimStatus::Qualifier) => {}
-                        (Some(b), _) => s.ip_buckets.entry(b).or_default().push(ip),
-                        (None, ClaimStatus::Verified) => s.wide_ips.push(ip),
-                        // Every query scans the wide ranges; one that cannot
-                        // decide anything is not worth what a stranger
-                        // publishing thousands of them would cost.
-                        (None, _) => {}
-                    }
+                match (net_bucket(&net), status) {
+                    // A qualifier never finds an incident.
+                    (_, ClaimStatus::Qualifier) => {}
+                    (Some(b), _) => self.ip_buckets.entry(b).or_default().push(ip),
+                    (None, ClaimStatus::Verified) => self.wide_ips.push(ip),
+                    // Every query scans the wide ranges; one that cannot
+                    // decide anything is not worth what a stranger
+                    // publishing thousands of them would cost.
+                    (None, _) => {}
                 }
             }
-            if let Some(b) = &entry.notice.blocklist {
-                s.zones.entry(b.zone.to_string()).or_default().push(id);
-                s.list_operators
-                    .entry(entry.issuer.clone())
-                    .or_default()
-                    .push(id);
-            }
-            s.incidents.push(entry.clone());
         }
-        s
+        if let Some(b) = &entry.notice.blocklist {
+            self.zones.entry(b.zone.to_string()).or_default().push(id);
+            self.list_operators
+                .entry(entry.issuer.clone())
+                .or_default()
+                .push(id);
+        }
+    }
+
+    /// Removes the incident's keys (those `link` added for `entry`).
+    fn unlink(&mut self, id: u32, entry: &Indexed) {
+        fn drop_id(map: &mut HashMap<String, Vec<u32>>, key: &str, id: u32) {
+            if let Some(ids) = map.get_mut(key) {
+                ids.retain(|&i| i != id);
+                if ids.is_empty() {
+                    map.remove(key);
+                }
+            }
+        }
+        let scope = &entry.notice.scope;
+        for p in &scope.recipient_domains {
+            let map = if p.is_wildcard() {
+                &mut self.wildcard_domains
+            } else {
+                &mut self.exact_domains
+            };
+            drop_id(map, p.base().as_str(), id);
+        }
+        for h in &scope.mx_hosts {
+            drop_id(&mut self.mx_parents, &h.parent().to_string(), id);
+        }
+        for r in scope.receiving_ips.iter().chain(&scope.sending_ips) {
+            let net = r.net();
+            match net_bucket(&net) {
+                Some(b) => {
+                    if let Some(list) = self.ip_buckets.get_mut(&b) {
+                        list.retain(|e| e.incident != id);
+                        if list.is_empty() {
+                            self.ip_buckets.remove(&b);
+                        }
+                    }
+                }
+                None => self.wide_ips.retain(|e| e.incident != id),
+            }
+        }
+        if let Some(b) = &entry.notice.blocklist {
+            drop_id(&mut self.zones, b.zone.as_str(), id);
+            drop_id(&mut self.list_operators, &entry.issuer, id);
+        }
     }
 
     /// Number of incidents indexed.
     pub fn len(&self) -> usize {
-        self.incidents.len()
+        self.slots.len()
     }
 
     /// Whether empty.
     pub fn is_empty(&self) -> bool {
-        self.incidents.is_empty()
+        self.slots.is_empty()
     }
 
     /// The incidents that may explain `q`, best first, with scores and reasons.
@@ -205,7 +273,7 @@ impl Snapshot {
                 .into_iter()
                 .flatten()
             {
-                let status = self.incidents[id as usize]
+                let status = self.entry(id)
                     .status(ScopeField::RecipientDomains, domain.as_str());
                 add(
                     id,
@@ -215,7 +283,7 @@ impl Snapshot {
             let mut rest = domain.as_str();
             while let Some((_, parent)) = rest.split_once('.') {
                 for &id in self.wildcard_domains.get(parent).into_iter().flatten() {
-                    let status = self.incidents[id as usize]
+                    let status = self.entry(id)
                         .status(ScopeField::RecipientDomains, &format!("*.{parent}"));
                     add(
                         id,
@@ -235,7 +303,7 @@ impl Snapshot {
             && let Some((_, parent)) = host.as_str().split_once('.')
         {
             for &id in self.mx_parents.get(parent).into_iter().flatten() {
-                let entry = &self.incidents[id as usize];
+                let entry = &self.entry(id);
                 if let Some(p) = entry
                     .notice
                     .scope
@@ -289,7 +357,7 @@ impl Snapshot {
                 }
             }
             for (id, name) in named {
-                let entry = &self.incidents[id as usize];
+                let entry = &self.entry(id);
                 let zone = entry.notice.blocklist.as_ref().map(|b| b.zone.as_str());
                 let status = zone.map_or(ClaimStatus::Unverified, |z| {
                     entry.status(ScopeField::BlocklistZone, z)
@@ -324,7 +392,7 @@ impl Snapshot {
         q: &MatchQuery,
         at: Option<i64>,
     ) -> Option<IncidentMatch> {
-        let entry = &self.incidents[id as usize];
+        let entry = &self.entry(id);
         let n = &entry.notice;
         hits.sort_by(|a, b| b.weight.total_cmp(&a.weight));
         let decisive = hits.iter().any(|h| h.decisive);
@@ -495,61 +563,96 @@ fn parse_time(s: &str) -> Option<i64> {
         .or_else(|| Timestamp::parse(s).ok().map(|t| t.unix()))
 }
 
-/// The index and the state needed to keep it current.
+/// The index and the cursor that keeps it current.
+#[derive(Default)]
 pub struct MatchIndex {
-    snapshot: RwLock<Arc<Snapshot>>,
-    state: tokio::sync::Mutex<IndexState>,
+    tables: Arc<RwLock<Snapshot>>,
+    /// The highest incident cursor applied; one catch-up at a time.
+    cursor: tokio::sync::Mutex<i64>,
 }
 
-impl Default for MatchIndex {
-    fn default() -> Self {
-        Self {
-            snapshot: RwLock::new(Arc::new(Snapshot::default())),
-            state: tokio::sync::Mutex::new((HashMap::new(), 0)),
-        }
+/// A handle for reading the index (cheap to clone, usable on any thread).
+#[derive(Clone)]
+pub struct SnapshotRef(Arc<RwLock<Snapshot>>);
+
+impl SnapshotRef {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Snapshot> {
+        // A writer that panicked left the tables consistent: each upsert is
+        // unlink + link of parsed data, which does not panic halfway.
+        self.0.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The incidents that may explain `q`, best first.
+    pub fn find(&self, q: &MatchQuery) -> Vec<IncidentMatch> {
+        self.read().find(q)
+    }
+
+    /// Number of incidents indexed.
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    /// Whether empty.
+    pub fn is_empty(&self) -> bool {
+        self.read().is_empty()
     }
 }
 
 impl MatchIndex {
-    /// The current snapshot.
-    pub fn snapshot(&self) -> Arc<Snapshot> {
-        self.snapshot.read().expect("not poisoned").clone()
+    /// A reader.
+    pub fn snapshot(&self) -> SnapshotRef {
+        SnapshotRef(self.tables.clone())
     }
 
-    /// Loads what changed in the store since the last refresh and swaps in a
-    /// new snapshot. Parsing runs off the async executor.
-    pub async fn refresh(&self, store: &Store) -> Result<usize, sqlx::Error> {
-        let mut state = self.state.lock().await;
+    /// Applies every incident change stored after the last one applied.
+    /// Parsing runs off the async executor; the cursor moves only once the
+    /// rows are in the tables, and a failure leaves both as they were.
+    pub async fn catch_up(&self, store: &Store) -> Result<usize, IndexError> {
+        let mut cursor = self.cursor.lock().await;
         let mut changed = 0;
         loop {
-            let rows = store.incidents_changed_since(state.1, 5000).await?;
-            if rows.is_empty() {
+            let rows = store.incidents_changed_since(*cursor, 5000).await?;
+            let Some(last) = rows.last().map(|r| r.cursor) else {
                 break;
-            }
-            state.1 = rows.last().map_or(state.1, |r| r.cursor);
-            changed += rows.len();
+            };
+            let count = rows.len();
             let parsed = tokio::task::spawn_blocking(move || {
                 rows.into_iter().filter_map(to_indexed).collect::<Vec<_>>()
             })
             .await
-            .unwrap_or_default();
-            for entry in parsed {
-                state.0.insert(
-                    (entry.issuer.clone(), entry.incident.clone()),
-                    Arc::new(entry),
-                );
+            .map_err(|e| IndexError::Parse(e.to_string()))?;
+            {
+                let mut tables = self.tables.write().unwrap_or_else(|e| e.into_inner());
+                for entry in parsed {
+                    tables.upsert(Arc::new(entry));
+                }
             }
-        }
-        let flagged: HashSet<String> = store.flagged_issuers().await?.into_iter().collect();
-        if changed > 0 || flagged != self.snapshot().flagged {
-            let entries = state.0.clone();
-            let snapshot = tokio::task::spawn_blocking(move || Snapshot::build(&entries, flagged))
-                .await
-                .unwrap_or_default();
-            *self.snapshot.write().expect("not poisoned") = Arc::new(snapshot);
+            *cursor = last;
+            changed += count;
         }
         Ok(changed)
     }
+
+    /// Reloads which issuers are flagged for equivocation.
+    pub async fn reload_flagged(&self, store: &Store) -> Result<(), IndexError> {
+        let flagged: HashSet<String> = store.flagged_issuers().await?.into_iter().collect();
+        let mut tables = self.tables.write().unwrap_or_else(|e| e.into_inner());
+        if tables.flagged != flagged {
+            tables.flagged = flagged;
+        }
+        Ok(())
+    }
+}
+
+/// Why the index could not catch up (it keeps its last good state).
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// Reading the store failed.
+    #[error("reading incidents: {0}")]
+    Store(#[from] sqlx::Error),
+    /// Parsing the rows failed (a panic, caught).
+    #[error("parsing incidents failed: {0}")]
+    Parse(String),
 }
 
 /// Stored bytes were verified before they were stored; read them back.

@@ -72,6 +72,21 @@ pub enum KeyError {
     Dns(#[from] DnsFailure),
 }
 
+impl KeyError {
+    /// The stable code of this failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            KeyError::UnknownIssuer(_) => "unknown_issuer",
+            KeyError::NoKey(_) => "key_not_found",
+            KeyError::Revoked(_) => ErrorCode::RevokedKey.as_str(),
+            KeyError::Malformed { .. } | KeyError::Ambiguous(_) => {
+                ErrorCode::MalformedKeyRecord.as_str()
+            }
+            KeyError::Dns(_) => "dns_unavailable",
+        }
+    }
+}
+
 impl From<KeyError> for ApiError {
     fn from(e: KeyError) -> Self {
         use axum::http::StatusCode;

@@ -9,6 +9,8 @@
 //! POST /v1/notices ─▶ ingest: parse ─▶ clock ─▶ keys (pin | DNS, cached) ─▶ verify
 //!                            ─▶ issuer rate limit ─▶ scope (DNS) ─▶ store (one transaction)
 //! GET  /v1/incidents, /v1/incidents/{id}, /v1/issuers/{d}, /v1/feed ◀─ store
+//! peers' /v1/feed ─▶ federation (verify each notice again) ─▶ ingest ─▶ store ─▶ our /v1/feed
+//! GET  /v1/checkpoint, /v1/proof/consistency ◀─ tlog (Merkle tree over the feed)
 //! ```
 //!
 //! | module | holds |
@@ -17,7 +19,9 @@
 //! | [`startup`] | `Application::build` → `local_addr` → `run_until_stopped` |
 //! | [`serve`] | the accept loop: connection cap, header-read and idle timeouts, graceful shutdown |
 //! | [`http`] | the router, one module per resource, the OpenAPI document |
-//! | [`ingest`] | the publish pipeline, shared by every way a notice arrives |
+//! | [`ingest`] | the publish pipeline, shared by every way a notice arrives, and its error type |
+//! | [`federation`] | pulling peers' feeds: schedule, live stream, backoff, checkpoint checks |
+//! | [`tlog`] | the feed as a Merkle log: node key, signed checkpoints, consistency proofs |
 //! | [`keys`] | key discovery: pins, DNS TXT records, cache, re-fetch on rotation |
 //! | [`scope`] | scope authorisation: one rule per claim, the evidence each needs, and what a verified claim may decide |
 //! | [`index`] | the in-memory matching index: a bounce's facts → incidents whose verified claims cover it |
@@ -31,6 +35,7 @@ pub mod config;
 pub mod demo;
 pub mod dns;
 pub mod error;
+pub mod federation;
 pub mod http;
 pub mod index;
 pub mod ingest;
@@ -41,3 +46,4 @@ pub mod scope;
 pub mod serve;
 pub mod startup;
 pub mod store;
+pub mod tlog;

@@ -24,7 +24,22 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(flags: Flags) -> anyhow::Result<()> {
+    let (print_node_key, forget_peer) = (flags.print_node_key, flags.forget_peer.clone());
     let config = Config::load(flags)?;
+    if print_node_key {
+        let key = dix_server::tlog::checkpoint::load_or_create(&config.node_key_path())?;
+        println!("{}", key.public_key().to_base64());
+        return Ok(());
+    }
+    if let Some(url) = forget_peer {
+        let store = dix_server::store::Store::connect(&config.db, 1).await?;
+        let url = url.trim_end_matches('/');
+        if store.forget_peer(url).await? {
+            println!("forgot {url}: the next pull starts from its first entry");
+            return Ok(());
+        }
+        anyhow::bail!("this node holds nothing of {url} (the URL must be exactly as configured)");
+    }
     let app = Application::build(config).await?;
     // Tests and scripts read this line to learn the port when --listen uses port 0.
     println!("dixd listening on http://{}", app.local_addr());

@@ -21,6 +21,17 @@ struct RequestLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PeerLabels {
+    peer: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PeerOutcomeLabels {
+    peer: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     route: String,
 }
@@ -32,6 +43,10 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     incidents: Gauge,
+    peer_cursor: Family<PeerLabels, Gauge>,
+    peer_failures: Family<PeerLabels, Gauge>,
+    peer_halted: Family<PeerLabels, Gauge>,
+    peer_notices: Family<PeerOutcomeLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -63,12 +78,41 @@ impl Default for Metrics {
             "Incidents stored (at the last scrape)",
             incidents.clone(),
         );
+        // Peers are configured, so their labels are a fixed set.
+        let peer_cursor = Family::<PeerLabels, Gauge>::default();
+        registry.register(
+            "peer_cursor",
+            "The peer's feed cursor this node has pulled up to",
+            peer_cursor.clone(),
+        );
+        let peer_failures = Family::<PeerLabels, Gauge>::default();
+        registry.register(
+            "peer_consecutive_failures",
+            "Failed pulls from the peer in a row",
+            peer_failures.clone(),
+        );
+        let peer_halted = Family::<PeerLabels, Gauge>::default();
+        registry.register(
+            "peer_halted",
+            "1 when the peer's log was found rewritten, truncated or re-keyed",
+            peer_halted.clone(),
+        );
+        let peer_notices = Family::<PeerOutcomeLabels, Gauge>::default();
+        registry.register(
+            "peer_notices",
+            "Notices from the peer: received (new here) or the rejection code",
+            peer_notices.clone(),
+        );
         Self {
             registry,
             notices,
             requests,
             latency,
             incidents,
+            peer_cursor,
+            peer_failures,
+            peer_halted,
+            peer_notices,
         }
     }
 }
@@ -81,6 +125,32 @@ impl Metrics {
                 outcome: outcome.to_owned(),
             })
             .inc();
+    }
+
+    /// A peer's figures, as `/v1/peers` shows them.
+    pub fn peer(
+        &self,
+        url: &str,
+        cursor: i64,
+        failures: u32,
+        halted: bool,
+        received: i64,
+        rejected: &std::collections::BTreeMap<String, i64>,
+    ) {
+        let peer = PeerLabels { peer: url.to_owned() };
+        self.peer_cursor.get_or_create(&peer).set(cursor);
+        self.peer_failures
+            .get_or_create(&peer)
+            .set(i64::from(failures));
+        self.peer_halted.get_or_create(&peer).set(i64::from(halted));
+        let outcome = |o: &str| PeerOutcomeLabels {
+            peer: url.to_owned(),
+            outcome: o.to_owned(),
+        };
+        self.peer_notices.get_or_create(&outcome("received")).set(received);
+        for (code, n) in rejected {
+            self.peer_notices.get_or_create(&outcome(code)).set(*n);
+        }
     }
 
     /// Counts and times a request.

@@ -31,16 +31,31 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("binding {}: {e}", config.listen))?;
-        let node = Node::new(config, store, dns)?;
+        let key = crate::tlog::checkpoint::load_or_create(&config.node_key_path())?;
+        let log = crate::tlog::Log::new(key, &config.node_origin);
+        let node = Node::new(config, store, dns, log)?;
+        let indexed = node
+            .index
+            .catch_up(&node.store)
+            .await
+            .map_err(|e| anyhow::anyhow!("loading incidents into the matching index: {e}"))?;
+        node.index
+            .reload_flagged(&node.store)
+            .await
+            .map_err(|e| anyhow::anyhow!("loading flagged issuers: {e}"))?;
+        let leaves = node
+            .log
+            .catch_up(&node.store)
+            .await
+            .map_err(|e| anyhow::anyhow!("loading the feed's Merkle log: {e}"))?;
+        node.catch_up().await;
+        tracing::info!(incidents = indexed, log_size = leaves, origin = node.log.origin(), "matching index and log loaded");
         if node.config.demo {
             crate::demo::load(&node).await?;
         }
-        let indexed = node
-            .index
-            .refresh(&node.store)
-            .await
-            .map_err(|e| anyhow::anyhow!("loading incidents into the matching index: {e}"))?;
-        tracing::info!(incidents = indexed, "matching index loaded");
+        for peer in node.peers.iter() {
+            node.exempt_peer_host(&peer.url).await;
+        }
         Ok(Self { listener, node })
     }
 
@@ -74,23 +89,29 @@ impl Application {
                 }
             }
         });
-        // Keep the matching index in step with the store: every stored notice
-        // wakes this task, which applies what changed.
-        let indexer = tokio::spawn({
+        // Notices this process stores are indexed before they are answered;
+        // this catches what other replicas sharing the database wrote.
+        let replicas = tokio::spawn({
             let node = node.clone();
-            let mut changes = node.watch_changes();
             async move {
-                while changes.changed().await.is_ok() {
-                    // Let a burst of publishes settle, so one rebuild of the
-                    // lookup tables covers all of it (matches lag by this much).
-                    tokio::time::sleep(Duration::from_millis(250)).await;
-                    changes.borrow_and_update();
-                    if let Err(e) = node.index.refresh(&node.store).await {
-                        tracing::warn!(error = %e, "matching index refresh failed; will retry on the next change");
+                let every = Duration::from_millis(node.config.store_poll_ms.max(10));
+                let mut tick = tokio::time::interval(every);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                let mut rounds = 0u64;
+                loop {
+                    tick.tick().await;
+                    node.catch_up().await;
+                    rounds += 1;
+                    // Equivocation found by another replica.
+                    if rounds.is_multiple_of(20)
+                        && let Err(e) = node.index.reload_flagged(&node.store).await
+                    {
+                        tracing::warn!(error = %e, "reloading flagged issuers failed");
                     }
                 }
             }
         });
+        let federation = crate::federation::start(&node).await?;
         let limits = crate::serve::ConnectionLimits {
             header_timeout: Duration::from_secs(node.config.header_timeout_secs.max(1)),
             idle_timeout: Duration::from_secs(node.config.idle_timeout_secs.max(1)),
@@ -104,7 +125,8 @@ impl Application {
         )
         .await;
         janitor.abort();
-        indexer.abort();
+        replicas.abort();
+        federation.stop().await;
         node.store.close().await;
         served.map_err(Into::into)
     }

@@ -20,7 +20,8 @@ async fn app() -> (axum::Router, tempfile::TempDir) {
     let store = Store::connect(&db, 2).await.unwrap();
     // Nothing here should reach DNS; an unroutable server would make it fail loudly.
     let dns = Dns::new("127.0.0.1:9", std::time::Duration::from_millis(200)).unwrap();
-    (router(Node::new(config, store, dns).unwrap()), dir)
+    let log = dix_server::tlog::Log::new(dix_schema::SecretKey::from_seed(&[1; 32]), "");
+    (router(Node::new(config, store, dns, log).unwrap()), dir)
 }
 
 async fn call(
@@ -36,6 +37,14 @@ async fn call(
         .unwrap();
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
+    // A stream never ends: its status and type are the answer.
+    if response
+        .headers()
+        .get("content-type")
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/event-stream"))
+    {
+        return (status, serde_json::Value::Null);
+    }
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
         .await
         .unwrap();

@@ -67,8 +67,8 @@ async fn seed(db: &TestDb, issuer: &Issuer) -> Duration {
                         }).to_string(),
                         scope_verified: true,
                         scope: vec![
-                            ("recipient_domains".into(), s.recipient_domains[0].to_string(), true),
-                            ("receiving_ips".into(), s.receiving_ips[0].to_string(), true),
+                            (dix_server::scope::ScopeField::RecipientDomains, s.recipient_domains[0].to_string(), true),
+                            (dix_server::scope::ScopeField::ReceivingIps, s.receiving_ips[0].to_string(), true),
                         ],
                         key: (issuer.key.public_key().to_base64(), "dns"),
                         source: "bench".into(),

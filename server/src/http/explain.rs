@@ -136,7 +136,7 @@ pub async fn explain(
 /// The whole answer for one request, bounded in facts and in size; `None`
 /// when the text holds nothing to explain. An mbox is split into its
 /// messages as `dix parse` splits it.
-fn explain_text(request: &ExplainRequest, snapshot: &crate::index::Snapshot) -> Option<Value> {
+fn explain_text(request: &ExplainRequest, snapshot: &crate::index::SnapshotRef) -> Option<Value> {
     let facts: Vec<Fact> = match parse_reply(
         &request.text,
         request.recipient.as_deref(),

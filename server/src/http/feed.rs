@@ -1,12 +1,21 @@
 //! `GET /v1/feed?after=CURSOR&limit=N`: every stored notice, verbatim, in
 //! the order this node stored them. The cursor is this node's own; `next` is
-//! the cursor to ask after next time. An `ETag` lets an idle poll cost a 304.
+//! the cursor to ask after next time, `cursors` each notice's own. An `ETag`
+//! lets an idle poll cost a 304. Cursors are gap-safe: once one has been
+//! served, no notice with a lower one can appear (store::notices).
+//!
+//! `GET /v1/feed/stream`: Server-Sent Events, one `head` event with the
+//! feed's newest cursor on connect and whenever any entry is appended, and
+//! a keep-alive comment every 15 seconds. Peers pull as soon as it moves.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -76,6 +85,7 @@ pub async fn feed(
     let next = page.notices.last().map_or(after, |n| n.cursor);
     let body = json!({
         "notices": page.notices.iter().map(|n| raw(&n.bytes)).collect::<Vec<_>>(),
+        "cursors": page.notices.iter().map(|n| n.cursor.to_string()).collect::<Vec<_>>(),
         "next": next.to_string(),
         "more": page.more,
     });
@@ -84,4 +94,16 @@ pub async fn feed(
         axum::Json(body),
     )
         .into_response())
+}
+
+pub async fn stream(State(node): State<Arc<Node>>) -> impl IntoResponse {
+    let mut head = node.watch_head();
+    head.mark_changed();
+    let events = futures_util::stream::unfold(head, |mut head| async move {
+        head.changed().await.ok()?;
+        let cursor = *head.borrow_and_update();
+        let event = Event::default().event("head").data(cursor.to_string());
+        Some((Ok::<_, Infallible>(event), head))
+    });
+    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -6,8 +6,10 @@ mod explain;
 mod feed;
 mod incidents;
 mod issuers;
+mod log;
 mod meta;
 mod notices;
+mod peers;
 pub mod openapi;
 
 use std::net::SocketAddr;
@@ -41,6 +43,10 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/v1/match", post(explain::match_facts))
         .route("/v1/notices", post(notices::publish))
         .route("/v1/feed", get(feed::feed))
+        .route("/v1/feed/stream", get(feed::stream))
+        .route("/v1/checkpoint", get(log::checkpoint))
+        .route("/v1/proof/consistency", get(log::consistency))
+        .route("/v1/peers", get(peers::list))
         .route("/v1/incidents", get(incidents::list))
         .route("/v1/incidents/{id}", get(incidents::one))
         .route("/v1/incidents/{issuer}/{id}", get(incidents::by_issuer))
@@ -121,6 +127,7 @@ async fn observe(State(node): State<Arc<Node>>, req: Request, next: Next) -> Res
 /// router tests) are not limited.
 async fn client_limit(State(node): State<Arc<Node>>, req: Request, next: Next) -> Response {
     if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>()
+        && !node.is_peer_ip(&peer.ip())
         && let Err(not_until) = node.ip_limiter.check_key(&peer.ip())
     {
         let wait = not_until.wait_time_from(governor::clock::Clock::now(

@@ -12,6 +12,10 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("post", "/v1/explain"),
     ("post", "/v1/match"),
     ("get", "/v1/feed"),
+    ("get", "/v1/feed/stream"),
+    ("get", "/v1/checkpoint"),
+    ("get", "/v1/proof/consistency"),
+    ("get", "/v1/peers"),
     ("get", "/v1/incidents"),
     ("get", "/v1/incidents/{id}"),
     ("get", "/v1/incidents/{issuer}/{id}"),
@@ -119,13 +123,42 @@ pub fn document() -> Value {
                     query("limit", "Page size, 1 to the node's max_page (default 100).", json!({"type": "integer"}))
                 ],
                 "responses": {
-                    "200": {"description": "`notices` (signed notices, verbatim), `next` (cursor to ask after), `more`. Carries an ETag.",
+                    "200": {"description": "`notices` (signed notices, verbatim), `cursors` (each notice's entry number), `next` (cursor to ask after), `more`. Carries an ETag. Cursors are gap-safe: once served, no entry with a lower one appears later.",
                         "content": {"application/json": {"schema": {"type": "object", "properties": {
                             "notices": {"type": "array", "items": {"$ref": "#/components/schemas/Notice"}},
+                            "cursors": {"type": "array", "items": {"type": "string"}},
                             "next": {"type": "string"}, "more": {"type": "boolean"}}}}}},
                     "304": {"description": "Nothing new since the ETag given in If-None-Match."},
                     "400": error_response("invalid_parameter")
                 }
+            }},
+            "/v1/feed/stream": {"get": {
+                "summary": "Server-Sent Events: a `head` event carrying the feed's newest cursor on connect and whenever an entry is appended",
+                "responses": {"200": {"description": "text/event-stream; `event: head`, `data: <cursor>`; a keep-alive comment every 15 s.", "content": {"text/event-stream": {}}}}
+            }},
+            "/v1/checkpoint": {"get": {
+                "summary": "The signed checkpoint of the feed's Merkle log (C2SP signed-note format)",
+                "responses": {"200": {"description": "`origin`, `size`, `root` (base64), `node_key` (base64 Ed25519), `note` (the signed note; verify this, not the fields).",
+                    "content": {"application/json": {"schema": {"type": "object", "properties": {
+                        "origin": {"type": "string"}, "size": {"type": "integer"}, "root": {"type": "string"},
+                        "node_key": {"type": "string"}, "note": {"type": "string"}}}}}}}
+            }},
+            "/v1/proof/consistency": {"get": {
+                "summary": "RFC 9162 consistency proof between the log's trees of `from` and `to` entries",
+                "parameters": [
+                    {"name": "from", "in": "query", "required": true, "description": "The older tree size (> 0).", "schema": {"type": "integer"}},
+                    {"name": "to", "in": "query", "required": true, "description": "The newer tree size (<= the log's size).", "schema": {"type": "integer"}}
+                ],
+                "responses": {
+                    "200": {"description": "`from`, `to`, `proof` (base64 hashes).", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                        "from": {"type": "integer"}, "to": {"type": "integer"}, "proof": {"type": "array", "items": {"type": "string"}}}}}}},
+                    "400": error_response("invalid_parameter or invalid_range")
+                }
+            }},
+            "/v1/peers": {"get": {
+                "summary": "The peers this node pulls from and how each is doing",
+                "responses": {"200": {"description": "`node` (this node's origin and node key) and `peers`: per peer `url`, `cursor`, `last_success`, `last_error` {code, message, at}, `consecutive_failures`, `next_attempt`, `received`, `rejected` (by code), `checkpoint` {state, size, root}, `halted` (evidence), `stream_connected`.",
+                    "content": {"application/json": {"schema": {"type": "object"}}}}}
             }},
             "/v1/incidents": {"get": {
                 "summary": "Current state of incidents, newest first",

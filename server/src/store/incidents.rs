@@ -8,6 +8,7 @@ use dix_schema::types::{Domain, IpRange};
 use sqlx::{Any, Row, Transaction};
 
 use super::Store;
+use crate::scope::ScopeField;
 
 /// An incident's current state, as every incident query reads it (the
 /// columns `incident_row` expects), followed by the query's own clauses.
@@ -110,7 +111,7 @@ pub(super) async fn upsert_incident(
 pub(super) async fn replace_scope(
     tx: &mut Transaction<'_, Any>,
     n: &Notice,
-    scope: &[(String, String, bool)],
+    scope: &[(ScopeField, String, bool)],
 ) -> Result<(), sqlx::Error> {
     let incident = n.incident.to_string();
     sqlx::query("DELETE FROM incident_scope WHERE issuer = $1 AND incident = $2")
@@ -120,7 +121,7 @@ pub(super) async fn replace_scope(
         .await?;
     for (field, value, verified) in scope {
         let (lo, hi, bucket) = match IpRange::parse(value) {
-            Ok(range) if field.ends_with("_ips") => {
+            Ok(range) if matches!(field, ScopeField::ReceivingIps | ScopeField::SendingIps) => {
                 let (lo, hi) = ip_bounds(&range);
                 (Some(lo), Some(hi), Some(range_bucket(&range)))
             }
@@ -129,7 +130,7 @@ pub(super) async fn replace_scope(
         sqlx::query("INSERT INTO incident_scope (issuer, incident, field, value, ip_lo, ip_hi, ip_bucket, verified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(n.issuer.as_str())
             .bind(&incident)
-            .bind(field)
+            .bind(field.as_str())
             .bind(value)
             .bind(lo)
             .bind(hi)

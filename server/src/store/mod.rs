@@ -9,6 +9,7 @@
 mod incidents;
 mod issuers;
 mod notices;
+mod peers;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use sqlx::{AnyPool, Executor};
 pub use incidents::{IncidentFilter, IncidentRow, ScopeRow};
 pub use issuers::{EquivocationRow, IssuerKeyRow};
 pub use notices::{FeedPage, NewNotice, NoticeRow, PublishOutcome};
+pub use peers::{PeerAdvance, PeerRow};
 
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +62,11 @@ impl<'s> MigrationSource<'s> for Embedded {
                     "incident_id",
                     include_str!("../../migrations/sqlite/0002_incident_id.sql"),
                 ),
+                (
+                    3,
+                    "peers",
+                    include_str!("../../migrations/sqlite/0003_peers.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -71,6 +78,11 @@ impl<'s> MigrationSource<'s> for Embedded {
                     2,
                     "incident_id",
                     include_str!("../../migrations/postgres/0002_incident_id.sql"),
+                ),
+                (
+                    3,
+                    "peers",
+                    include_str!("../../migrations/postgres/0003_peers.sql"),
                 ),
             ],
         };

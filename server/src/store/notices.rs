@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{Any, Row, Transaction};
 
 use super::{Backend, Store, flag};
+use crate::scope::ScopeField;
 use crate::store::incidents::{replace_scope, upsert_incident};
 use crate::store::issuers::record_key;
 
@@ -18,7 +19,7 @@ pub struct NewNotice<'a> {
     /// Whether every scope entry was verified.
     pub scope_verified: bool,
     /// Per-entry scope results: (field, value, verified).
-    pub scope: Vec<(String, String, bool)>,
+    pub scope: Vec<(ScopeField, String, bool)>,
     /// The public key (base64) it verified under, and where the key came from.
     pub key: (String, &'static str),
     /// "direct", "demo" or a peer URL.
@@ -76,6 +77,35 @@ pub struct FeedPage {
     pub more: bool,
 }
 
+/// The advisory lock every feed writer holds until it commits ("dix feed").
+const FEED_LOCK: i64 = 0x0064_6978_6665_6564;
+
+/// A transaction holding the feed's write turn.
+pub(super) struct FeedWrite<'s> {
+    tx: Transaction<'static, Any>,
+    _turn: Option<tokio::sync::MutexGuard<'s, ()>>,
+}
+
+impl FeedWrite<'_> {
+    /// Commits (and gives up the turn).
+    pub(super) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for FeedWrite<'_> {
+    type Target = Transaction<'static, Any>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for FeedWrite<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
 /// SHA-256 of the signed bytes, hex.
 pub fn digest(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -98,28 +128,38 @@ impl Store {
             Backend::Sqlite => Some(self.write_turn.lock().await),
             Backend::Postgres => None,
         };
-        let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Postgres {
-            // Issuers in a fixed order, so concurrent batches cannot deadlock.
-            let mut issuers: Vec<&str> = batch
-                .iter()
-                .map(|n| n.notice.notice().issuer.as_str())
-                .collect();
-            issuers.sort_unstable();
-            issuers.dedup();
-            for issuer in issuers {
-                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-                    .bind(issuer)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
+        let mut tx = self.begin_feed_write().await?;
         let mut outcomes = Vec::with_capacity(batch.len());
         for new in batch {
             outcomes.push(publish_in(&mut tx, new).await?);
         }
         tx.commit().await?;
         Ok(outcomes)
+    }
+
+    /// A transaction that may append to the feed. Feed positions must be
+    /// handed out in commit order — once cursor N has been served, nothing
+    /// below N may appear — or a peer reading at N would silently skip a row
+    /// committed later with N−1. PostgreSQL's identity values are taken at
+    /// INSERT and commit in any order under concurrent writers (and under
+    /// several dixd replicas), so every feed writer first takes one
+    /// transaction-scoped advisory lock: the next writer's values are drawn
+    /// after this one has committed. SQLite has one writer already; taking
+    /// turns here avoids SQLITE_BUSY on lock upgrades. Throughput comes from
+    /// batching (a sync page is one transaction), not from parallel commits.
+    pub(super) async fn begin_feed_write(&self) -> Result<FeedWrite<'_>, sqlx::Error> {
+        let turn = match self.backend {
+            Backend::Sqlite => Some(self.write_turn.lock().await),
+            Backend::Postgres => None,
+        };
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(FEED_LOCK)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(FeedWrite { tx, _turn: turn })
     }
 
     /// Notices with cursor > `after`, in order, at most `limit`.
@@ -164,7 +204,7 @@ impl Store {
     }
 }
 
-async fn publish_in(
+pub(super) async fn publish_in(
     tx: &mut Transaction<'_, Any>,
     new: &NewNotice<'_>,
 ) -> Result<PublishOutcome, sqlx::Error> {
@@ -249,4 +289,30 @@ pub(super) fn notice_row_at(row: &sqlx::any::AnyRow, at: usize) -> Result<Notice
         received_at: row.try_get(at + 3)?,
         source: row.try_get(at + 4)?,
     })
+}
+
+impl Store {
+    /// (cursor, SHA-256 of the bytes) of notices after `after`, in feed
+    /// order: the transparency log's leaves.
+    pub async fn feed_digests(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, [u8; 32])>, sqlx::Error> {
+        let rows = sqlx::query("SELECT cursor, digest FROM notices WHERE cursor > $1 ORDER BY cursor LIMIT $2")
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let digest: String = r.try_get(1)?;
+                let bytes = hex::decode(&digest)
+                    .ok()
+                    .and_then(|d| <[u8; 32]>::try_from(d).ok())
+                    .ok_or_else(|| sqlx::Error::Decode(format!("notice digest {digest:?} is not SHA-256 hex").into()))?;
+                Ok((r.try_get(0)?, bytes))
+            })
+            .collect()
+    }
 }
