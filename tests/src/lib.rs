@@ -6,10 +6,12 @@
 //! | [`TestDb`] | a fresh SQLite file, or a fresh database on the PostgreSQL that `scripts/test.sh` starts (`DIX_TEST_PG_URL`) |
 //! | [`DixNode`] | a real `dixd` process on 127.0.0.1 port 0: start, restart, `kill -9` |
 //! | [`Issuer`] | an operator with a key, publishing its key record and signing notices |
+//! | [`FakePeer`] | an HTTP server posing as a peer: garbage, cut-short, endless, oversized answers, or a switchable proxy |
 //!
 //! Tests live in `tests/tests/`; each scenario runs on both databases.
 
 mod dns;
+mod fake;
 mod node;
 
 /// Generates `<scenario>::sqlite` and `<scenario>::postgres` tests from
@@ -31,6 +33,7 @@ macro_rules! on_both_databases {
 }
 
 pub use dns::TestDns;
+pub use fake::{FakeAnswer, FakePeer, feed_page, json_answer, not_found};
 pub use node::{Backend, DixNode, TestDb, binary_path};
 
 use std::sync::atomic::{AtomicU64, Ordering};

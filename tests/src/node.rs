@@ -141,6 +141,11 @@ impl DixNode {
         self.child = Some(child);
     }
 
+    /// Adds arguments for the next start (`restart`, `start_again`).
+    pub fn add_args(&mut self, extra: &[&str]) {
+        self.args.extend(extra.iter().map(|s| s.to_string()));
+    }
+
     /// The process id, while it runs.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().and_then(Child::id)

@@ -124,10 +124,6 @@ impl Store {
         &self,
         batch: &[NewNotice<'_>],
     ) -> Result<Vec<PublishOutcome>, sqlx::Error> {
-        let _turn = match self.backend {
-            Backend::Sqlite => Some(self.write_turn.lock().await),
-            Backend::Postgres => None,
-        };
         let mut tx = self.begin_feed_write().await?;
         let mut outcomes = Vec::with_capacity(batch.len());
         for new in batch {
