@@ -16,7 +16,8 @@ use serde::Deserialize;
 #[command(
     name = "dixd",
     version,
-    about = "dixd — a dix node: publish, verify, store and serve delivery-incident notices"
+    about = "dixd — a dix node: publish, verify, store and serve delivery-incident notices",
+    args_override_self = true
 )]
 pub struct Flags {
     /// TOML configuration file.

@@ -150,7 +150,10 @@ async fn serve(
             socket.write_all(&body).await?;
         }
         FakeAnswer::NeverEnds => {
-            socket.write_all(header(200, 1 << 30).as_bytes()).await?;
+            // No length: the body lasts until the connection closes.
+            socket
+                .write_all(b"HTTP/1.1 200 X\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n")
+                .await?;
             socket.write_all(b"{\"notices\":[").await?;
             loop {
                 tokio::time::sleep(Duration::from_secs(1)).await;

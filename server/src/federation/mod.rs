@@ -238,7 +238,7 @@ async fn work(node: Arc<Node>, peer: Arc<Peer>, client: PeerClient) {
         if wait > 0.0 {
             tokio::time::sleep(Duration::from_secs_f64(wait)).await;
         }
-        let result = pull::pull(&node, &client, &peer.url, peer.configured_key.as_ref()).await;
+        let result = pull::pull(&node, &client, &peer).await;
         let now = now_f64();
         match result {
             Ok(report) => {
@@ -246,11 +246,6 @@ async fn work(node: Arc<Node>, peer: Arc<Peer>, client: PeerClient) {
                     tracing::info!(peer = %peer.url, stored = report.stored, replays = report.replays, rejected = ?report.rejected, cursor = report.cursor, "pulled");
                 }
                 peer.update(|s| {
-                    s.cursor = report.cursor.to_string();
-                    s.received += report.stored as i64;
-                    for (code, n) in &report.rejected {
-                        *s.rejected.entry(code.clone()).or_default() += n;
-                    }
                     s.checkpoint = report.checkpoint.clone();
                     s.consecutive_failures = 0;
                     s.last_success = rfc3339(now as i64);

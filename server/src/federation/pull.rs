@@ -21,6 +21,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
+use super::Peer;
 use super::client::{PeerClient, PeerError};
 use crate::ingest::{IngestError, Origin, Prepared, prepare};
 use crate::node::Node;
@@ -64,12 +65,6 @@ pub enum CheckpointState {
         size: u64,
         /// Its root, base64.
         root: String,
-    },
-    /// The peer's checkpoint is older than the entries pulled (a replica
-    /// behind its siblings); checked again next time.
-    Behind {
-        /// Its size.
-        size: u64,
     },
 }
 
@@ -119,13 +114,15 @@ impl From<PeerError> for PullError {
     }
 }
 
-/// Pulls everything new from `url`.
+/// Pulls everything new from `peer`, showing progress in its status page
+/// by page.
 pub async fn pull(
     node: &Arc<Node>,
     client: &PeerClient,
-    url: &str,
-    configured_key: Option<&PublicKey>,
+    peer: &Peer,
 ) -> Result<PullReport, PullError> {
+    let url = peer.url.as_str();
+    let configured_key = peer.configured_key.as_ref();
     let state = node
         .store
         .peer(url)
@@ -144,8 +141,10 @@ pub async fn pull(
             evidence,
         }));
     }
-    // A log that contradicts what the peer signed before gives no entries.
-    let first = current_checkpoint(node, client, url, configured_key, &state).await?;
+    // A log that contradicts what the peer signed before gives no entries,
+    // and no page is stored before the tree its entries make is proven
+    // part of a checkpoint the peer signed (`anchor`).
+    let mut anchor = current_checkpoint(node, client, url, configured_key, &state).await?;
     let mut frontier = Frontier::decode(&state.frontier).unwrap_or_default();
     let mut cursor = state.cursor;
     let mut report = PullReport::default();
@@ -208,9 +207,37 @@ pub async fn pull(
         let mut rejected: BTreeMap<String, i64> = BTreeMap::new();
         let now = Timestamp::now().unix();
         let origin = Origin::Peer(url.to_owned());
+        let mut grown = frontier.clone();
+        for b in &bytes[..take] {
+            grown.push(merkle::leaf_hash(&Sha256::digest(b)));
+        }
+        if let Some(current) = &anchor
+            && grown.size() > current.checkpoint.size
+        {
+            // The feed grew past the checkpoint: a newer one must cover it
+            // (and extend the one before).
+            let mut seen = state.clone();
+            seen.checkpoint = Some(current.note.clone());
+            seen.node_key = Some(current.key.to_base64());
+            anchor = current_checkpoint(node, client, url, configured_key, &seen).await?;
+        }
+        if let Some(current) = &anchor {
+            if grown.size() > current.checkpoint.size {
+                return Err(PeerError::new(
+                    "checkpoint_behind",
+                    format!(
+                        "{url} served {} entries but signs a checkpoint of only {}; pulling again later",
+                        grown.size(),
+                        current.checkpoint.size
+                    ),
+                )
+                .into());
+            }
+            against_entries(node, client, url, &state, current, &grown).await?;
+        }
+        frontier = grown;
         let mut accepted: Vec<&Prepared> = Vec::new();
-        for (i, result) in results[..take].iter().enumerate() {
-            frontier.push(merkle::leaf_hash(&Sha256::digest(&bytes[i])));
+        for result in &results[..take] {
             match result {
                 Ok(p) => accepted.push(p),
                 Err(e) => {
@@ -242,10 +269,18 @@ pub async fn pull(
         node.stored(&outcomes).await;
         report.stored += new as u64;
         report.replays += (outcomes.len() as i64 - new) as u64;
+        let rejected_now = rejected.clone();
         for (code, n) in rejected {
             *report.rejected.entry(code).or_default() += n;
         }
         cursor = page_cursor;
+        peer.update(|s| {
+            s.cursor = cursor.to_string();
+            s.received += new;
+            for (code, n) in &rejected_now {
+                *s.rejected.entry(code.clone()).or_default() += n;
+            }
+        });
         if take < results.len() {
             let error = results[take].as_ref().expect_err("transient error");
             return Err(PeerError::new(
@@ -259,22 +294,17 @@ pub async fn pull(
         }
     }
     report.cursor = cursor;
-    report.checkpoint = match first {
+    report.checkpoint = match &anchor {
         None => CheckpointState::NotServed,
-        Some(first) => {
-            // The entries may have grown past the first checkpoint; then
-            // ask again (a newer one must extend the first, too).
-            let checked = if first.checkpoint.size >= frontier.size() {
-                first
-            } else {
-                let mut again = state.clone();
-                again.checkpoint = Some(first.note.clone());
-                again.node_key = Some(first.key.to_base64());
-                current_checkpoint(node, client, url, configured_key, &again)
-                    .await?
-                    .unwrap_or(first)
-            };
-            against_entries(node, client, url, &state, &checked, &frontier).await?
+        Some(current) => {
+            node.store
+                .save_peer_checkpoint(url, &current.key.to_base64(), &current.note)
+                .await
+                .map_err(|e| store_error(&e))?;
+            CheckpointState::Verified {
+                size: current.checkpoint.size,
+                root: STANDARD.encode(current.checkpoint.root),
+            }
         }
     };
     Ok(report)
@@ -402,8 +432,8 @@ async fn current_checkpoint(
     }))
 }
 
-/// Checks that the entries pulled make a tree the checkpoint extends, and
-/// remembers the checkpoint.
+/// Checks that the entries pulled make a tree the checkpoint extends
+/// (`pulled.size()` ≤ the checkpoint's size).
 async fn against_entries(
     node: &Arc<Node>,
     client: &PeerClient,
@@ -411,36 +441,25 @@ async fn against_entries(
     state: &PeerRow,
     verified: &Verified,
     pulled: &Frontier,
-) -> Result<CheckpointState, PullError> {
+) -> Result<(), PullError> {
     let cp = &verified.checkpoint;
-    if cp.size < pulled.size() {
-        // A replica behind the one that served the feed; next time.
-        return Ok(CheckpointState::Behind { size: cp.size });
-    }
     let base = url.trim_end_matches('/');
-    if !consistent(client, base, pulled.size(), &pulled.root(), cp.size, &cp.root).await? {
-        let message = format!(
-            "the {} entries {url} served do not make the tree its checkpoint of {} entries signs: its feed and its log disagree",
-            pulled.size(),
-            cp.size
-        );
-        let evidence = serde_json::json!({
-            "code": "feed_rewritten",
-            "found": message,
-            "previous_checkpoint": state.checkpoint,
-            "new_checkpoint": verified.note,
-            "pulled": {"size": pulled.size(), "root": STANDARD.encode(pulled.root())},
-        });
-        return Err(halt(node, url, Halt { code: "feed_rewritten", message, evidence }).await);
+    if consistent(client, base, pulled.size(), &pulled.root(), cp.size, &cp.root).await? {
+        return Ok(());
     }
-    node.store
-        .save_peer_checkpoint(url, &verified.key.to_base64(), &verified.note)
-        .await
-        .map_err(|e| store_error(&e))?;
-    Ok(CheckpointState::Verified {
-        size: cp.size,
-        root: STANDARD.encode(cp.root),
-    })
+    let message = format!(
+        "the {} entries {url} served do not make the tree its checkpoint of {} entries signs: its feed and its log disagree",
+        pulled.size(),
+        cp.size
+    );
+    let evidence = serde_json::json!({
+        "code": "feed_rewritten",
+        "found": message,
+        "previous_checkpoint": state.checkpoint,
+        "new_checkpoint": verified.note,
+        "pulled": {"size": pulled.size(), "root": STANDARD.encode(pulled.root())},
+    });
+    Err(halt(node, url, Halt { code: "feed_rewritten", message, evidence }).await)
 }
 
 /// Whether (old_size, old_root) → (new_size, new_root) is proven
