@@ -150,6 +150,9 @@ pub struct Config {
     pub peer_page: u32,
     /// How often the store is checked for notices other replicas wrote, ms.
     pub store_poll_ms: u64,
+    /// Keep the matching index (for /v1/match and /v1/explain); a node that
+    /// only relays notices can go without.
+    pub match_index: bool,
 }
 
 impl Default for Config {
@@ -183,6 +186,7 @@ impl Default for Config {
             peer_max_response_bytes: 16 * 1024 * 1024,
             peer_page: 1000,
             store_poll_ms: 250,
+            match_index: true,
         }
     }
 }

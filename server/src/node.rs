@@ -98,7 +98,9 @@ impl Node {
     /// Brings the index and the log up to the store (also what a replica
     /// sharing the database runs on a timer).
     pub async fn catch_up(&self) {
-        if let Err(e) = self.index.catch_up(&self.store).await {
+        if self.config.match_index
+            && let Err(e) = self.index.catch_up(&self.store).await
+        {
             tracing::warn!(error = %e, "matching index catch-up failed; it keeps its last good state and retries");
         }
         match self.log.catch_up(&self.store).await {
@@ -136,6 +138,17 @@ impl Node {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .contains(ip)
+    }
+
+    /// The matching index, unless the node runs without one.
+    pub fn matcher(&self) -> Result<crate::index::SnapshotRef, crate::error::ApiError> {
+        if self.config.match_index {
+            return Ok(self.index.snapshot());
+        }
+        Err(crate::error::ApiError::unavailable(
+            "matching_disabled",
+            "this node only stores and relays notices (match_index = false); ask a node that matches",
+        ))
     }
 
     /// The feed's newest cursor, and its changes.

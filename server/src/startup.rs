@@ -34,11 +34,14 @@ impl Application {
         let key = crate::tlog::checkpoint::load_or_create(&config.node_key_path())?;
         let log = crate::tlog::Log::new(key, &config.node_origin);
         let node = Node::new(config, store, dns, log)?;
-        let indexed = node
-            .index
-            .catch_up(&node.store)
-            .await
-            .map_err(|e| anyhow::anyhow!("loading incidents into the matching index: {e}"))?;
+        let indexed = if node.config.match_index {
+            node.index
+                .catch_up(&node.store)
+                .await
+                .map_err(|e| anyhow::anyhow!("loading incidents into the matching index: {e}"))?
+        } else {
+            0
+        };
         node.index
             .reload_flagged(&node.store)
             .await

@@ -13,8 +13,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dix_schema::SignedNotice;
-use dix_server::store::{NewNotice, Store};
+mod common;
+
 use dix_tests::{Backend, DixNode, Issuer, TestDb, TestDns};
 use serde_json::json;
 use tokio::io::AsyncBufReadExt;
@@ -32,55 +32,16 @@ fn ms(d: Duration) -> String {
 }
 
 async fn seed(db: &TestDb, issuer: &Issuer) -> Duration {
-    let store = Store::connect(&db.url, 4).await.expect("store");
     let started = Instant::now();
-    let mut batch_notices: Vec<SignedNotice> = Vec::with_capacity(1000);
-    for i in 0..INCIDENTS {
+    common::seed(db, issuer, INCIDENTS, |i, n| {
         let (a, b) = ((i / 256) % 256, i % 256);
-        let notice = issuer.notice(|n| {
-            n["scope"] = json!({"recipient_domains": [format!("c{i}.{}", issuer.domain)], "receiving_ips": [format!("10.{a}.{b}.0/24")]});
-            if i % 3 == 0 {
-                n["status"] = json!("resolved");
-                n["ended_at"] = n["published_at"].clone();
-            }
-        });
-        batch_notices.push(
-            dix_schema::UnverifiedNotice::parse(&notice)
-                .unwrap()
-                .verify(&issuer.key.public_key())
-                .unwrap(),
-        );
-        if batch_notices.len() == 1000 || i + 1 == INCIDENTS {
-            let batch: Vec<NewNotice> = batch_notices
-                .iter()
-                .map(|n| {
-                    let s = &n.notice().scope;
-                    NewNotice {
-                        notice: n,
-                        // What ingest stores: each claim with its status.
-                        verification: json!({
-                            "key": {"selector": issuer.selector, "source": "dns", "public_key": issuer.key.public_key().to_base64()},
-                            "scope": {"all_verified": true, "entries": [
-                                {"field": "recipient_domains", "value": s.recipient_domains[0].to_string(), "verified": true, "status": "verified", "basis": "bench"},
-                                {"field": "receiving_ips", "value": s.receiving_ips[0].to_string(), "verified": true, "status": "verified", "basis": "bench"},
-                            ]},
-                        }).to_string(),
-                        scope_verified: true,
-                        scope: vec![
-                            (dix_server::scope::ScopeField::RecipientDomains, s.recipient_domains[0].to_string(), true),
-                            (dix_server::scope::ScopeField::ReceivingIps, s.receiving_ips[0].to_string(), true),
-                        ],
-                        key: (issuer.key.public_key().to_base64(), "dns"),
-                        source: "bench".into(),
-                        received_at: 0,
-                    }
-                })
-                .collect();
-            store.publish_many(&batch).await.expect("seed batch");
-            batch_notices.clear();
+        n["scope"] = json!({"recipient_domains": [format!("c{i}.{}", issuer.domain)], "receiving_ips": [format!("10.{a}.{b}.0/24")]});
+        if i % 3 == 0 {
+            n["status"] = json!("resolved");
+            n["ended_at"] = n["published_at"].clone();
         }
-    }
-    store.close().await;
+    })
+    .await;
     started.elapsed()
 }
 
@@ -273,11 +234,25 @@ async fn main() {
         eprintln!("{backend:?}: seeded {INCIDENTS} incidents in {seeded:.1?}");
 
         let config = db.dir.path().join("bench.toml");
-        std::fs::write(&config, "rate_per_ip_per_minute = 100000000\nrate_per_issuer_per_minute = 100000000\ndb_max_connections = 16\n").unwrap();
-        let node = DixNode::start(&db, dns.addr(), &["--config", config.to_str().unwrap()]).await;
+        let settings = "rate_per_ip_per_minute = 100000000\nrate_per_issuer_per_minute = 100000000\ndb_max_connections = 16\n";
+        std::fs::write(&config, settings).unwrap();
+        let mut node = DixNode::start(&db, dns.addr(), &["--config", config.to_str().unwrap()]).await;
 
+        // With the matching index and without, interleaved: on, off, on.
+        let mut with_index = Vec::new();
         let (rate, p50, p99) = publish_throughput(&node, &issuer).await;
+        with_index.push(rate);
         rows.push(format!("| {backend:?} | POST /v1/notices ({PUBLISH_CLIENTS} clients, {PUBLISHES} notices) | {} | {} | {rate:.0} notices/s |", ms(p50), ms(p99)));
+        std::fs::write(&config, format!("{settings}match_index = false\n")).unwrap();
+        node.restart().await;
+        let (without, p50, p99) = publish_throughput(&node, &issuer).await;
+        rows.push(format!("| {backend:?} | POST /v1/notices, match_index = false | {} | {} | {without:.0} notices/s |", ms(p50), ms(p99)));
+        std::fs::write(&config, settings).unwrap();
+        node.restart().await;
+        let (rate, p50, p99) = publish_throughput(&node, &issuer).await;
+        with_index.push(rate);
+        let mean = with_index.iter().sum::<f64>() / 2.0;
+        rows.push(format!("| {backend:?} | POST /v1/notices again, index on | {} | {} | {rate:.0} notices/s (mean of both runs with the index: {:.0}% of without) |", ms(p50), ms(p99), 100.0 * mean / without));
         for (label, path) in [
             ("GET /v1/incidents (newest 100)", "/v1/incidents".to_owned()),
             (

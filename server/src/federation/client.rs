@@ -2,6 +2,8 @@
 //! that never ends is cut there) and a body larger than the limit is
 //! refused while it is read, not after. Failures carry a stable code.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -32,6 +34,8 @@ pub struct PeerClient {
     http: reqwest::Client,
     max_bytes: usize,
     timeout: Duration,
+    /// Body bytes read through this client (one per peer).
+    fetched: Arc<AtomicU64>,
 }
 
 /// A peer's answer: `None` for a 404 (the peer does not serve it).
@@ -50,7 +54,26 @@ impl PeerClient {
             http,
             max_bytes,
             timeout,
+            fetched: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// The same client, counting what it reads into `fetched`.
+    pub fn counting(&self, fetched: Arc<AtomicU64>) -> Self {
+        Self {
+            fetched,
+            ..self.clone()
+        }
+    }
+
+    /// Counts bytes read outside `get_bytes` (the stream).
+    pub fn count(&self, n: usize) {
+        self.fetched.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    /// Body bytes read so far.
+    pub fn fetched(&self) -> u64 {
+        self.fetched.load(Ordering::Relaxed)
     }
 
     /// The raw client, for the feed stream (which has no overall deadline).
@@ -104,6 +127,7 @@ impl PeerClient {
                 return Err(self.too_large(url));
             }
             body.extend_from_slice(&chunk);
+            self.fetched.fetch_add(chunk.len() as u64, Ordering::Relaxed);
         }
         Ok(Some(body))
     }

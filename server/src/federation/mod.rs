@@ -69,6 +69,9 @@ pub struct PeerStatus {
     pub halted: Option<serde_json::Value>,
     /// Whether the live feed subscription is up.
     pub stream_connected: bool,
+    /// Response bytes read from the peer since this node started (feed
+    /// pages, checkpoints, proofs, stream events).
+    pub bytes_fetched: u64,
     #[serde(skip)]
     next_attempt_unix: f64,
 }
@@ -172,6 +175,7 @@ pub async fn start(node: &Arc<Node>) -> anyhow::Result<Federation> {
     let mut tasks = Vec::new();
     for peer in node.peers.iter() {
         load_saved(node, peer).await;
+        let client = client.counting(Arc::new(std::sync::atomic::AtomicU64::new(0)));
         tasks.push(tokio::spawn(work(node.clone(), peer.clone(), client.clone())));
         tasks.push(tokio::spawn(stream::follow(
             node.clone(),
@@ -246,6 +250,7 @@ async fn work(node: Arc<Node>, peer: Arc<Peer>, client: PeerClient) {
                     tracing::info!(peer = %peer.url, stored = report.stored, replays = report.replays, rejected = ?report.rejected, cursor = report.cursor, "pulled");
                 }
                 peer.update(|s| {
+                    s.bytes_fetched = client.fetched();
                     s.checkpoint = report.checkpoint.clone();
                     s.consecutive_failures = 0;
                     s.last_success = rfc3339(now as i64);
@@ -256,6 +261,7 @@ async fn work(node: Arc<Node>, peer: Arc<Peer>, client: PeerClient) {
             Err(PullError::Peer(e)) => {
                 let saved = node.store.peer(&peer.url).await.ok().flatten();
                 peer.update(|s| {
+                    s.bytes_fetched = client.fetched();
                     if let Some(row) = &saved {
                         s.cursor = row.cursor.to_string();
                         s.received = row.received;

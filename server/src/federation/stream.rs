@@ -77,6 +77,7 @@ async fn subscribe(client: &PeerClient, peer: &Peer) -> Result<(), PeerError> {
             .map_err(|e| PeerError::new("peer_truncated", format!("{url}: {}", error_chain(&e))))?;
         let Some(chunk) = chunk else { return Ok(()) };
         buffer.extend_from_slice(&chunk);
+        client.count(chunk.len());
         while let Some(end) = find_event_end(&buffer) {
             let event: Vec<u8> = buffer.drain(..end).collect();
             if let Some(head) = head_cursor(&event)

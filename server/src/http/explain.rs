@@ -57,7 +57,7 @@ pub async fn match_facts(
         )
         .with_field("queries"));
     }
-    let snapshot = node.index.snapshot();
+    let snapshot = node.matcher()?;
     let results: Vec<Value> = request
         .queries
         .iter()
@@ -116,7 +116,7 @@ pub async fn explain(
         )
     })?
     .map_err(ApiError::internal)?;
-    let snapshot = node.index.snapshot();
+    let snapshot = node.matcher()?;
     let answer = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         explain_text(&request, &snapshot)
