@@ -273,7 +273,8 @@ impl Snapshot {
                 .into_iter()
                 .flatten()
             {
-                let status = self.entry(id)
+                let status = self
+                    .entry(id)
                     .status(ScopeField::RecipientDomains, domain.as_str());
                 add(
                     id,
@@ -283,7 +284,8 @@ impl Snapshot {
             let mut rest = domain.as_str();
             while let Some((_, parent)) = rest.split_once('.') {
                 for &id in self.wildcard_domains.get(parent).into_iter().flatten() {
-                    let status = self.entry(id)
+                    let status = self
+                        .entry(id)
                         .status(ScopeField::RecipientDomains, &format!("*.{parent}"));
                     add(
                         id,
@@ -680,4 +682,100 @@ fn to_indexed(row: IncidentRow) -> Option<Indexed> {
         claims,
         narrowed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dix_schema::SecretKey;
+    use serde_json::json;
+
+    /// An incident of `isp.example` with `scope`, every claim verified.
+    fn incident(id: &str, seq: u64, scope: serde_json::Value) -> Arc<Indexed> {
+        let key = SecretKey::from_seed(&[9; 32]);
+        let now = Timestamp::now();
+        let notice = json!({
+            "v": 1, "issuer": "isp.example", "key": "s1", "seq": seq, "incident": id,
+            "kind": "throttling", "status": "identified",
+            "started_at": Timestamp::from_unix(now.unix() - 60).unwrap().to_string(),
+            "published_at": now.to_string(), "scope": scope,
+            "symptoms": [{"reply": 451}],
+            "summary": {"en": "Busy."}, "contact": "postmaster@isp.example"
+        });
+        let signed = dix_schema::sign_json(notice.to_string().as_bytes(), &key).unwrap();
+        let notice = Notice::from_verified_bytes(signed.as_bytes()).unwrap();
+        let mut claims = HashMap::new();
+        for d in &notice.scope.recipient_domains {
+            claims.insert(
+                (ScopeField::RecipientDomains, d.to_string()),
+                ClaimStatus::Verified,
+            );
+        }
+        for r in &notice.scope.receiving_ips {
+            claims.insert(
+                (ScopeField::ReceivingIps, r.net().to_string()),
+                ClaimStatus::Verified,
+            );
+        }
+        Arc::new(Indexed {
+            issuer: "isp.example".into(),
+            incident: id.into(),
+            seq,
+            notice,
+            scope_verified: true,
+            claims,
+            narrowed: false,
+        })
+    }
+
+    fn found(s: &Snapshot, domain: Option<&str>, ip: Option<&str>) -> usize {
+        s.find(&MatchQuery {
+            recipient_domain: domain.map(Into::into),
+            remote_ip: ip.map(|i| i.parse().unwrap()),
+            reply_code: Some(451),
+            ..MatchQuery::default()
+        })
+        .len()
+    }
+
+    #[test]
+    fn a_revision_replaces_every_key_of_the_one_before() {
+        let id = "0193f1c2-7a7e-7c1a-9d0e-3b1f5a2c9e10";
+        let other = "0193f1c2-7a7e-7c1a-9d0e-3b1f5a2c9e11";
+        let mut s = Snapshot::default();
+        s.upsert(incident(id, 1, json!({"recipient_domains": ["a.isp.example", "*.w.isp.example"], "receiving_ips": ["192.0.2.0/24", "10.0.0.0/8"]})));
+        s.upsert(incident(
+            other,
+            1,
+            json!({"recipient_domains": ["a.isp.example"]}),
+        ));
+        assert_eq!(found(&s, Some("a.isp.example"), None), 2);
+        assert_eq!(found(&s, Some("x.w.isp.example"), None), 1);
+        assert_eq!(found(&s, None, Some("192.0.2.9")), 1);
+        assert_eq!(
+            found(&s, None, Some("10.9.9.9")),
+            1,
+            "a wide verified range"
+        );
+
+        s.upsert(incident(
+            id,
+            2,
+            json!({"recipient_domains": ["b.isp.example"], "receiving_ips": ["198.51.100.0/24"]}),
+        ));
+        assert_eq!(s.len(), 2);
+        assert_eq!(
+            found(&s, Some("a.isp.example"), None),
+            1,
+            "only the other incident"
+        );
+        assert_eq!(found(&s, Some("x.w.isp.example"), None), 0);
+        assert_eq!(found(&s, None, Some("192.0.2.9")), 0);
+        assert_eq!(found(&s, None, Some("10.9.9.9")), 0);
+        assert_eq!(found(&s, Some("b.isp.example"), None), 1);
+        assert_eq!(found(&s, None, Some("198.51.100.1")), 1);
+        assert!(s.ip_buckets.values().all(|v| !v.is_empty()));
+        assert!(s.exact_domains.values().all(|v| !v.is_empty()));
+        assert!(!s.wildcard_domains.contains_key("w.isp.example"));
+    }
 }

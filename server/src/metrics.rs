@@ -137,7 +137,9 @@ impl Metrics {
         received: i64,
         rejected: &std::collections::BTreeMap<String, i64>,
     ) {
-        let peer = PeerLabels { peer: url.to_owned() };
+        let peer = PeerLabels {
+            peer: url.to_owned(),
+        };
         self.peer_cursor.get_or_create(&peer).set(cursor);
         self.peer_failures
             .get_or_create(&peer)
@@ -147,7 +149,9 @@ impl Metrics {
             peer: url.to_owned(),
             outcome: o.to_owned(),
         };
-        self.peer_notices.get_or_create(&outcome("received")).set(received);
+        self.peer_notices
+            .get_or_create(&outcome("received"))
+            .set(received);
         for (code, n) in rejected {
             self.peer_notices.get_or_create(&outcome(code)).set(*n);
         }

@@ -105,7 +105,9 @@ impl Node {
         }
         match self.log.catch_up(&self.store).await {
             Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "log catch-up failed; retrying on the next change"),
+            Err(e) => {
+                tracing::warn!(error = %e, "log catch-up failed; retrying on the next change")
+            }
         }
         let last = self.log.last_cursor();
         self.head.send_if_modified(|h| {
@@ -118,17 +120,24 @@ impl Node {
     /// Resolves a peer URL's host and exempts its addresses from the
     /// per-client limit.
     pub async fn exempt_peer_host(&self, url: &str) {
-        let Ok(parsed) = reqwest::Url::parse(url) else { return };
+        let Ok(parsed) = reqwest::Url::parse(url) else {
+            return;
+        };
         let (Some(host), Some(port)) = (parsed.host_str(), parsed.port_or_known_default()) else {
             return;
         };
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
         match tokio::net::lookup_host((host.as_str(), port)).await {
             Ok(addrs) => {
                 let mut set = self.exempt_ips.write().unwrap_or_else(|e| e.into_inner());
                 set.extend(addrs.map(|a| a.ip()));
             }
-            Err(e) => tracing::warn!(peer = url, error = %e, "resolving a peer's address failed; it is held to the client limit"),
+            Err(e) => {
+                tracing::warn!(peer = url, error = %e, "resolving a peer's address failed; it is held to the client limit")
+            }
         }
     }
 

@@ -52,7 +52,12 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("loading the feed's Merkle log: {e}"))?;
         node.catch_up().await;
-        tracing::info!(incidents = indexed, log_size = leaves, origin = node.log.origin(), "matching index and log loaded");
+        tracing::info!(
+            incidents = indexed,
+            log_size = leaves,
+            origin = node.log.origin(),
+            "matching index and log loaded"
+        );
         if node.config.demo {
             crate::demo::load(&node).await?;
         }

@@ -137,7 +137,10 @@ async fn sync_benchmark(rows: &mut Vec<String>) {
             100.0 * rate / bare
         ));
         let rss = rss_kib(b.pid().unwrap());
-        eprintln!("B ({backend:?}) resident after the sync: {} MiB", rss / 1024);
+        eprintln!(
+            "B ({backend:?}) resident after the sync: {} MiB",
+            rss / 1024
+        );
     }
 }
 
@@ -155,7 +158,10 @@ fn rss_kib(pid: u32) -> u64 {
 struct Lcg(u64);
 impl Lcg {
     fn below(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 33) % n as u64) as usize
     }
 }
@@ -243,7 +249,11 @@ async fn propagation_benchmark(rows: &mut Vec<String>) {
     // Every stream up (the schedule's first pull is at start).
     let deadline = Instant::now() + Duration::from_secs(60);
     for n in &nodes {
-        while !peers_of(n).await.iter().all(|p| p["stream_connected"] == true) {
+        while !peers_of(n)
+            .await
+            .iter()
+            .all(|p| p["stream_connected"] == true)
+        {
             assert!(Instant::now() < deadline, "streams did not connect");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -282,7 +292,10 @@ async fn propagation_benchmark(rows: &mut Vec<String>) {
                 }
             }
             missing = still;
-            assert!(started.elapsed() < Duration::from_secs(120), "not everywhere after 120 s: {missing:?}");
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "not everywhere after 120 s: {missing:?}"
+            );
         }
         times.push(started.elapsed());
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -314,7 +327,9 @@ async fn main() {
         propagation_benchmark(&mut mesh_rows).await;
     }
     if !sync_rows.is_empty() {
-        println!("\n| sync of {SYNC_NOTICES} notices | rate | of bare verify_strict |\n|---|---|---|");
+        println!(
+            "\n| sync of {SYNC_NOTICES} notices | rate | of bare verify_strict |\n|---|---|---|"
+        );
         sync_rows.iter().for_each(|r| println!("{r}"));
     }
     if !mesh_rows.is_empty() {

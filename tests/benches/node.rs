@@ -236,7 +236,8 @@ async fn main() {
         let config = db.dir.path().join("bench.toml");
         let settings = "rate_per_ip_per_minute = 100000000\nrate_per_issuer_per_minute = 100000000\ndb_max_connections = 16\n";
         std::fs::write(&config, settings).unwrap();
-        let mut node = DixNode::start(&db, dns.addr(), &["--config", config.to_str().unwrap()]).await;
+        let mut node =
+            DixNode::start(&db, dns.addr(), &["--config", config.to_str().unwrap()]).await;
 
         // With the matching index and without, interleaved: on, off, on.
         let mut with_index = Vec::new();

@@ -138,11 +138,15 @@ async fn serve(
     let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
     requests.lock().unwrap().push(path.clone());
     let header = |status: u16, len: usize| {
-        format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {len}\r\nconnection: close\r\n\r\n")
+        format!(
+            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {len}\r\nconnection: close\r\n\r\n"
+        )
     };
     match handler(&path) {
         FakeAnswer::Full { status, body } => {
-            socket.write_all(header(status, body.len()).as_bytes()).await?;
+            socket
+                .write_all(header(status, body.len()).as_bytes())
+                .await?;
             socket.write_all(&body).await?;
         }
         FakeAnswer::CutShort { announced, body } => {
@@ -166,7 +170,9 @@ async fn serve(
                 Ok(r) => {
                     let status = r.status().as_u16();
                     let body = r.bytes().await.unwrap_or_default();
-                    socket.write_all(header(status, body.len()).as_bytes()).await?;
+                    socket
+                        .write_all(header(status, body.len()).as_bytes())
+                        .await?;
                     socket.write_all(&body).await?;
                 }
                 Err(_) => {

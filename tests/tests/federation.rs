@@ -155,8 +155,16 @@ async fn a_notice_crosses_a_line_and_a_ring(backend: Backend) {
         "relayed verbatim"
     );
     let r = get(&c.at(&format!("/v1/incidents/isp.example/{id}"))).await;
-    assert_eq!(r.json["verification"]["key"]["source"], "dns", "verified at C: {}", r.text);
-    assert_eq!(r.json["revisions"][0]["source"], b.url, "relayed by B: {}", r.text);
+    assert_eq!(
+        r.json["verification"]["key"]["source"], "dns",
+        "verified at C: {}",
+        r.text
+    );
+    assert_eq!(
+        r.json["revisions"][0]["source"], b.url,
+        "relayed by B: {}",
+        r.text
+    );
 
     // Close the ring: A pulls from C.
     a.add_args(&["--peer", &c.url]);
@@ -173,10 +181,14 @@ async fn a_notice_crosses_a_line_and_a_ring(backend: Backend) {
     let later_id = incident_of(&later);
     publish(&b, later).await;
     for n in [&a, &b, &c] {
-        eventually("every node holds both incidents at their newest seq", 20, || async {
-            held_seq(n, "isp.example", &id).await == Some(revision["seq"].as_u64().unwrap())
-                && held_seq(n, "isp.example", &later_id).await.is_some()
-        })
+        eventually(
+            "every node holds both incidents at their newest seq",
+            20,
+            || async {
+                held_seq(n, "isp.example", &id).await == Some(revision["seq"].as_u64().unwrap())
+                    && held_seq(n, "isp.example", &later_id).await.is_some()
+            },
+        )
         .await;
     }
     // Let the ring go round once more, then count.
@@ -228,7 +240,10 @@ async fn a_node_killed_mid_sync_resumes_exactly(backend: Backend) {
     )
     .await;
     eventually("B has started pulling", 30, || async {
-        peer_status(&b, &proxy.url).await["received"].as_i64().unwrap() > 0
+        peer_status(&b, &proxy.url).await["received"]
+            .as_i64()
+            .unwrap()
+            > 0
     })
     .await;
     b.kill9().await;
@@ -337,13 +352,21 @@ async fn bad_peers_cost_only_their_own_notices(backend: Backend) {
     publish(&good, from_good.clone()).await;
 
     eventually("B stores the tampering peer's good notices", 15, || async {
-        held_seq(&b, "isp.example", &incident_of(&g1)).await.is_some()
-            && held_seq(&b, "isp.example", &incident_of(&g3)).await.is_some()
+        held_seq(&b, "isp.example", &incident_of(&g1))
+            .await
+            .is_some()
+            && held_seq(&b, "isp.example", &incident_of(&g3))
+                .await
+                .is_some()
     })
     .await;
     assert_eq!(held_seq(&b, "isp.example", &incident_of(&g2)).await, None);
     let status = peer_status(&b, &tampering.url).await;
-    assert_eq!(status["rejected"], json!({"signature_mismatch": 1}), "{status}");
+    assert_eq!(
+        status["rejected"],
+        json!({"signature_mismatch": 1}),
+        "{status}"
+    );
     assert_eq!(status["received"], 2, "{status}");
     assert_eq!(status["checkpoint"]["state"], "not_served", "{status}");
 
@@ -359,18 +382,27 @@ async fn bad_peers_cost_only_their_own_notices(backend: Backend) {
             if s["last_error"]["code"] == code && s["consecutive_failures"].as_u64() >= Some(1) {
                 break;
             }
-            assert!(Instant::now() < deadline, "{} does not fail with {code}: {s}", peer.url);
+            assert!(
+                Instant::now() < deadline,
+                "{} does not fail with {code}: {s}",
+                peer.url
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let s = peer_status(&b, &peer.url).await;
         assert!(s["next_attempt"].is_string(), "{s}");
         assert!(
-            s["last_error"]["message"].as_str().unwrap().contains(&peer.url),
+            s["last_error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(&peer.url),
             "{s}"
         );
     }
     eventually("the good peer's notice arrives meanwhile", 15, || async {
-        held_seq(&b, "isp.example", &incident_of(&from_good)).await.is_some()
+        held_seq(&b, "isp.example", &incident_of(&from_good))
+            .await
+            .is_some()
     })
     .await;
     let metrics = get(&b.at("/metrics")).await.text;
@@ -394,7 +426,9 @@ async fn bad_peers_cost_only_their_own_notices(backend: Backend) {
     // ...and the peer comes back by itself once it serves a feed.
     garbage.set(page(vec![g4.clone()], 1));
     eventually("the recovered peer's notice arrives", 15, || async {
-        held_seq(&b, "isp.example", &incident_of(&g4)).await.is_some()
+        held_seq(&b, "isp.example", &incident_of(&g4))
+            .await
+            .is_some()
     })
     .await;
     let s = peer_status(&b, &garbage.url).await;
@@ -470,10 +504,14 @@ impl Changing {
     }
 
     async fn wait_verified(&self, size: u64) {
-        eventually(&format!("B verifies a checkpoint of {size}"), 20, || async {
-            let s = self.status().await;
-            s["checkpoint"]["state"] == "verified" && s["checkpoint"]["size"] == size
-        })
+        eventually(
+            &format!("B verifies a checkpoint of {size}"),
+            20,
+            || async {
+                let s = self.status().await;
+                s["checkpoint"]["state"] == "verified" && s["checkpoint"]["size"] == size
+            },
+        )
         .await;
     }
 
@@ -513,22 +551,44 @@ async fn a_rewritten_log_stops_the_peer_until_an_operator_forgets_it(backend: Ba
     let fourth = w.serve(4, &key).await;
     let s = w.wait_halted("feed_rewritten").await;
     let evidence = &s["halted"];
-    assert!(evidence["previous_checkpoint"].as_str().unwrap().contains("\n3\n"), "{s}");
-    assert!(evidence["new_checkpoint"].as_str().unwrap().contains("\n4\n"), "{s}");
+    assert!(
+        evidence["previous_checkpoint"]
+            .as_str()
+            .unwrap()
+            .contains("\n3\n"),
+        "{s}"
+    );
+    assert!(
+        evidence["new_checkpoint"]
+            .as_str()
+            .unwrap()
+            .contains("\n4\n"),
+        "{s}"
+    );
     assert_eq!(s["last_error"]["code"], "feed_rewritten", "{s}");
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(held_seq(&w.b, "isp.example", &fourth).await, None, "nothing taken after the rewrite");
+    assert_eq!(
+        held_seq(&w.b, "isp.example", &fourth).await,
+        None,
+        "nothing taken after the rewrite"
+    );
     assert!(w.b.logs().contains("feed_rewritten"));
 
     w.b.restart().await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(w.status().await["halted"]["code"], "feed_rewritten", "still stopped after a restart");
+    assert_eq!(
+        w.status().await["halted"]["code"],
+        "feed_rewritten",
+        "still stopped after a restart"
+    );
     assert_eq!(held_seq(&w.b, "isp.example", &fourth).await, None);
 
     w.forget().await;
-    eventually("after the operator forgets the peer, it syncs again", 20, || async {
-        held_seq(&w.b, "isp.example", &fourth).await.is_some()
-    })
+    eventually(
+        "after the operator forgets the peer, it syncs again",
+        20,
+        || async { held_seq(&w.b, "isp.example", &fourth).await.is_some() },
+    )
     .await;
     w.wait_verified(4).await;
     assert!(w.status().await["halted"].is_null());
@@ -542,7 +602,13 @@ async fn a_truncated_or_rekeyed_log_stops_the_peer(backend: Backend) {
     w.wait_verified(3).await;
     w.serve(2, &key).await;
     let s = w.wait_halted("feed_truncated").await;
-    assert!(s["halted"]["new_checkpoint"].as_str().unwrap().contains("\n2\n"), "{s}");
+    assert!(
+        s["halted"]["new_checkpoint"]
+            .as_str()
+            .unwrap()
+            .contains("\n2\n"),
+        "{s}"
+    );
 
     w.forget().await;
     w.wait_verified(2).await;
@@ -658,8 +724,10 @@ async fn a_publish_is_matchable_when_it_is_answered(backend: Backend) {
         publish(&a, isp.notice(|_| {})).await;
         let r = post(
             &a.at("/v1/match"),
-            serde_json::to_vec(&json!({"queries": [{"recipient_domain": isp.domain, "reply_code": 451}]}))
-                .unwrap(),
+            serde_json::to_vec(
+                &json!({"queries": [{"recipient_domain": isp.domain, "reply_code": 451}]}),
+            )
+            .unwrap(),
         )
         .await;
         assert_eq!(
@@ -690,8 +758,10 @@ async fn two_replicas_share_one_postgres() {
     eventually("the other replica matches it", 5, || async {
         let r = post(
             &r2.at("/v1/match"),
-            serde_json::to_vec(&json!({"queries": [{"recipient_domain": "isp.example", "reply_code": 451}]}))
-                .unwrap(),
+            serde_json::to_vec(
+                &json!({"queries": [{"recipient_domain": "isp.example", "reply_code": 451}]}),
+            )
+            .unwrap(),
         )
         .await;
         r.json["results"][0]["matches"][0]["issuer"] == "isp.example"
@@ -719,7 +789,10 @@ async fn two_replicas_share_one_postgres() {
         done.unwrap();
     }
     eventually("both replicas sign the same checkpoint", 5, || async {
-        let (c1, c2) = (get(&r1.at("/v1/checkpoint")).await, get(&r2.at("/v1/checkpoint")).await);
+        let (c1, c2) = (
+            get(&r1.at("/v1/checkpoint")).await,
+            get(&r2.at("/v1/checkpoint")).await,
+        );
         c1.json["size"] == 181 && c1.json["note"] == c2.json["note"]
     })
     .await;
@@ -732,4 +805,39 @@ async fn two_replicas_share_one_postgres() {
         peer_status(&follower, &r1.url).await["checkpoint"]["state"],
         "verified"
     );
+}
+
+/// `dixd --print-node-key` (what deploy/FEDERATION.md tells operators to
+/// give their peers) prints the key that signs the node's checkpoints, and
+/// the same key on every call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_printed_node_key_signs_the_checkpoints() {
+    let dns = TestDns::start().await;
+    let db = TestDb::new(Backend::Sqlite).await;
+    let print = || {
+        let out = std::process::Command::new(dix_tests::binary_path("dixd"))
+            .args(["--db", &db.url, "--print-node-key"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    let key = print();
+    assert_eq!(print(), key, "created once, then read back");
+    let a = node(&db, &dns, &config(3600), &[]).await;
+    let isp = Issuer::new("isp.example", "s1");
+    isp.publish_key(&dns);
+    publish(&a, isp.notice(|_| {})).await;
+    let cp = get(&a.at("/v1/checkpoint")).await;
+    assert_eq!(cp.json["node_key"], key.as_str());
+    let public = dix_schema::PublicKey::from_base64(&key).unwrap();
+    let verified =
+        dix_server::tlog::Checkpoint::verify(cp.json["note"].as_str().unwrap(), &public).unwrap();
+    assert_eq!(verified.size, 1);
+    let bad = get(&a.at("/v1/proof/consistency?from=2&to=1")).await;
+    assert_eq!((bad.status, bad.code()), (400, "invalid_range"));
 }

@@ -127,7 +127,8 @@ impl PeerClient {
                 return Err(self.too_large(url));
             }
             body.extend_from_slice(&chunk);
-            self.fetched.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            self.fetched
+                .fetch_add(chunk.len() as u64, Ordering::Relaxed);
         }
         Ok(Some(body))
     }

@@ -130,7 +130,10 @@ impl Peers {
 impl Peer {
     /// A copy of the status.
     pub fn status(&self) -> PeerStatus {
-        self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn update(&self, f: impl FnOnce(&mut PeerStatus)) {
@@ -176,7 +179,11 @@ pub async fn start(node: &Arc<Node>) -> anyhow::Result<Federation> {
     for peer in node.peers.iter() {
         load_saved(node, peer).await;
         let client = client.counting(Arc::new(std::sync::atomic::AtomicU64::new(0)));
-        tasks.push(tokio::spawn(work(node.clone(), peer.clone(), client.clone())));
+        tasks.push(tokio::spawn(work(
+            node.clone(),
+            peer.clone(),
+            client.clone(),
+        )));
         tasks.push(tokio::spawn(stream::follow(
             node.clone(),
             peer.clone(),
@@ -227,7 +234,9 @@ async fn load_saved(node: &Node, peer: &Peer) {
                 .and_then(|e| serde_json::from_str(e).ok());
         }),
         Ok(None) => {}
-        Err(e) => tracing::warn!(peer = %peer.url, error = %e, "reading the saved peer state failed"),
+        Err(e) => {
+            tracing::warn!(peer = %peer.url, error = %e, "reading the saved peer state failed")
+        }
     }
     update_metrics(node, peer);
 }

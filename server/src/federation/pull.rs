@@ -157,7 +157,10 @@ pub async fn pull(
             .await?
             .ok_or_else(|| PeerError::new("peer_no_feed", format!("{page_url}: 404")))?;
         let next: i64 = page.next.parse().map_err(|_| {
-            PeerError::new("peer_malformed", format!("{page_url}: next {:?} is not a cursor", page.next))
+            PeerError::new(
+                "peer_malformed",
+                format!("{page_url}: next {:?} is not a cursor", page.next),
+            )
         })?;
         if next < cursor || (!page.notices.is_empty() && next == cursor) {
             return Err(PeerError::new(
@@ -326,7 +329,8 @@ async fn prepare_all(
             (i, prepare(&node, &b, &origin).await)
         });
     }
-    let mut out: Vec<Option<Result<Prepared, IngestError>>> = (0..bytes.len()).map(|_| None).collect();
+    let mut out: Vec<Option<Result<Prepared, IngestError>>> =
+        (0..bytes.len()).map(|_| None).collect();
     while let Some(done) = tasks.join_next().await {
         match done {
             Ok((i, r)) => out[i] = Some(r),
@@ -334,9 +338,7 @@ async fn prepare_all(
         }
     }
     out.into_iter()
-        .map(|r| {
-            r.unwrap_or_else(|| Err(IngestError::Panicked))
-        })
+        .map(|r| r.unwrap_or_else(|| Err(IngestError::Panicked)))
         .collect()
 }
 
@@ -365,7 +367,10 @@ async fn current_checkpoint(
         return Ok(None);
     };
     let served_key = PublicKey::from_base64(&served.node_key).map_err(|e| {
-        PeerError::new("peer_malformed", format!("{base}/v1/checkpoint: node_key: {e}"))
+        PeerError::new(
+            "peer_malformed",
+            format!("{base}/v1/checkpoint: node_key: {e}"),
+        )
     })?;
     let known_key = match (configured_key, &state.node_key) {
         (Some(k), _) => Some(*k),
@@ -388,7 +393,16 @@ async fn current_checkpoint(
             "previous_checkpoint": state.checkpoint,
             "new_checkpoint": served.note,
         });
-        return Err(halt(node, url, Halt { code: "node_key_changed", message, evidence }).await);
+        return Err(halt(
+            node,
+            url,
+            Halt {
+                code: "node_key_changed",
+                message,
+                evidence,
+            },
+        )
+        .await);
     }
     let new = Checkpoint::verify(&served.note, &served_key).map_err(|e| match e {
         CheckpointError::Malformed(_) | CheckpointError::BadSignature => {
@@ -414,7 +428,16 @@ async fn current_checkpoint(
                 new.size, last.size
             );
             let evidence = evidence("feed_truncated", &message);
-            return Err(halt(node, url, Halt { code: "feed_truncated", message, evidence }).await);
+            return Err(halt(
+                node,
+                url,
+                Halt {
+                    code: "feed_truncated",
+                    message,
+                    evidence,
+                },
+            )
+            .await);
         }
         if !consistent(client, base, last.size, &last.root, new.size, &new.root).await? {
             let message = format!(
@@ -422,7 +445,16 @@ async fn current_checkpoint(
                 new.size, last.size
             );
             let evidence = evidence("feed_rewritten", &message);
-            return Err(halt(node, url, Halt { code: "feed_rewritten", message, evidence }).await);
+            return Err(halt(
+                node,
+                url,
+                Halt {
+                    code: "feed_rewritten",
+                    message,
+                    evidence,
+                },
+            )
+            .await);
         }
     }
     Ok(Some(Verified {
@@ -444,7 +476,16 @@ async fn against_entries(
 ) -> Result<(), PullError> {
     let cp = &verified.checkpoint;
     let base = url.trim_end_matches('/');
-    if consistent(client, base, pulled.size(), &pulled.root(), cp.size, &cp.root).await? {
+    if consistent(
+        client,
+        base,
+        pulled.size(),
+        &pulled.root(),
+        cp.size,
+        &cp.root,
+    )
+    .await?
+    {
         return Ok(());
     }
     let message = format!(
@@ -459,7 +500,16 @@ async fn against_entries(
         "new_checkpoint": verified.note,
         "pulled": {"size": pulled.size(), "root": STANDARD.encode(pulled.root())},
     });
-    Err(halt(node, url, Halt { code: "feed_rewritten", message, evidence }).await)
+    Err(halt(
+        node,
+        url,
+        Halt {
+            code: "feed_rewritten",
+            message,
+            evidence,
+        },
+    )
+    .await)
 }
 
 /// Whether (old_size, old_root) → (new_size, new_root) is proven
@@ -484,7 +534,8 @@ async fn consistent(
         .iter()
         .map(|h| STANDARD.decode(h).ok()?.try_into().ok())
         .collect();
-    Ok(proof.is_some_and(|p| merkle::verify_consistency(old_size, new_size, old_root, new_root, &p)))
+    Ok(proof
+        .is_some_and(|p| merkle::verify_consistency(old_size, new_size, old_root, new_root, &p)))
 }
 
 async fn halt(node: &Node, url: &str, halt: Halt) -> PullError {
@@ -497,7 +548,10 @@ async fn halt(node: &Node, url: &str, halt: Halt) -> PullError {
 
 fn store_error(e: &sqlx::Error) -> PullError {
     tracing::error!(error = %e, "the store failed during a pull");
-    PullError::Peer(PeerError::new("store_failed", format!("this node's database failed: {e}")))
+    PullError::Peer(PeerError::new(
+        "store_failed",
+        format!("this node's database failed: {e}"),
+    ))
 }
 
 /// The static code for a stored evidence code.

@@ -42,7 +42,12 @@ pub async fn follow(node: Arc<Node>, peer: Arc<Peer>, client: PeerClient) {
                 tracing::debug!(peer = %peer.url, code = e.code, error = %e.message, "feed stream ended");
             }
         }
-        let wait = backoff::delay(Duration::from_secs(1), cap, failures, backoff::random_unit());
+        let wait = backoff::delay(
+            Duration::from_secs(1),
+            cap,
+            failures,
+            backoff::random_unit(),
+        );
         tokio::time::sleep(wait).await;
     }
 }
@@ -73,7 +78,12 @@ async fn subscribe(client: &PeerClient, peer: &Peer) -> Result<(), PeerError> {
     loop {
         let chunk = tokio::time::timeout(SILENCE, response.chunk())
             .await
-            .map_err(|_| PeerError::new("peer_timeout", format!("{url}: silent for {} s", SILENCE.as_secs())))?
+            .map_err(|_| {
+                PeerError::new(
+                    "peer_timeout",
+                    format!("{url}: silent for {} s", SILENCE.as_secs()),
+                )
+            })?
             .map_err(|e| PeerError::new("peer_truncated", format!("{url}: {}", error_chain(&e))))?;
         let Some(chunk) = chunk else { return Ok(()) };
         buffer.extend_from_slice(&chunk);
@@ -87,7 +97,10 @@ async fn subscribe(client: &PeerClient, peer: &Peer) -> Result<(), PeerError> {
             }
         }
         if buffer.len() > MAX_EVENT {
-            return Err(PeerError::new("peer_malformed", format!("{url}: an event longer than {MAX_EVENT} bytes")));
+            return Err(PeerError::new(
+                "peer_malformed",
+                format!("{url}: an event longer than {MAX_EVENT} bytes"),
+            ));
         }
     }
 }

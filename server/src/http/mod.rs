@@ -9,8 +9,8 @@ mod issuers;
 mod log;
 mod meta;
 mod notices;
-mod peers;
 pub mod openapi;
+mod peers;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -80,10 +80,12 @@ impl From<IngestError> for ApiError {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
                     .with_field("key")
             }
-            IngestError::Stale(message) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "stale_published_at", message)
-                    .with_field("published_at")
-            }
+            IngestError::Stale(message) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "stale_published_at",
+                message,
+            )
+            .with_field("published_at"),
             e @ IngestError::Rate { .. } => ApiError::rate_limited(e.to_string(), 60),
             IngestError::Store(e) => ApiError::internal(e),
             IngestError::Panicked => ApiError::internal("verifying a notice panicked"),

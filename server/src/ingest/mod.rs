@@ -138,11 +138,7 @@ async fn ingest_one(
 }
 
 /// Everything before the store: parse, clock, key, signature, rate, scope.
-pub async fn prepare(
-    node: &Node,
-    bytes: &[u8],
-    origin: &Origin,
-) -> Result<Prepared, IngestError> {
+pub async fn prepare(node: &Node, bytes: &[u8], origin: &Origin) -> Result<Prepared, IngestError> {
     let unverified = UnverifiedNotice::parse(bytes)?;
 
     check_clock(node, &unverified, origin)?;
@@ -204,7 +200,11 @@ fn check_clock(node: &Node, n: &UnverifiedNotice, origin: &Origin) -> Result<(),
             "published_at {} is {} seconds {} this node's clock ({}); a notice published directly must be within {skew} seconds — re-sign it with the current time",
             n.published_at(),
             (published - now).abs(),
-            if published < now { "behind" } else { "ahead of" },
+            if published < now {
+                "behind"
+            } else {
+                "ahead of"
+            },
             Timestamp::from_unix(now).expect("now is in range"),
         )));
     }

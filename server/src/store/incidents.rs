@@ -231,7 +231,13 @@ impl Store {
         // Scope filters as uncorrelated subqueries: the database finds the few
         // matching scope rows by index first, rather than probing per incident.
         if let Some(domain) = &filter.domain {
-            sql.push_str(" AND (i.issuer, i.incident) IN (SELECT s.issuer, s.incident FROM incident_scope s WHERE s.field = 'recipient_domains' AND s.value IN (");
+            sql.push_str(" AND (i.issuer, i.incident) IN (SELECT s.issuer, s.incident FROM incident_scope s WHERE");
+            bind(
+                &mut sql,
+                " s.field = ?",
+                Arg::Text(ScopeField::RecipientDomains.as_str().to_owned()),
+            );
+            sql.push_str(" AND s.value IN (");
             for (k, candidate) in domain_candidates(domain).into_iter().enumerate() {
                 if k > 0 {
                     sql.push_str(", ");
@@ -360,14 +366,6 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(incident_row).collect()
-    }
-
-    /// Issuers with equivocation evidence.
-    pub async fn flagged_issuers(&self) -> Result<Vec<String>, sqlx::Error> {
-        let rows = sqlx::query("SELECT DISTINCT issuer FROM equivocations")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| r.try_get(0)).collect()
     }
 }
 

@@ -6,6 +6,7 @@
 //! runs in WAL mode with `synchronous=FULL`, so a commit is on disk when it
 //! returns; PostgreSQL's defaults (fsync, synchronous_commit) give the same.
 
+mod equivocations;
 mod incidents;
 mod issuers;
 mod notices;
@@ -18,8 +19,9 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor};
 
+pub use equivocations::EquivocationRow;
 pub use incidents::{IncidentFilter, IncidentRow, ScopeRow};
-pub use issuers::{EquivocationRow, IssuerKeyRow};
+pub use issuers::IssuerKeyRow;
 pub use notices::{FeedPage, NewNotice, NoticeRow, PublishOutcome};
 pub use peers::{PeerAdvance, PeerRow};
 

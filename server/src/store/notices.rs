@@ -7,6 +7,7 @@ use sqlx::{Any, Row, Transaction};
 
 use super::{Backend, Store, flag};
 use crate::scope::ScopeField;
+use crate::store::equivocations;
 use crate::store::incidents::{replace_scope, upsert_incident};
 use crate::store::issuers::record_key;
 
@@ -158,6 +159,15 @@ impl Store {
         Ok(FeedWrite { tx, _turn: turn })
     }
 
+    /// Notice count and highest seq of an issuer.
+    pub async fn issuer_summary(&self, issuer: &str) -> Result<(i64, Option<i64>), sqlx::Error> {
+        let row = sqlx::query("SELECT COUNT(*), MAX(seq) FROM notices WHERE issuer = $1")
+            .bind(issuer)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
     /// Notices with cursor > `after`, in order, at most `limit`.
     pub async fn feed(&self, after: i64, limit: u32) -> Result<FeedPage, sqlx::Error> {
         let rows = sqlx::query("SELECT cursor, bytes, verification, received_at, source FROM notices WHERE cursor > $1 ORDER BY cursor LIMIT $2")
@@ -254,14 +264,7 @@ pub(super) async fn publish_in(
     .await?;
 
     if let Some(earlier) = earlier {
-        sqlx::query("INSERT INTO equivocations (issuer, seq, first_cursor, second_cursor, detected_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(n.issuer.as_str())
-            .bind(seq)
-            .bind(earlier)
-            .bind(cursor)
-            .bind(new.received_at)
-            .execute(&mut **tx)
-            .await?;
+        equivocations::record(tx, n.issuer.as_str(), seq, earlier, cursor, new.received_at).await?;
         return Ok(PublishOutcome::Equivocation { cursor, earlier });
     }
     let current = upsert_incident(tx, n, cursor, flag(new.scope_verified)).await?;
@@ -295,18 +298,24 @@ impl Store {
         after: i64,
         limit: u32,
     ) -> Result<Vec<(i64, [u8; 32])>, sqlx::Error> {
-        let rows = sqlx::query("SELECT cursor, digest FROM notices WHERE cursor > $1 ORDER BY cursor LIMIT $2")
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT cursor, digest FROM notices WHERE cursor > $1 ORDER BY cursor LIMIT $2",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
                 let digest: String = r.try_get(1)?;
                 let bytes = hex::decode(&digest)
                     .ok()
                     .and_then(|d| <[u8; 32]>::try_from(d).ok())
-                    .ok_or_else(|| sqlx::Error::Decode(format!("notice digest {digest:?} is not SHA-256 hex").into()))?;
+                    .ok_or_else(|| {
+                        sqlx::Error::Decode(
+                            format!("notice digest {digest:?} is not SHA-256 hex").into(),
+                        )
+                    })?;
                 Ok((r.try_get(0)?, bytes))
             })
             .collect()

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use sqlx::Row;
 
-use super::notices::{NewNotice, PublishOutcome, publish_in};
 use super::Store;
+use super::notices::{NewNotice, PublishOutcome, publish_in};
 
 /// What the node holds of one peer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -82,10 +82,11 @@ impl Store {
         for new in batch {
             outcomes.push(publish_in(&mut tx, new).await?);
         }
-        let before = sqlx::query("SELECT received, rejected, last_success FROM peers WHERE url = $1")
-            .bind(url)
-            .fetch_optional(&mut **tx)
-            .await?;
+        let before =
+            sqlx::query("SELECT received, rejected, last_success FROM peers WHERE url = $1")
+                .bind(url)
+                .fetch_optional(&mut **tx)
+                .await?;
         let (mut received, mut rejected, mut last_success) = (0i64, BTreeMap::new(), None);
         if let Some(r) = before {
             received = r.try_get(0)?;

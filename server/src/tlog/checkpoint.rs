@@ -39,7 +39,12 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The signed body.
     fn body(&self) -> String {
-        format!("{}\n{}\n{}\n", self.origin, self.size, STANDARD.encode(self.root))
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            STANDARD.encode(self.root)
+        )
     }
 
     /// The whole signed note.
@@ -47,14 +52,18 @@ impl Checkpoint {
         let body = self.body();
         let mut blob = key_id(&self.origin, &key.public_key()).to_vec();
         blob.extend_from_slice(&key.sign_bytes(body.as_bytes()));
-        format!("{body}\n\u{2014} {} {}\n", self.origin, STANDARD.encode(blob))
+        format!(
+            "{body}\n\u{2014} {} {}\n",
+            self.origin,
+            STANDARD.encode(blob)
+        )
     }
 
     /// Reads a signed note and checks its signature by `key`.
     pub fn verify(note: &str, key: &PublicKey) -> Result<Self, CheckpointError> {
-        let (body, signatures) = note
-            .split_once("\n\n")
-            .ok_or(CheckpointError::Malformed("no blank line before the signatures"))?;
+        let (body, signatures) = note.split_once("\n\n").ok_or(CheckpointError::Malformed(
+            "no blank line before the signatures",
+        ))?;
         let body = format!("{body}\n");
         let mut lines = body.lines();
         let (Some(origin), Some(size), Some(root), None) =
@@ -71,7 +80,9 @@ impl Checkpoint {
             .decode(root)
             .ok()
             .and_then(|r| r.try_into().ok())
-            .ok_or(CheckpointError::Malformed("the root is not 32 bytes of base64"))?;
+            .ok_or(CheckpointError::Malformed(
+                "the root is not 32 bytes of base64",
+            ))?;
         let id = key_id(origin, key);
         let signed = signatures.lines().any(|line| {
             let Some(rest) = line.strip_prefix("\u{2014} ") else {

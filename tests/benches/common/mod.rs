@@ -29,7 +29,8 @@ pub async fn seed(
         );
         all.push(bytes);
         if batch_notices.len() == 1000 || i + 1 == n {
-            let batch: Vec<NewNotice> = batch_notices.iter().map(|n| stored_as(issuer, n)).collect();
+            let batch: Vec<NewNotice> =
+                batch_notices.iter().map(|n| stored_as(issuer, n)).collect();
             store.publish_many(&batch).await.expect("seed batch");
             batch_notices.clear();
         }
