@@ -20,7 +20,13 @@ use std::time::{Duration, Instant};
 use dix_tests::{Backend, DixNode, Issuer, TestDb, TestDns, get, post};
 use serde_json::{Value, json};
 
-const SYNC_NOTICES: usize = 200_000;
+/// `DIX_BENCH_SYNC_NOTICES` overrides it (for quicker comparisons).
+fn sync_notices() -> usize {
+    std::env::var("DIX_BENCH_SYNC_NOTICES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000)
+}
 const MESH_NODES: usize = 30;
 const PULLS_FROM: usize = 3;
 
@@ -71,7 +77,7 @@ async fn sync_benchmark(rows: &mut Vec<String>) {
     issuer.publish_key(&dns);
     let db_a = TestDb::new(Backend::Sqlite).await;
     let started = Instant::now();
-    let notices = common::seed(&db_a, &issuer, SYNC_NOTICES, |i, n| {
+    let notices = common::seed(&db_a, &issuer, sync_notices(), |i, n| {
         n["scope"] = json!({"recipient_domains": [format!("c{i}.{}", issuer.domain)]});
         if i % 3 != 0 {
             n["status"] = json!("resolved");
@@ -79,7 +85,11 @@ async fn sync_benchmark(rows: &mut Vec<String>) {
         }
     })
     .await;
-    eprintln!("seeded {SYNC_NOTICES} notices in {:.1?}", started.elapsed());
+    eprintln!(
+        "seeded {} notices in {:.1?}",
+        sync_notices(),
+        started.elapsed()
+    );
 
     let key = issuer.key.public_key();
     let inputs = signing_inputs(&notices);
@@ -117,7 +127,7 @@ async fn sync_benchmark(rows: &mut Vec<String>) {
         .await;
         loop {
             let peers = peers_of(&b).await;
-            if peers[0]["received"].as_u64() == Some(SYNC_NOTICES as u64) {
+            if peers[0]["received"].as_u64() == Some(sync_notices() as u64) {
                 break;
             }
             assert!(
@@ -128,11 +138,12 @@ async fn sync_benchmark(rows: &mut Vec<String>) {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let took = started.elapsed();
-        let rate = SYNC_NOTICES as f64 / took.as_secs_f64();
+        let rate = sync_notices() as f64 / took.as_secs_f64();
         let status = &peers_of(&b).await[0];
         assert_eq!(status["checkpoint"]["state"], "verified", "{status}");
         rows.push(format!(
-            "| sync A (SQLite) → empty B ({backend:?}), pages of 1000, {SYNC_NOTICES} notices in {:.1} s | {rate:.0} notices/s | {:.0}% |",
+            "| sync A (SQLite) → empty B ({backend:?}), pages of 1000, {} notices in {:.1} s | {rate:.0} notices/s | {:.0}% |",
+            sync_notices(),
             took.as_secs_f64(),
             100.0 * rate / bare
         ));
@@ -328,7 +339,8 @@ async fn main() {
     }
     if !sync_rows.is_empty() {
         println!(
-            "\n| sync of {SYNC_NOTICES} notices | rate | of bare verify_strict |\n|---|---|---|"
+            "\n| sync of {} notices | rate | of bare verify_strict |\n|---|---|---|",
+            sync_notices()
         );
         sync_rows.iter().for_each(|r| println!("{r}"));
     }

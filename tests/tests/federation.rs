@@ -26,6 +26,7 @@ on_both_databases!(
     the_feed_stream_announces_every_append,
     concurrent_writers_never_back_fill_the_feed,
     a_publish_is_matchable_when_it_is_answered,
+    one_seq_with_two_notices_from_two_peers_is_equivocation,
 );
 
 /// Fast settings: no limits in the way, quick retries, short deadlines.
@@ -840,4 +841,57 @@ async fn the_printed_node_key_signs_the_checkpoints() {
     assert_eq!(verified.size, 1);
     let bad = get(&a.at("/v1/proof/consistency?from=2&to=1")).await;
     assert_eq!((bad.status, bad.code()), (400, "invalid_range"));
+}
+
+/// The issuer signs two different notices with one seq and each reaches B
+/// through a different peer: both are kept as evidence and the issuer is
+/// flagged, as when both are published directly.
+async fn one_seq_with_two_notices_from_two_peers_is_equivocation(backend: Backend) {
+    let dns = TestDns::start().await;
+    let isp = Issuer::new("isp.example", "s1");
+    isp.publish_key(&dns);
+    let first = isp.notice(|_| {});
+    let mut twin: Value = serde_json::from_slice(&first).unwrap();
+    twin["summary"]["en"] = json!("Something else entirely.");
+    twin.as_object_mut().unwrap().remove("sig");
+    let second = isp.sign(&twin);
+    let serve = |n: Vec<u8>| {
+        move |path: &str| {
+            if path.starts_with("/v1/feed?after=0") {
+                feed_page(std::slice::from_ref(&n), 1)
+            } else if path.starts_with("/v1/feed?") {
+                feed_page(&[], 1)
+            } else {
+                not_found()
+            }
+        }
+    };
+    let p1 = FakePeer::start(serve(first.clone())).await;
+    let p2 = FakePeer::start(serve(second.clone())).await;
+    let db = TestDb::new(backend).await;
+    let b = node(
+        &db,
+        &dns,
+        &config(1),
+        &["--peer", &p1.url, "--peer", &p2.url],
+    )
+    .await;
+    eventually("B flags the issuer", 15, || async {
+        get(&b.at("/v1/issuers/isp.example")).await.json["flagged"] == true
+    })
+    .await;
+    let r = get(&b.at("/v1/issuers/isp.example")).await;
+    assert_eq!(
+        r.json["equivocations"][0]["notices"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{}",
+        r.text
+    );
+    assert_eq!(feed(&b).await.len(), 2, "both kept as evidence");
+    for p in [&p1, &p2] {
+        assert_eq!(peer_status(&b, &p.url).await["rejected"], json!({}));
+    }
 }

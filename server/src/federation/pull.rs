@@ -150,36 +150,32 @@ pub async fn pull(
     let mut report = PullReport::default();
     let base = url.trim_end_matches('/');
     let page_size = node.config.peer_page.clamp(1, 1000);
+    // While one page is being stored, the next is fetched and verified.
+    let mut prefetched: Option<tokio::task::JoinHandle<Result<Fetched, PeerError>>> = None;
     loop {
-        let page_url = format!("{base}/v1/feed?after={cursor}&limit={page_size}");
-        let page: FeedPage = client
-            .get_json(&page_url)
-            .await?
-            .ok_or_else(|| PeerError::new("peer_no_feed", format!("{page_url}: 404")))?;
-        let next: i64 = page.next.parse().map_err(|_| {
-            PeerError::new(
-                "peer_malformed",
-                format!("{page_url}: next {:?} is not a cursor", page.next),
-            )
-        })?;
-        if next < cursor || (!page.notices.is_empty() && next == cursor) {
-            return Err(PeerError::new(
-                "peer_malformed",
-                format!("{page_url}: next {next} does not move past {cursor}"),
-            )
-            .into());
-        }
-        let cursors: Option<Vec<i64>> = (page.cursors.len() == page.notices.len())
-            .then(|| page.cursors.iter().map(|c| c.parse().ok()).collect())
-            .flatten();
-        report.served += page.notices.len() as u64;
-
-        let bytes: Vec<Vec<u8>> = page
-            .notices
-            .iter()
-            .map(|n| n.get().as_bytes().to_vec())
-            .collect();
-        let results = prepare_all(node, &bytes, url).await;
+        let fetched = match prefetched.take() {
+            Some(task) => task.await.map_err(|e| {
+                PeerError::new("internal", format!("fetching a page failed: {e}"))
+            })??,
+            None => {
+                fetch(
+                    node.clone(),
+                    client.clone(),
+                    base.to_owned(),
+                    cursor,
+                    page_size,
+                )
+                .await?
+            }
+        };
+        let Fetched {
+            bytes,
+            results,
+            cursors,
+            next,
+            more: page_more,
+        } = fetched;
+        report.served += bytes.len() as u64;
 
         // Stop at the first notice that may pass later, unless the page
         // says where each entry is (then the cursor stops just before it).
@@ -188,7 +184,7 @@ pub async fn pull(
             .position(|r| r.as_ref().is_err_and(IngestError::transient))
             .unwrap_or(results.len());
         let (page_cursor, more) = if take == results.len() {
-            (next, page.more)
+            (next, page_more)
         } else {
             let error = results[take].as_ref().expect_err("transient error");
             let Some(cursors) = &cursors else {
@@ -239,6 +235,15 @@ pub async fn pull(
             against_entries(node, client, url, &state, current, &grown).await?;
         }
         frontier = grown;
+        if more {
+            prefetched = Some(tokio::spawn(fetch(
+                node.clone(),
+                client.clone(),
+                base.to_owned(),
+                page_cursor,
+                page_size,
+            )));
+        }
         let mut accepted: Vec<&Prepared> = Vec::new();
         for result in &results[..take] {
             match result {
@@ -311,6 +316,59 @@ pub async fn pull(
         }
     };
     Ok(report)
+}
+
+/// A page of the peer's feed, its notices verified.
+struct Fetched {
+    bytes: Vec<Vec<u8>>,
+    results: Vec<Result<Prepared, IngestError>>,
+    /// Each entry's cursor, when the peer says.
+    cursors: Option<Vec<i64>>,
+    next: i64,
+    more: bool,
+}
+
+/// Fetches the page after `cursor` and verifies its notices.
+async fn fetch(
+    node: Arc<Node>,
+    client: PeerClient,
+    base: String,
+    cursor: i64,
+    page_size: u32,
+) -> Result<Fetched, PeerError> {
+    let page_url = format!("{base}/v1/feed?after={cursor}&limit={page_size}");
+    let page: FeedPage = client
+        .get_json(&page_url)
+        .await?
+        .ok_or_else(|| PeerError::new("peer_no_feed", format!("{page_url}: 404")))?;
+    let next: i64 = page.next.parse().map_err(|_| {
+        PeerError::new(
+            "peer_malformed",
+            format!("{page_url}: next {:?} is not a cursor", page.next),
+        )
+    })?;
+    if next < cursor || (!page.notices.is_empty() && next == cursor) {
+        return Err(PeerError::new(
+            "peer_malformed",
+            format!("{page_url}: next {next} does not move past {cursor}"),
+        ));
+    }
+    let cursors: Option<Vec<i64>> = (page.cursors.len() == page.notices.len())
+        .then(|| page.cursors.iter().map(|c| c.parse().ok()).collect())
+        .flatten();
+    let bytes: Vec<Vec<u8>> = page
+        .notices
+        .iter()
+        .map(|n| n.get().as_bytes().to_vec())
+        .collect();
+    let results = prepare_all(&node, &bytes, &base).await;
+    Ok(Fetched {
+        bytes,
+        results,
+        cursors,
+        next,
+        more: page.more,
+    })
 }
 
 /// Verifies a page's notices concurrently, keeping their order.

@@ -112,13 +112,16 @@ pub(super) async fn replace_scope(
     tx: &mut Transaction<'_, Any>,
     n: &Notice,
     scope: &[(ScopeField, String, bool)],
+    incident_is_new: bool,
 ) -> Result<(), sqlx::Error> {
     let incident = n.incident.to_string();
-    sqlx::query("DELETE FROM incident_scope WHERE issuer = $1 AND incident = $2")
-        .bind(n.issuer.as_str())
-        .bind(&incident)
-        .execute(&mut **tx)
-        .await?;
+    if !incident_is_new {
+        sqlx::query("DELETE FROM incident_scope WHERE issuer = $1 AND incident = $2")
+            .bind(n.issuer.as_str())
+            .bind(&incident)
+            .execute(&mut **tx)
+            .await?;
+    }
     for (field, value, verified) in scope {
         let (lo, hi, bucket) = match IpRange::parse(value) {
             Ok(range) if matches!(field, ScopeField::ReceivingIps | ScopeField::SendingIps) => {

@@ -107,6 +107,9 @@ impl std::ops::DerefMut for FeedWrite<'_> {
     }
 }
 
+/// (issuer, selector, public key) already recorded in this transaction.
+pub(super) type KeysSeen = std::collections::HashSet<(String, String, String)>;
+
 /// SHA-256 of the signed bytes, hex.
 pub fn digest(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -127,8 +130,9 @@ impl Store {
     ) -> Result<Vec<PublishOutcome>, sqlx::Error> {
         let mut tx = self.begin_feed_write().await?;
         let mut outcomes = Vec::with_capacity(batch.len());
+        let mut keys_seen = KeysSeen::new();
         for new in batch {
-            outcomes.push(publish_in(&mut tx, new).await?);
+            outcomes.push(publish_in(&mut tx, new, &mut keys_seen).await?);
         }
         tx.commit().await?;
         Ok(outcomes)
@@ -213,29 +217,41 @@ impl Store {
 pub(super) async fn publish_in(
     tx: &mut Transaction<'_, Any>,
     new: &NewNotice<'_>,
+    keys_seen: &mut KeysSeen,
 ) -> Result<PublishOutcome, sqlx::Error> {
     let n = new.notice.notice();
     let bytes = new.notice.as_bytes();
     let digest = digest(bytes);
-    if let Some(row) = sqlx::query("SELECT cursor FROM notices WHERE digest = $1")
-        .bind(&digest)
-        .fetch_optional(&mut **tx)
-        .await?
-    {
-        return Ok(PublishOutcome::Replay {
-            cursor: row.try_get(0)?,
-        });
-    }
     let seq = i64::try_from(n.seq).expect("seq <= 2^53 by the schema");
-    let earlier: Option<i64> = sqlx::query(
-        "SELECT cursor FROM notices WHERE issuer = $1 AND seq = $2 ORDER BY cursor LIMIT 1",
+    let incident = n.incident.to_string();
+    // One look for everything this notice could meet: the same bytes (a
+    // replay), the same seq (equivocation), earlier revisions of its
+    // incident (then its scope rows exist). Statements, not rows, are what
+    // a sync of many notices pays for.
+    let known = sqlx::query(
+        "SELECT cursor, digest, seq FROM notices WHERE digest = $1 \
+         UNION ALL SELECT cursor, digest, seq FROM notices WHERE issuer = $2 AND seq = $3 \
+         UNION ALL SELECT cursor, digest, seq FROM notices WHERE issuer = $2 AND incident = $4 \
+         ORDER BY 1",
     )
+    .bind(&digest)
     .bind(n.issuer.as_str())
     .bind(seq)
-    .fetch_optional(&mut **tx)
-    .await?
-    .map(|r| r.try_get(0))
-    .transpose()?;
+    .bind(&incident)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut earlier = None;
+    for row in &known {
+        let (cursor, their_digest, their_seq): (i64, String, i64) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        if their_digest == digest {
+            return Ok(PublishOutcome::Replay { cursor });
+        }
+        if their_seq == seq && earlier.is_none() {
+            earlier = Some(cursor);
+        }
+    }
+    let incident_is_new = known.is_empty();
 
     let cursor: i64 = sqlx::query(
         "INSERT INTO notices (digest, issuer, selector, seq, incident, bytes, verification, received_at, source) \
@@ -245,7 +261,7 @@ pub(super) async fn publish_in(
     .bind(n.issuer.as_str())
     .bind(n.key.as_str())
     .bind(seq)
-    .bind(n.incident.to_string())
+    .bind(&incident)
     .bind(bytes.to_vec())
     .bind(&new.verification)
     .bind(new.received_at)
@@ -253,15 +269,18 @@ pub(super) async fn publish_in(
     .fetch_one(&mut **tx)
     .await?
     .try_get(0)?;
-    record_key(
-        tx,
-        n.issuer.as_str(),
-        n.key.as_str(),
-        &new.key.0,
-        new.key.1,
-        new.received_at,
-    )
-    .await?;
+    // A key's last sighting once per transaction is enough.
+    if keys_seen.insert((n.issuer.to_string(), n.key.to_string(), new.key.0.clone())) {
+        record_key(
+            tx,
+            n.issuer.as_str(),
+            n.key.as_str(),
+            &new.key.0,
+            new.key.1,
+            new.received_at,
+        )
+        .await?;
+    }
 
     if let Some(earlier) = earlier {
         equivocations::record(tx, n.issuer.as_str(), seq, earlier, cursor, new.received_at).await?;
@@ -269,7 +288,7 @@ pub(super) async fn publish_in(
     }
     let current = upsert_incident(tx, n, cursor, flag(new.scope_verified)).await?;
     if current {
-        replace_scope(tx, n, &new.scope).await?;
+        replace_scope(tx, n, &new.scope, incident_is_new).await?;
     }
     Ok(PublishOutcome::Stored { cursor, current })
 }
