@@ -29,10 +29,25 @@ use ipnet::IpNet;
 
 use crate::scope::{ClaimStatus, ScopeField, Verification};
 
-use crate::store::{IncidentRow, Store};
+use crate::store::{IncidentFilter, IncidentRow, Store};
 
 /// Slack around an incident's window when comparing bounce times, seconds.
 const WINDOW_SLACK_SECS: i64 = 30 * 60;
+/// Incidents still open, or ended within this long, live in memory; older
+/// ones are found in the store, for bounces whose own time says they are
+/// that old ([`MatchIndex::history`]). History accumulates; memory does not.
+pub const MEMORY_WINDOW_SECS: i64 = 30 * 86_400;
+/// Most incidents one history lookup reads from the store per key.
+const HISTORY_LIMIT: u32 = 50;
+
+/// Whether an incident ended before the memory window (with the slack a
+/// bounce time gets).
+fn is_history(entry: &Indexed, now: i64) -> bool {
+    entry
+        .notice
+        .ended_at
+        .is_some_and(|e| e.unix() + WINDOW_SLACK_SECS < now - MEMORY_WINDOW_SECS)
+}
 /// Most matches returned per query.
 const MAX_MATCHES: usize = 10;
 
@@ -151,6 +166,18 @@ impl Snapshot {
         };
         self.link(id, &entry);
         self.incidents[id as usize] = Some(entry);
+    }
+
+    /// Drops an incident (it left the memory window).
+    fn remove(&mut self, issuer: &str, incident: &str) -> bool {
+        let Some(id) = self.slots.remove(&(issuer.to_owned(), incident.to_owned())) else {
+            return false;
+        };
+        if let Some(old) = self.incidents[id as usize].take() {
+            self.unlink(id, &old);
+        }
+        self.free.push(id);
+        true
     }
 
     /// Adds the incident's keys to the tables.
@@ -584,9 +611,28 @@ impl SnapshotRef {
         self.0.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The incidents that may explain `q`, best first.
+    /// The incidents in memory that may explain `q`, best first.
     pub fn find(&self, q: &MatchQuery) -> Vec<IncidentMatch> {
         self.read().find(q)
+    }
+
+    /// [`find`](Self::find), and for a bounce older than the memory
+    /// window the store's history too. Blocks on the store: call it from a
+    /// blocking thread (`spawn_blocking`).
+    pub fn find_with_history(
+        &self,
+        index: &MatchIndex,
+        store: &Store,
+        q: &MatchQuery,
+    ) -> Vec<IncidentMatch> {
+        let recent = self.find(q);
+        let past = tokio::runtime::Handle::current()
+            .block_on(index.history(store, q))
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "reading past incidents failed; answering from memory");
+                Vec::new()
+            });
+        merge(recent, past)
     }
 
     /// Number of incidents indexed.
@@ -604,6 +650,36 @@ impl MatchIndex {
     /// A reader.
     pub fn snapshot(&self) -> SnapshotRef {
         SnapshotRef(self.tables.clone())
+    }
+
+    /// The first load: every incident open or ended within the memory
+    /// window, leaving history in the store; later changes come through
+    /// [`catch_up`](Self::catch_up).
+    pub async fn load(&self, store: &Store) -> Result<usize, IndexError> {
+        let mut cursor = self.cursor.lock().await;
+        let top = store.last_incident_cursor().await?;
+        let cutoff = Timestamp::now().unix() - MEMORY_WINDOW_SECS - WINDOW_SLACK_SECS;
+        let mut after = *cursor;
+        let mut loaded = 0;
+        loop {
+            let rows = store.recent_incidents(after, top, cutoff, 5000).await?;
+            let Some(last) = rows.last().map(|r| r.cursor) else {
+                break;
+            };
+            let parsed = tokio::task::spawn_blocking(move || {
+                rows.into_iter().filter_map(to_indexed).collect::<Vec<_>>()
+            })
+            .await
+            .map_err(|e| IndexError::Parse(e.to_string()))?;
+            loaded += parsed.len();
+            let mut tables = self.tables.write().unwrap_or_else(|e| e.into_inner());
+            for entry in parsed {
+                tables.upsert(Arc::new(entry));
+            }
+            after = last;
+        }
+        *cursor = (*cursor).max(top);
+        Ok(loaded)
     }
 
     /// Applies every incident change stored after the last one applied.
@@ -624,15 +700,103 @@ impl MatchIndex {
             .await
             .map_err(|e| IndexError::Parse(e.to_string()))?;
             {
+                let now = Timestamp::now().unix();
                 let mut tables = self.tables.write().unwrap_or_else(|e| e.into_inner());
                 for entry in parsed {
-                    tables.upsert(Arc::new(entry));
+                    if is_history(&entry, now) {
+                        tables.remove(&entry.issuer, &entry.incident);
+                    } else {
+                        tables.upsert(Arc::new(entry));
+                    }
                 }
             }
             *cursor = last;
             changed += count;
         }
         Ok(changed)
+    }
+
+    /// Drops incidents that ended before the memory window; returns how many.
+    pub fn evict_history(&self) -> usize {
+        let now = Timestamp::now().unix();
+        let mut tables = self.tables.write().unwrap_or_else(|e| e.into_inner());
+        let old: Vec<(String, String)> = tables
+            .incidents
+            .iter()
+            .flatten()
+            .filter(|e| is_history(e, now))
+            .map(|e| (e.issuer.clone(), e.incident.clone()))
+            .collect();
+        for (issuer, incident) in &old {
+            tables.remove(issuer, incident);
+        }
+        old.len()
+    }
+
+    /// Matches for a bounce older than the memory window, read from the
+    /// store by its recipient domain and its IPs (an indexed query each),
+    /// among incidents active at the bounce's time. Empty for a recent or
+    /// undated bounce: memory holds everything that could explain those.
+    pub async fn history(
+        &self,
+        store: &Store,
+        q: &MatchQuery,
+    ) -> Result<Vec<IncidentMatch>, sqlx::Error> {
+        let Some(at) = q.timestamp.as_deref().and_then(parse_time) else {
+            return Ok(Vec::new());
+        };
+        if at >= Timestamp::now().unix() - MEMORY_WINDOW_SECS {
+            return Ok(Vec::new());
+        }
+        let base = IncidentFilter {
+            active_at: Some(at),
+            limit: HISTORY_LIMIT,
+            ..IncidentFilter::default()
+        };
+        let mut filters = Vec::new();
+        if let Some(domain) = q
+            .recipient_domain
+            .as_deref()
+            .and_then(|d| Domain::parse_lenient(d).ok())
+        {
+            filters.push(IncidentFilter {
+                domain: Some(domain),
+                ..base.clone()
+            });
+        }
+        for ip in [q.remote_ip, q.sender_ip].into_iter().flatten() {
+            filters.push(IncidentFilter {
+                ip: Some(ip),
+                ..base.clone()
+            });
+        }
+        let mut rows = Vec::new();
+        let mut seen = HashSet::new();
+        for f in &filters {
+            for row in store.incidents(f).await? {
+                if seen.insert((row.issuer.clone(), row.incident.clone())) {
+                    rows.push(row);
+                }
+            }
+        }
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let flagged = self.snapshot().read().flagged.clone();
+        let q = q.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            let mut past = Snapshot {
+                flagged,
+                ..Snapshot::default()
+            };
+            for entry in rows.into_iter().filter_map(to_indexed) {
+                past.upsert(Arc::new(entry));
+            }
+            past.find(&q)
+        })
+        .await
+        .unwrap_or_default();
+        Ok(found)
     }
 
     /// Reloads which issuers are flagged for equivocation.
@@ -644,6 +808,25 @@ impl MatchIndex {
         }
         Ok(())
     }
+}
+
+/// Both lists of matches, best first, each incident once.
+pub fn merge(mut a: Vec<IncidentMatch>, b: Vec<IncidentMatch>) -> Vec<IncidentMatch> {
+    for m in b {
+        if !a
+            .iter()
+            .any(|x| x.issuer == m.issuer && x.incident == m.incident)
+        {
+            a.push(m);
+        }
+    }
+    a.sort_by(|x, y| {
+        y.score
+            .total_cmp(&x.score)
+            .then_with(|| x.incident.cmp(&y.incident))
+    });
+    a.truncate(MAX_MATCHES);
+    a
 }
 
 /// Why the index could not catch up (it keeps its last good state).

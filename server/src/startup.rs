@@ -36,7 +36,7 @@ impl Application {
         let node = Node::new(config, store, dns, log)?;
         let indexed = if node.config.match_index {
             node.index
-                .catch_up(&node.store)
+                .load(&node.store)
                 .await
                 .map_err(|e| anyhow::anyhow!("loading incidents into the matching index: {e}"))?
         } else {
@@ -110,6 +110,16 @@ impl Application {
                     tick.tick().await;
                     node.catch_up().await;
                     rounds += 1;
+                    // Incidents leave memory a while after they end.
+                    if rounds.is_multiple_of(240) && node.config.match_index {
+                        let evicted = node.index.evict_history();
+                        if evicted > 0 {
+                            tracing::info!(
+                                evicted,
+                                "incidents ended over 30 days ago now matched from the store"
+                            );
+                        }
+                    }
                     // Equivocation found by another replica.
                     if rounds.is_multiple_of(20)
                         && let Err(e) = node.index.reload_flagged(&node.store).await

@@ -27,6 +27,7 @@ on_both_databases!(
     concurrent_writers_never_back_fill_the_feed,
     a_publish_is_matchable_when_it_is_answered,
     one_seq_with_two_notices_from_two_peers_is_equivocation,
+    an_old_bounce_is_matched_from_the_store,
 );
 
 /// Fast settings: no limits in the way, quick retries, short deadlines.
@@ -893,5 +894,70 @@ async fn one_seq_with_two_notices_from_two_peers_is_equivocation(backend: Backen
     assert_eq!(feed(&b).await.len(), 2, "both kept as evidence");
     for p in [&p1, &p2] {
         assert_eq!(peer_status(&b, &p.url).await["rejected"], json!({}));
+    }
+}
+
+/// An incident that ended 40 days ago is not held in memory, yet a bounce
+/// whose own time falls inside it is still matched — from the store — on
+/// /v1/match and /v1/explain, and across a restart (the first load leaves
+/// history in the store).
+async fn an_old_bounce_is_matched_from_the_store(backend: Backend) {
+    use dix_schema::types::Timestamp;
+    let dns = TestDns::start().await;
+    let isp = Issuer::new("isp.example", "s1");
+    isp.publish_key(&dns);
+    let db = TestDb::new(backend).await;
+    let mut a = node(&db, &dns, &config(3600), &[]).await;
+    let day = 86_400;
+    let now = Timestamp::now().unix();
+    let at = |secs: i64| Timestamp::from_unix(secs).unwrap().to_string();
+    publish(
+        &a,
+        isp.notice(|n| {
+            n["status"] = json!("resolved");
+            n["started_at"] = json!(at(now - 41 * day));
+            n["ended_at"] = json!(at(now - 40 * day));
+        }),
+    )
+    .await;
+    let bounced = at(now - 40 * day - 3600);
+    let query = |timestamp: Option<&str>| {
+        let mut q =
+            json!({"recipient_domain": "isp.example", "reply_code": 451, "status": "4.7.500"});
+        if let Some(t) = timestamp {
+            q["timestamp"] = json!(t);
+        }
+        serde_json::to_vec(&json!({"queries": [q]})).unwrap()
+    };
+    for round in 0..2 {
+        let old = post(&a.at("/v1/match"), query(Some(&bounced))).await;
+        assert_eq!(
+            old.json["results"][0]["matches"][0]["issuer"], "isp.example",
+            "round {round}: {}",
+            old.text
+        );
+        let undated = post(&a.at("/v1/match"), query(None)).await;
+        assert_eq!(
+            undated.json["results"][0]["matches"],
+            json!([]),
+            "round {round}: history is not in memory: {}",
+            undated.text
+        );
+        let explained = post(
+            &a.at("/v1/explain"),
+            serde_json::to_vec(&json!({
+                "text": "451 4.7.500 Server busy. Please try again later",
+                "recipient": "user@isp.example",
+                "at": bounced,
+            }))
+            .unwrap(),
+        )
+        .await;
+        assert!(
+            explained.text.contains("\"issuer\":\"isp.example\""),
+            "round {round}: {}",
+            explained.text
+        );
+        a.restart().await;
     }
 }

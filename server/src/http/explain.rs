@@ -58,11 +58,17 @@ pub async fn match_facts(
         .with_field("queries"));
     }
     let snapshot = node.matcher()?;
-    let results: Vec<Value> = request
-        .queries
-        .iter()
-        .map(|q| json!({"matches": snapshot.find(q)}))
-        .collect();
+    let mut results: Vec<Value> = Vec::with_capacity(request.queries.len());
+    for q in &request.queries {
+        // A bounce older than the memory window is matched from the store.
+        let past = node
+            .index
+            .history(&node.store, q)
+            .await
+            .map_err(ApiError::internal)?;
+        let matches = crate::index::merge(snapshot.find(q), past);
+        results.push(json!({ "matches": matches }));
+    }
     Ok(Json(json!({"results": results})))
 }
 
@@ -119,7 +125,9 @@ pub async fn explain(
     let snapshot = node.matcher()?;
     let answer = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        explain_text(&request, &snapshot)
+        explain_text(&request, &|q: &MatchQuery| {
+            snapshot.find_with_history(&node.index, &node.store, q)
+        })
     })
     .await
     .map_err(ApiError::internal)?;
@@ -136,7 +144,11 @@ pub async fn explain(
 /// The whole answer for one request, bounded in facts and in size; `None`
 /// when the text holds nothing to explain. An mbox is split into its
 /// messages as `dix parse` splits it.
-fn explain_text(request: &ExplainRequest, snapshot: &crate::index::SnapshotRef) -> Option<Value> {
+/// `matcher` finds the incidents for one fact.
+fn explain_text(
+    request: &ExplainRequest,
+    matcher: &dyn Fn(&MatchQuery) -> Vec<dix_client::verdict::IncidentMatch>,
+) -> Option<Value> {
     let facts: Vec<Fact> = match parse_reply(
         &request.text,
         request.recipient.as_deref(),
@@ -163,7 +175,7 @@ fn explain_text(request: &ExplainRequest, snapshot: &crate::index::SnapshotRef) 
     let mut truncated = facts.len() > MAX_FACTS;
     for fact in facts.iter().take(MAX_FACTS) {
         let knowledge = kb.explain(fact);
-        let mut matches = snapshot.find(&MatchQuery::from(fact));
+        let mut matches = matcher(&MatchQuery::from(fact));
         let verdict = decide(fact, &knowledge, &matches);
         matches.truncate(MAX_MATCHES_SHOWN);
         let mut shown = fact.clone();

@@ -370,6 +370,36 @@ impl Store {
         .await?;
         rows.iter().map(incident_row).collect()
     }
+
+    /// Incidents whose current cursor is in (`after`, `up_to`] and that are
+    /// open or ended at `ended_after` or later, in cursor order: what the
+    /// matching index loads at start (history stays in the store).
+    pub async fn recent_incidents(
+        &self,
+        after: i64,
+        up_to: i64,
+        ended_after: i64,
+        limit: u32,
+    ) -> Result<Vec<IncidentRow>, sqlx::Error> {
+        let rows = sqlx::query(incident_select!(
+            "WHERE i.cursor > $1 AND i.cursor <= $2 AND (i.ended_at IS NULL OR i.ended_at >= $3) ORDER BY i.cursor LIMIT $4"
+        ))
+        .bind(after)
+        .bind(up_to)
+        .bind(ended_after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(incident_row).collect()
+    }
+
+    /// The highest current cursor of any incident, 0 when none.
+    pub async fn last_incident_cursor(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query("SELECT COALESCE(MAX(cursor), 0) FROM incidents")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)
+    }
 }
 
 #[cfg(test)]
