@@ -17,19 +17,10 @@ mod common;
 
 use dix_tests::{Backend, DixNode, Issuer, TestDb, TestDns};
 use serde_json::json;
-use tokio::io::AsyncBufReadExt;
 
 const INCIDENTS: usize = 100_000;
 const PUBLISHES: usize = 2_000;
 const PUBLISH_CLIENTS: usize = 8;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
 
 async fn seed(db: &TestDb, issuer: &Issuer) -> Duration {
     let started = Instant::now();
@@ -75,7 +66,11 @@ async fn publish_throughput(node: &DixNode, issuer: &Arc<Issuer>) -> (f64, Durat
     }
     let rate = PUBLISHES as f64 / started.elapsed().as_secs_f64();
     times.sort();
-    (rate, percentile(&times, 0.5), percentile(&times, 0.99))
+    (
+        rate,
+        common::percentile(&times, 0.5),
+        common::percentile(&times, 0.99),
+    )
 }
 
 async fn read_latency(node: &DixNode, path: &str) -> (Duration, Duration, f64) {
@@ -102,57 +97,12 @@ async fn read_latency(node: &DixNode, path: &str) -> (Duration, Duration, f64) {
     times.sort();
     // Throughput: 8 clients for ~3 seconds.
     let url_for_load = url.clone();
-    let (rate, _, _) = load(8, 3, move |c| c.get(&url_for_load)).await;
-    (percentile(&times, 0.5), percentile(&times, 0.99), rate)
-}
-
-/// Sends the request `make` builds from `clients` concurrent clients for
-/// `secs`: requests per second, and latency percentiles over every request.
-async fn load(
-    clients: usize,
-    secs: u64,
-    make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder + Clone + Send + 'static,
-) -> (f64, Duration, Duration) {
-    let client = reqwest::Client::new();
-    let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..clients {
-        let (client, make) = (client.clone(), make.clone());
-        tasks.spawn(async move {
-            let mut times = Vec::new();
-            while started.elapsed() < Duration::from_secs(secs) {
-                let t = Instant::now();
-                let r = make(&client).send().await.unwrap();
-                assert!(r.status().is_success());
-                r.bytes().await.unwrap();
-                times.push(t.elapsed());
-            }
-            times
-        });
-    }
-    let mut times = Vec::new();
-    while let Some(t) = tasks.join_next().await {
-        times.extend(t.unwrap());
-    }
-    let rate = times.len() as f64 / started.elapsed().as_secs_f64();
-    times.sort();
-    (rate, percentile(&times, 0.5), percentile(&times, 0.99))
-}
-
-/// POSTs `body` as JSON to `url`; see [`load`].
-async fn post_load(
-    url: &str,
-    body: Vec<u8>,
-    clients: usize,
-    secs: u64,
-) -> (f64, Duration, Duration) {
-    let url = url.to_owned();
-    load(clients, secs, move |c| {
-        c.post(&url)
-            .header("content-type", "application/json")
-            .body(body.clone())
-    })
-    .await
+    let (rate, _, _) = common::load(8, 3, move |c| c.get(&url_for_load)).await;
+    (
+        common::percentile(&times, 0.5),
+        common::percentile(&times, 0.99),
+        rate,
+    )
 }
 
 /// `POST /v1/match` on a node holding 100,000 incidents, next to a bare axum
@@ -178,25 +128,14 @@ async fn match_versus_bare(node: &DixNode, issuer: &Issuer) -> Vec<String> {
         "the benchmark query does not find its incident on a verified claim: {check}"
     );
 
-    let mut bare = tokio::process::Command::new(env!("CARGO_BIN_EXE_bare-axum"))
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(bare.stdout.take().unwrap()).lines();
-    let bare_url = lines
-        .next_line()
-        .await
-        .unwrap()
-        .unwrap()
-        .replace("dixd listening on ", "");
+    let (mut bare, bare_url) = common::bare_server().await;
 
     let mut rows = Vec::new();
     let mut results = Vec::new();
     // Interleave, so both see the same machine state.
     for round in 0..2 {
-        let b = post_load(&format!("{bare_url}/v1/match"), query.clone(), 8, 4).await;
-        let d = post_load(&node.at("/v1/match"), query.clone(), 8, 4).await;
+        let b = common::post_load(&format!("{bare_url}/v1/match"), query.clone(), 8, 4).await;
+        let d = common::post_load(&node.at("/v1/match"), query.clone(), 8, 4).await;
         if round == 1 {
             results = vec![b, d];
         }
@@ -204,19 +143,19 @@ async fn match_versus_bare(node: &DixNode, issuer: &Issuer) -> Vec<String> {
     let (b, d) = (results[0], results[1]);
     rows.push(format!(
         "| bare axum handler (constant answer) | {} | {} | {:.0} req/s |",
-        ms(b.1),
-        ms(b.2),
+        common::ms(b.1),
+        common::ms(b.2),
         b.0
     ));
-    rows.push(format!("| dixd POST /v1/match, {INCIDENTS} incidents indexed | {} | {} | {:.0} req/s ({:.0}% of bare) |", ms(d.1), ms(d.2), d.0, 100.0 * d.0 / b.0));
+    rows.push(format!("| dixd POST /v1/match, {INCIDENTS} incidents indexed | {} | {} | {:.0} req/s ({:.0}% of bare) |", common::ms(d.1), common::ms(d.2), d.0, 100.0 * d.0 / b.0));
     // Explain does the parsing, the knowledge base and the verdict too.
     let explain = serde_json::to_vec(&json!({
         "text": "451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)",
         "recipient": format!("someone@c54321.{}", issuer.domain),
     }))
     .unwrap();
-    let e = post_load(&node.at("/v1/explain"), explain, 8, 4).await;
-    rows.push(format!("| dixd POST /v1/explain (a bare reply), {INCIDENTS} incidents indexed | {} | {} | {:.0} req/s ({:.0}% of bare) |", ms(e.1), ms(e.2), e.0, 100.0 * e.0 / b.0));
+    let e = common::post_load(&node.at("/v1/explain"), explain, 8, 4).await;
+    rows.push(format!("| dixd POST /v1/explain (a bare reply), {INCIDENTS} incidents indexed | {} | {} | {:.0} req/s ({:.0}% of bare) |", common::ms(e.1), common::ms(e.2), e.0, 100.0 * e.0 / b.0));
     let _ = bare.kill().await;
     rows
 }
@@ -243,17 +182,17 @@ async fn main() {
         let mut with_index = Vec::new();
         let (rate, p50, p99) = publish_throughput(&node, &issuer).await;
         with_index.push(rate);
-        rows.push(format!("| {backend:?} | POST /v1/notices ({PUBLISH_CLIENTS} clients, {PUBLISHES} notices) | {} | {} | {rate:.0} notices/s |", ms(p50), ms(p99)));
+        rows.push(format!("| {backend:?} | POST /v1/notices ({PUBLISH_CLIENTS} clients, {PUBLISHES} notices) | {} | {} | {rate:.0} notices/s |", common::ms(p50), common::ms(p99)));
         std::fs::write(&config, format!("{settings}match_index = false\n")).unwrap();
         node.restart().await;
         let (without, p50, p99) = publish_throughput(&node, &issuer).await;
-        rows.push(format!("| {backend:?} | POST /v1/notices, match_index = false | {} | {} | {without:.0} notices/s |", ms(p50), ms(p99)));
+        rows.push(format!("| {backend:?} | POST /v1/notices, match_index = false | {} | {} | {without:.0} notices/s |", common::ms(p50), common::ms(p99)));
         std::fs::write(&config, settings).unwrap();
         node.restart().await;
         let (rate, p50, p99) = publish_throughput(&node, &issuer).await;
         with_index.push(rate);
         let mean = with_index.iter().sum::<f64>() / 2.0;
-        rows.push(format!("| {backend:?} | POST /v1/notices again, index on | {} | {} | {rate:.0} notices/s (mean of both runs with the index: {:.0}% of without) |", ms(p50), ms(p99), 100.0 * mean / without));
+        rows.push(format!("| {backend:?} | POST /v1/notices again, index on | {} | {} | {rate:.0} notices/s (mean of both runs with the index: {:.0}% of without) |", common::ms(p50), common::ms(p99), 100.0 * mean / without));
         for (label, path) in [
             ("GET /v1/incidents (newest 100)", "/v1/incidents".to_owned()),
             (
@@ -276,8 +215,8 @@ async fn main() {
             let (p50, p99, rps) = read_latency(&node, &path).await;
             rows.push(format!(
                 "| {backend:?} | {label} | {} | {} | {rps:.0} req/s |",
-                ms(p50),
-                ms(p99)
+                common::ms(p50),
+                common::ms(p99)
             ));
         }
         if backend == Backend::Sqlite {

@@ -28,6 +28,7 @@ on_both_databases!(
     a_publish_is_matchable_when_it_is_answered,
     one_seq_with_two_notices_from_two_peers_is_equivocation,
     an_old_bounce_is_matched_from_the_store,
+    a_peer_down_at_start_is_pulled_once_it_answers,
 );
 
 /// Fast settings: no limits in the way, quick retries, short deadlines.
@@ -960,4 +961,38 @@ async fn an_old_bounce_is_matched_from_the_store(backend: Backend) {
         );
         a.restart().await;
     }
+}
+
+/// B starts while its peer is down: the failed pull backs off for up to an
+/// hour, but once the peer answers (its stream connects) B pulls at once.
+async fn a_peer_down_at_start_is_pulled_once_it_answers(backend: Backend) {
+    let dns = TestDns::start().await;
+    let isp = Issuer::new("isp.example", "s1");
+    isp.publish_key(&dns);
+    let (db_a, db_b) = (TestDb::new(backend).await, TestDb::new(backend).await);
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let slow =
+        "rate_per_ip_per_minute = 100000\nsync_every_secs = 3600\npeer_backoff_cap_secs = 3600\n";
+    let b = node(&db_b, &dns, slow, &["--peer", &url]).await;
+    eventually("the first pull fails", 10, || async {
+        peer_status(&b, &url).await["consecutive_failures"].as_u64() >= Some(1)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let listen = format!("127.0.0.1:{port}");
+    let a = node(&db_a, &dns, slow, &["--listen", &listen]).await;
+    let notice = isp.notice(|_| {});
+    publish(&a, notice.clone()).await;
+    eventually(
+        "B holds the notice soon after its peer answers",
+        30,
+        || async {
+            held_seq(&b, "isp.example", &incident_of(&notice))
+                .await
+                .is_some()
+        },
+    )
+    .await;
+    assert_eq!(peer_status(&b, &url).await["consecutive_failures"], 0);
 }

@@ -41,6 +41,8 @@ pub struct Peer {
     pub configured_key: Option<PublicKey>,
     status: Mutex<PeerStatus>,
     wake: Notify,
+    /// The peer answered again (its stream connected): the backoff ends.
+    recovered: Notify,
 }
 
 /// What `/v1/peers` shows of a peer.
@@ -110,6 +112,7 @@ impl Peers {
                         ..PeerStatus::default()
                     }),
                     wake: Notify::new(),
+                    recovered: Notify::new(),
                 })
             })
             .collect();
@@ -143,6 +146,18 @@ impl Peer {
     /// Asks the worker to pull (as soon as its backoff allows).
     pub fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// The peer is reachable again: a backed-off worker pulls now rather
+    /// than at its next attempt (a peer that was down when this node
+    /// started must not cost a notice minutes).
+    pub fn recovered(&self) {
+        self.update(|s| {
+            s.next_attempt_unix = 0.0;
+            s.next_attempt = None;
+        });
+        self.recovered.notify_one();
+        self.wake();
     }
 
     /// The cursor this node asks after next.
@@ -249,7 +264,10 @@ async fn work(node: Arc<Node>, peer: Arc<Peer>, client: PeerClient) {
         peer.wake.notified().await;
         let wait = peer.status().next_attempt_unix - now_f64();
         if wait > 0.0 {
-            tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs_f64(wait)) => {}
+                () = peer.recovered.notified() => {}
+            }
         }
         let result = pull::pull(&node, &client, &peer).await;
         let now = now_f64();

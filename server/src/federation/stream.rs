@@ -74,6 +74,9 @@ async fn subscribe(client: &PeerClient, peer: &Peer) -> Result<(), PeerError> {
         ));
     }
     peer.update(|s| s.stream_connected = true);
+    if peer.status().consecutive_failures > 0 {
+        peer.recovered();
+    }
     let mut buffer: Vec<u8> = Vec::new();
     loop {
         let chunk = tokio::time::timeout(SILENCE, response.chunk())

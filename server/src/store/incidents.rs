@@ -7,7 +7,10 @@ use dix_schema::Notice;
 use dix_schema::types::{Domain, IpRange};
 use sqlx::{Any, Row, Transaction};
 
+use std::collections::HashSet;
+
 use super::Store;
+use super::rows::{self, Value};
 use crate::scope::ScopeField;
 
 /// An incident's current state, as every incident query reads it (the
@@ -141,6 +144,114 @@ pub(super) async fn replace_scope(
             .bind(i64::from(*verified))
             .execute(&mut **tx)
             .await?;
+    }
+    Ok(())
+}
+
+/// One incident's new current revision, for [`upsert_many`].
+pub(super) struct Revision<'a> {
+    pub notice: &'a Notice,
+    pub cursor: i64,
+    pub scope_verified: i64,
+}
+
+/// [`upsert_incident`] for many incidents (each at most once) in a few
+/// statements; returns the (issuer, incident) pairs whose current revision
+/// the batch became.
+pub(super) async fn upsert_many(
+    tx: &mut Transaction<'_, Any>,
+    revisions: &[Revision<'_>],
+) -> Result<HashSet<(String, String)>, sqlx::Error> {
+    let mut changed = HashSet::new();
+    for chunk in revisions.chunks(rows::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO incidents (issuer, incident, cursor, seq, kind, status, started_at, ended_at, published_at, scope_verified) \
+             VALUES {} \
+             ON CONFLICT (issuer, incident) DO UPDATE SET cursor = excluded.cursor, seq = excluded.seq, kind = excluded.kind, \
+               status = excluded.status, started_at = excluded.started_at, ended_at = excluded.ended_at, \
+               published_at = excluded.published_at, scope_verified = excluded.scope_verified \
+             WHERE incidents.seq < excluded.seq \
+             RETURNING issuer, incident",
+            rows::values(chunk.len(), 10)
+        );
+        let mut args = Vec::with_capacity(chunk.len() * 10);
+        for r in chunk {
+            let n = r.notice;
+            args.extend([
+                Value::Text(n.issuer.to_string()),
+                Value::Text(n.incident.to_string()),
+                Value::Int(r.cursor),
+                Value::Int(i64::try_from(n.seq).expect("seq <= 2^53")),
+                Value::Text(n.kind.as_str().to_owned()),
+                Value::Text(n.status.as_str().to_owned()),
+                Value::Int(n.started_at.unix()),
+                Value::MaybeInt(n.ended_at.map(|t| t.unix())),
+                Value::Int(n.published_at.unix()),
+                Value::Int(r.scope_verified),
+            ]);
+        }
+        for row in rows::query(&sql, args).fetch_all(&mut **tx).await? {
+            changed.insert((row.try_get(0)?, row.try_get(1)?));
+        }
+    }
+    Ok(changed)
+}
+
+/// [`replace_scope`] for many incidents: one delete per issuer for those
+/// that had rows, then multi-row inserts.
+pub(super) async fn replace_scope_many(
+    tx: &mut Transaction<'_, Any>,
+    incidents: &[(&Notice, &[(ScopeField, String, bool)], bool)],
+) -> Result<(), sqlx::Error> {
+    let mut old: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for (n, _, incident_is_new) in incidents {
+        if !incident_is_new {
+            old.entry(n.issuer.as_str())
+                .or_default()
+                .push(n.incident.to_string());
+        }
+    }
+    for (issuer, ids) in old {
+        for chunk in ids.chunks(rows::ROWS_PER_STATEMENT) {
+            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "DELETE FROM incident_scope WHERE issuer = $1 AND incident IN ({})",
+                list.join(", ")
+            );
+            let mut args = vec![Value::Text(issuer.to_owned())];
+            args.extend(chunk.iter().map(|id| Value::Text(id.clone())));
+            rows::query(&sql, args).execute(&mut **tx).await?;
+        }
+    }
+    let mut cells = Vec::new();
+    for (n, scope, _) in incidents {
+        for (field, value, verified) in scope.iter() {
+            let (lo, hi, bucket) = match IpRange::parse(value) {
+                Ok(range) if matches!(field, ScopeField::ReceivingIps | ScopeField::SendingIps) => {
+                    let (lo, hi) = ip_bounds(&range);
+                    (Some(lo), Some(hi), Some(range_bucket(&range)))
+                }
+                _ => (None, None, None),
+            };
+            cells.push([
+                Value::Text(n.issuer.to_string()),
+                Value::Text(n.incident.to_string()),
+                Value::Text(field.as_str().to_owned()),
+                Value::Text(value.clone()),
+                Value::MaybeText(lo),
+                Value::MaybeText(hi),
+                Value::MaybeText(bucket),
+                Value::Int(i64::from(*verified)),
+            ]);
+        }
+    }
+    for chunk in cells.chunks(rows::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO incident_scope (issuer, incident, field, value, ip_lo, ip_hi, ip_bucket, verified) VALUES {}",
+            rows::values(chunk.len(), 8)
+        );
+        let args = chunk.iter().flat_map(|row| row.iter().cloned()).collect();
+        rows::query(&sql, args).execute(&mut **tx).await?;
     }
     Ok(())
 }

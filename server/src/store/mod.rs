@@ -11,6 +11,7 @@ mod incidents;
 mod issuers;
 mod notices;
 mod peers;
+mod rows;
 
 use std::borrow::Cow;
 use std::sync::Arc;

@@ -1,6 +1,8 @@
 //! The `notices` table (the append-only feed), and publishing: storing a
 //! verified notice and moving its incident forward, in one transaction.
 
+use std::collections::{HashMap, HashSet};
+
 use dix_schema::SignedNotice;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Row, Transaction};
@@ -8,8 +10,11 @@ use sqlx::{Any, Row, Transaction};
 use super::{Backend, Store, flag};
 use crate::scope::ScopeField;
 use crate::store::equivocations;
-use crate::store::incidents::{replace_scope, upsert_incident};
+use crate::store::incidents::{
+    Revision, replace_scope, replace_scope_many, upsert_incident, upsert_many,
+};
 use crate::store::issuers::record_key;
+use crate::store::rows::{self, Value};
 
 /// A verified notice and what the node learned while verifying it.
 pub struct NewNotice<'a> {
@@ -107,6 +112,22 @@ impl std::ops::DerefMut for FeedWrite<'_> {
     }
 }
 
+/// One notice the simple way, several in multi-row statements.
+pub(super) async fn publish_all(
+    tx: &mut Transaction<'_, Any>,
+    batch: &[NewNotice<'_>],
+) -> Result<Vec<PublishOutcome>, sqlx::Error> {
+    if batch.len() > 1 {
+        return publish_batch(tx, batch).await;
+    }
+    let mut keys_seen = KeysSeen::new();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for new in batch {
+        outcomes.push(publish_in(tx, new, &mut keys_seen).await?);
+    }
+    Ok(outcomes)
+}
+
 /// (issuer, selector, public key) already recorded in this transaction.
 pub(super) type KeysSeen = std::collections::HashSet<(String, String, String)>;
 
@@ -129,11 +150,7 @@ impl Store {
         batch: &[NewNotice<'_>],
     ) -> Result<Vec<PublishOutcome>, sqlx::Error> {
         let mut tx = self.begin_feed_write().await?;
-        let mut outcomes = Vec::with_capacity(batch.len());
-        let mut keys_seen = KeysSeen::new();
-        for new in batch {
-            outcomes.push(publish_in(&mut tx, new, &mut keys_seen).await?);
-        }
+        let outcomes = publish_all(&mut tx, batch).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -291,6 +308,249 @@ pub(super) async fn publish_in(
         replace_scope(tx, n, &new.scope, incident_is_new).await?;
     }
     Ok(PublishOutcome::Stored { cursor, current })
+}
+
+/// What a batch found already stored: (cursor, digest, issuer, seq, incident).
+type KnownRow = (i64, String, String, i64, String);
+
+/// Notices already stored that a batch could meet: the same bytes, the
+/// same (issuer, seq), or the same incident. A few statements per chunk.
+async fn known_many(
+    tx: &mut Transaction<'_, Any>,
+    items: &[(&str, &str, i64, String)],
+) -> Result<Vec<KnownRow>, sqlx::Error> {
+    let mut out = Vec::new();
+    let read = |r: &sqlx::any::AnyRow| -> Result<KnownRow, sqlx::Error> {
+        Ok((
+            r.try_get(0)?,
+            r.try_get(1)?,
+            r.try_get(2)?,
+            r.try_get(3)?,
+            r.try_get(4)?,
+        ))
+    };
+    for chunk in items.chunks(rows::ROWS_PER_STATEMENT) {
+        let list = |from: usize| -> String {
+            (0..chunk.len())
+                .map(|i| format!("${}", from + i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let sql = format!(
+            "SELECT cursor, digest, issuer, seq, incident FROM notices WHERE digest IN ({})",
+            list(1)
+        );
+        let args = chunk
+            .iter()
+            .map(|(d, ..)| Value::Text((*d).to_owned()))
+            .collect();
+        for r in rows::query(&sql, args).fetch_all(&mut **tx).await? {
+            out.push(read(&r)?);
+        }
+        let mut issuers: Vec<&str> = chunk.iter().map(|(_, i, ..)| *i).collect();
+        issuers.sort_unstable();
+        issuers.dedup();
+        for issuer in issuers {
+            let mine: Vec<_> = chunk.iter().filter(|(_, i, ..)| *i == issuer).collect();
+            let seqs: Vec<String> = (0..mine.len()).map(|k| format!("${}", k + 2)).collect();
+            let ids: Vec<String> = (0..mine.len())
+                .map(|k| format!("${}", k + 2 + mine.len()))
+                .collect();
+            let sql = format!(
+                "SELECT cursor, digest, issuer, seq, incident FROM notices WHERE issuer = $1 AND seq IN ({}) \
+                 UNION ALL SELECT cursor, digest, issuer, seq, incident FROM notices WHERE issuer = $1 AND incident IN ({})",
+                seqs.join(", "),
+                ids.join(", ")
+            );
+            let mut args = vec![Value::Text(issuer.to_owned())];
+            args.extend(mine.iter().map(|(_, _, seq, _)| Value::Int(*seq)));
+            args.extend(mine.iter().map(|(.., id)| Value::Text(id.clone())));
+            for r in rows::query(&sql, args).fetch_all(&mut **tx).await? {
+                out.push(read(&r)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Inserts notices in multi-row statements; their cursors by digest.
+async fn insert_many(
+    tx: &mut Transaction<'_, Any>,
+    new: &[(&NewNotice<'_>, &str)],
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let mut cursors = HashMap::with_capacity(new.len());
+    for chunk in new.chunks(rows::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO notices (digest, issuer, selector, seq, incident, bytes, verification, received_at, source) \
+             VALUES {} RETURNING cursor, digest",
+            rows::values(chunk.len(), 9)
+        );
+        let mut args = Vec::with_capacity(chunk.len() * 9);
+        for (new, digest) in chunk {
+            let n = new.notice.notice();
+            args.extend([
+                Value::Text((*digest).to_owned()),
+                Value::Text(n.issuer.to_string()),
+                Value::Text(n.key.to_string()),
+                Value::Int(i64::try_from(n.seq).expect("seq <= 2^53 by the schema")),
+                Value::Text(n.incident.to_string()),
+                Value::Bytes(new.notice.as_bytes().to_vec()),
+                Value::Text(new.verification.clone()),
+                Value::Int(new.received_at),
+                Value::Text(new.source.clone()),
+            ]);
+        }
+        for r in rows::query(&sql, args).fetch_all(&mut **tx).await? {
+            cursors.insert(r.try_get::<String, _>(1)?, r.try_get(0)?);
+        }
+    }
+    Ok(cursors)
+}
+
+/// Where a notice of the batch already is: stored before, or earlier in
+/// the batch (its cursor known once the batch is inserted).
+#[derive(Clone, Copy)]
+enum Seen {
+    Stored(i64),
+    InBatch(usize),
+}
+
+/// [`publish_in`] for a whole batch, with the same outcomes, in a handful
+/// of statements: one look for what is known, multi-row inserts of the
+/// notices, incidents and scope rows. `current` says whether the notice is
+/// its incident's current revision when the batch commits.
+pub(super) async fn publish_batch(
+    tx: &mut Transaction<'_, Any>,
+    batch: &[NewNotice<'_>],
+) -> Result<Vec<PublishOutcome>, sqlx::Error> {
+    let digests: Vec<String> = batch.iter().map(|n| digest(n.notice.as_bytes())).collect();
+    let facts: Vec<(&str, &str, i64, String)> = batch
+        .iter()
+        .zip(&digests)
+        .map(|(new, d)| {
+            let n = new.notice.notice();
+            (
+                d.as_str(),
+                n.issuer.as_str(),
+                i64::try_from(n.seq).expect("seq <= 2^53 by the schema"),
+                n.incident.to_string(),
+            )
+        })
+        .collect();
+    let mut by_digest: HashMap<String, Seen> = HashMap::new();
+    let mut first_of_seq: HashMap<(String, i64), Seen> = HashMap::new();
+    let mut stored_incidents: HashSet<(String, String)> = HashSet::new();
+    let mut known = known_many(tx, &facts).await?;
+    known.sort_by_key(|k| k.0);
+    for (cursor, digest, issuer, seq, incident) in known {
+        by_digest.entry(digest).or_insert(Seen::Stored(cursor));
+        first_of_seq
+            .entry((issuer.clone(), seq))
+            .or_insert(Seen::Stored(cursor));
+        stored_incidents.insert((issuer, incident));
+    }
+
+    enum Plan {
+        Replay(Seen),
+        Equivocation(Seen),
+        Stored,
+    }
+    let mut plans = Vec::with_capacity(batch.len());
+    let mut to_insert: Vec<(&NewNotice<'_>, &str)> = Vec::new();
+    for (i, ((digest, issuer, seq, _), new)) in facts.iter().zip(batch).enumerate() {
+        if let Some(seen) = by_digest.get(*digest) {
+            plans.push(Plan::Replay(*seen));
+            continue;
+        }
+        by_digest.insert((*digest).to_owned(), Seen::InBatch(i));
+        to_insert.push((new, digest));
+        match first_of_seq.get(&((*issuer).to_owned(), *seq)) {
+            Some(seen) => plans.push(Plan::Equivocation(*seen)),
+            None => {
+                first_of_seq.insert(((*issuer).to_owned(), *seq), Seen::InBatch(i));
+                plans.push(Plan::Stored);
+            }
+        }
+    }
+    let cursors = insert_many(tx, &to_insert).await?;
+    let cursor_of = |seen: Seen| -> i64 {
+        match seen {
+            Seen::Stored(c) => c,
+            Seen::InBatch(i) => cursors[&digests[i]],
+        }
+    };
+
+    let mut keys_seen = KeysSeen::new();
+    for (new, _) in &to_insert {
+        let n = new.notice.notice();
+        if keys_seen.insert((n.issuer.to_string(), n.key.to_string(), new.key.0.clone())) {
+            record_key(
+                tx,
+                n.issuer.as_str(),
+                n.key.as_str(),
+                &new.key.0,
+                new.key.1,
+                new.received_at,
+            )
+            .await?;
+        }
+    }
+
+    // Each incident's highest seq in the batch is its candidate revision.
+    let mut newest: HashMap<(&str, String), usize> = HashMap::new();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for (i, plan) in plans.iter().enumerate() {
+        let (digest, issuer, seq, incident) = &facts[i];
+        outcomes.push(match plan {
+            Plan::Replay(seen) => PublishOutcome::Replay {
+                cursor: cursor_of(*seen),
+            },
+            Plan::Equivocation(seen) => {
+                let (cursor, earlier) = (cursors[*digest], cursor_of(*seen));
+                equivocations::record(tx, issuer, *seq, earlier, cursor, batch[i].received_at)
+                    .await?;
+                PublishOutcome::Equivocation { cursor, earlier }
+            }
+            Plan::Stored => {
+                let slot = newest.entry((issuer, incident.clone())).or_insert(i);
+                if facts[*slot].2 < *seq {
+                    *slot = i;
+                }
+                PublishOutcome::Stored {
+                    cursor: cursors[*digest],
+                    current: false,
+                }
+            }
+        });
+    }
+    let mut picks: Vec<usize> = newest.into_values().collect();
+    picks.sort_unstable();
+    let revisions: Vec<Revision<'_>> = picks
+        .iter()
+        .map(|&i| Revision {
+            notice: batch[i].notice.notice(),
+            cursor: cursors[&digests[i]],
+            scope_verified: flag(batch[i].scope_verified),
+        })
+        .collect();
+    let changed = upsert_many(tx, &revisions).await?;
+    let mut scopes = Vec::new();
+    for &i in &picks {
+        let (_, issuer, _, incident) = &facts[i];
+        let key = ((*issuer).to_owned(), incident.clone());
+        if changed.contains(&key) {
+            if let PublishOutcome::Stored { current, .. } = &mut outcomes[i] {
+                *current = true;
+            }
+            scopes.push((
+                batch[i].notice.notice(),
+                batch[i].scope.as_slice(),
+                !stored_incidents.contains(&key),
+            ));
+        }
+    }
+    replace_scope_many(tx, &scopes).await?;
+    Ok(outcomes)
 }
 
 pub(super) fn notice_row(row: &sqlx::any::AnyRow) -> Result<NoticeRow, sqlx::Error> {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use sqlx::Row;
 
 use super::Store;
-use super::notices::{KeysSeen, NewNotice, PublishOutcome, publish_in};
+use super::notices::{NewNotice, PublishOutcome, publish_all};
 
 /// What the node holds of one peer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,11 +78,7 @@ impl Store {
         advance: &PeerAdvance,
     ) -> Result<Vec<PublishOutcome>, sqlx::Error> {
         let mut tx = self.begin_feed_write().await?;
-        let mut outcomes = Vec::with_capacity(batch.len());
-        let mut keys_seen = KeysSeen::new();
-        for new in batch {
-            outcomes.push(publish_in(&mut tx, new, &mut keys_seen).await?);
-        }
+        let outcomes = publish_all(&mut tx, batch).await?;
         let before =
             sqlx::query("SELECT received, rejected, last_success FROM peers WHERE url = $1")
                 .bind(url)

@@ -1,6 +1,9 @@
+#![allow(dead_code)] // each benchmark uses part of it
 //! What the benchmarks share: seeding a database with signed notices fast,
 //! through the store's batch publish (the same transaction code a publish
 //! runs, a thousand notices per commit).
+
+use std::time::{Duration, Instant};
 
 use dix_schema::SignedNotice;
 use dix_server::scope::ScopeField;
@@ -65,4 +68,79 @@ fn stored_as<'a>(issuer: &Issuer, n: &'a SignedNotice) -> NewNotice<'a> {
         source: "bench".into(),
         received_at: 0,
     }
+}
+
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+pub fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Sends the request `make` builds from `clients` concurrent clients for
+/// `secs`: requests per second, and latency percentiles over every request.
+pub async fn load(
+    clients: usize,
+    secs: u64,
+    make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder + Clone + Send + 'static,
+) -> (f64, Duration, Duration) {
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..clients {
+        let (client, make) = (client.clone(), make.clone());
+        tasks.spawn(async move {
+            let mut times = Vec::new();
+            while started.elapsed() < Duration::from_secs(secs) {
+                let t = Instant::now();
+                let r = make(&client).send().await.unwrap();
+                assert!(r.status().is_success());
+                r.bytes().await.unwrap();
+                times.push(t.elapsed());
+            }
+            times
+        });
+    }
+    let mut times = Vec::new();
+    while let Some(t) = tasks.join_next().await {
+        times.extend(t.unwrap());
+    }
+    let rate = times.len() as f64 / started.elapsed().as_secs_f64();
+    times.sort();
+    (rate, percentile(&times, 0.5), percentile(&times, 0.99))
+}
+
+/// POSTs `body` as JSON to `url`; see [`load`].
+pub async fn post_load(
+    url: &str,
+    body: Vec<u8>,
+    clients: usize,
+    secs: u64,
+) -> (f64, Duration, Duration) {
+    let url = url.to_owned();
+    load(clients, secs, move |c| {
+        c.post(&url)
+            .header("content-type", "application/json")
+            .body(body.clone())
+    })
+    .await
+}
+
+/// Starts the bare axum server (constant answers): the baseline.
+pub async fn bare_server() -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut bare = tokio::process::Command::new(env!("CARGO_BIN_EXE_bare-axum"))
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(bare.stdout.take().unwrap()).lines();
+    let url = lines
+        .next_line()
+        .await
+        .unwrap()
+        .unwrap()
+        .replace("dixd listening on ", "");
+    (bare, url)
 }
