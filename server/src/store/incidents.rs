@@ -197,11 +197,15 @@ pub(super) async fn upsert_many(
     Ok(changed)
 }
 
+/// An incident's new scope rows: (notice, its claims, whether the incident
+/// had no rows before).
+pub(super) type ScopeOf<'a> = (&'a Notice, &'a [(ScopeField, String, bool)], bool);
+
 /// [`replace_scope`] for many incidents: one delete per issuer for those
 /// that had rows, then multi-row inserts.
 pub(super) async fn replace_scope_many(
     tx: &mut Transaction<'_, Any>,
-    incidents: &[(&Notice, &[(ScopeField, String, bool)], bool)],
+    incidents: &[ScopeOf<'_>],
 ) -> Result<(), sqlx::Error> {
     let mut old: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
     for (n, _, incident_is_new) in incidents {
