@@ -328,7 +328,15 @@ async fn propagation_benchmark(rows: &mut Vec<String>) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let which = std::env::args().nth(1).unwrap_or_default();
+    // cargo bench passes `--bench`; the part to run is the other word.
+    let which = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with("--"))
+        .unwrap_or_default();
+    assert!(
+        ["", "sync", "mesh"].contains(&which.as_str()),
+        "unknown part {which:?}: sync or mesh (or nothing for both)"
+    );
     let mut sync_rows = Vec::new();
     let mut mesh_rows = Vec::new();
     if which.is_empty() || which == "sync" {
