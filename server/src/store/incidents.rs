@@ -9,8 +9,8 @@ use sqlx::{Any, Row, Transaction};
 
 use std::collections::HashSet;
 
-use super::Store;
 use super::rows::{self, Value};
+use super::{Backend, Store};
 use crate::scope::ScopeField;
 
 /// An incident's current state, as every incident query reads it (the
@@ -160,10 +160,11 @@ pub(super) struct Revision<'a> {
 /// the batch became.
 pub(super) async fn upsert_many(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     revisions: &[Revision<'_>],
 ) -> Result<HashSet<(String, String)>, sqlx::Error> {
     let mut changed = HashSet::new();
-    for chunk in revisions.chunks(rows::ROWS_PER_STATEMENT) {
+    for chunk in revisions.chunks(rows::rows_per_statement(backend, 10)) {
         let sql = format!(
             "INSERT INTO incidents (issuer, incident, cursor, seq, kind, status, started_at, ended_at, published_at, scope_verified) \
              VALUES {} \
@@ -205,6 +206,7 @@ pub(super) type ScopeOf<'a> = (&'a Notice, &'a [(ScopeField, String, bool)], boo
 /// that had rows, then multi-row inserts.
 pub(super) async fn replace_scope_many(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     incidents: &[ScopeOf<'_>],
 ) -> Result<(), sqlx::Error> {
     let mut old: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
@@ -216,7 +218,7 @@ pub(super) async fn replace_scope_many(
         }
     }
     for (issuer, ids) in old {
-        for chunk in ids.chunks(rows::ROWS_PER_STATEMENT) {
+        for chunk in ids.chunks(rows::rows_per_statement(backend, 1)) {
             let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
             let sql = format!(
                 "DELETE FROM incident_scope WHERE issuer = $1 AND incident IN ({})",
@@ -249,7 +251,7 @@ pub(super) async fn replace_scope_many(
             ]);
         }
     }
-    for chunk in cells.chunks(rows::ROWS_PER_STATEMENT) {
+    for chunk in cells.chunks(rows::rows_per_statement(backend, 8)) {
         let sql = format!(
             "INSERT INTO incident_scope (issuer, incident, field, value, ip_lo, ip_hi, ip_bucket, verified) VALUES {}",
             rows::values(chunk.len(), 8)

@@ -115,10 +115,11 @@ impl std::ops::DerefMut for FeedWrite<'_> {
 /// One notice the simple way, several in multi-row statements.
 pub(super) async fn publish_all(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     batch: &[NewNotice<'_>],
 ) -> Result<Vec<PublishOutcome>, sqlx::Error> {
     if batch.len() > 1 {
-        return publish_batch(tx, batch).await;
+        return publish_batch(tx, backend, batch).await;
     }
     let mut keys_seen = KeysSeen::new();
     let mut outcomes = Vec::with_capacity(batch.len());
@@ -150,7 +151,7 @@ impl Store {
         batch: &[NewNotice<'_>],
     ) -> Result<Vec<PublishOutcome>, sqlx::Error> {
         let mut tx = self.begin_feed_write().await?;
-        let outcomes = publish_all(&mut tx, batch).await?;
+        let outcomes = publish_all(&mut tx, self.backend, batch).await?;
         tx.commit().await?;
         Ok(outcomes)
     }
@@ -317,6 +318,7 @@ type KnownRow = (i64, String, String, i64, String);
 /// same (issuer, seq), or the same incident. A few statements per chunk.
 async fn known_many(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     items: &[(&str, &str, i64, String)],
 ) -> Result<Vec<KnownRow>, sqlx::Error> {
     let mut out = Vec::new();
@@ -329,7 +331,7 @@ async fn known_many(
             r.try_get(4)?,
         ))
     };
-    for chunk in items.chunks(rows::ROWS_PER_STATEMENT) {
+    for chunk in items.chunks(rows::rows_per_statement(backend, 2)) {
         let list = |from: usize| -> String {
             (0..chunk.len())
                 .map(|i| format!("${}", from + i))
@@ -376,10 +378,11 @@ async fn known_many(
 /// Inserts notices in multi-row statements; their cursors by digest.
 async fn insert_many(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     new: &[(&NewNotice<'_>, &str)],
 ) -> Result<HashMap<String, i64>, sqlx::Error> {
     let mut cursors = HashMap::with_capacity(new.len());
-    for chunk in new.chunks(rows::ROWS_PER_STATEMENT) {
+    for chunk in new.chunks(rows::rows_per_statement(backend, 9)) {
         let sql = format!(
             "INSERT INTO notices (digest, issuer, selector, seq, incident, bytes, verification, received_at, source) \
              VALUES {} RETURNING cursor, digest",
@@ -421,6 +424,7 @@ enum Seen {
 /// its incident's current revision when the batch commits.
 pub(super) async fn publish_batch(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     batch: &[NewNotice<'_>],
 ) -> Result<Vec<PublishOutcome>, sqlx::Error> {
     let digests: Vec<String> = batch.iter().map(|n| digest(n.notice.as_bytes())).collect();
@@ -440,7 +444,7 @@ pub(super) async fn publish_batch(
     let mut by_digest: HashMap<String, Seen> = HashMap::new();
     let mut first_of_seq: HashMap<(String, i64), Seen> = HashMap::new();
     let mut stored_incidents: HashSet<(String, String)> = HashSet::new();
-    let mut known = known_many(tx, &facts).await?;
+    let mut known = known_many(tx, backend, &facts).await?;
     known.sort_by_key(|k| k.0);
     for (cursor, digest, issuer, seq, incident) in known {
         by_digest.entry(digest).or_insert(Seen::Stored(cursor));
@@ -472,7 +476,7 @@ pub(super) async fn publish_batch(
             }
         }
     }
-    let cursors = insert_many(tx, &to_insert).await?;
+    let cursors = insert_many(tx, backend, &to_insert).await?;
     let cursor_of = |seen: Seen| -> i64 {
         match seen {
             Seen::Stored(c) => c,
@@ -533,7 +537,7 @@ pub(super) async fn publish_batch(
             scope_verified: flag(batch[i].scope_verified),
         })
         .collect();
-    let changed = upsert_many(tx, &revisions).await?;
+    let changed = upsert_many(tx, backend, &revisions).await?;
     let mut scopes = Vec::new();
     for &i in &picks {
         let (_, issuer, _, incident) = &facts[i];
@@ -549,7 +553,7 @@ pub(super) async fn publish_batch(
             ));
         }
     }
-    replace_scope_many(tx, &scopes).await?;
+    replace_scope_many(tx, backend, &scopes).await?;
     Ok(outcomes)
 }
 

@@ -78,7 +78,7 @@ impl Store {
         advance: &PeerAdvance,
     ) -> Result<Vec<PublishOutcome>, sqlx::Error> {
         let mut tx = self.begin_feed_write().await?;
-        let outcomes = publish_all(&mut tx, batch).await?;
+        let outcomes = publish_all(&mut tx, self.backend, batch).await?;
         let before =
             sqlx::query("SELECT received, rejected, last_success FROM peers WHERE url = $1")
                 .bind(url)

@@ -17,26 +17,44 @@ pub async fn seed(
     db: &TestDb,
     issuer: &Issuer,
     n: usize,
-    edit: impl Fn(usize, &mut Value),
+    edit: impl Fn(usize, &mut Value) + Sync,
 ) -> Vec<Vec<u8>> {
     let store = Store::connect(&db.url, 4).await.expect("store");
     let mut all = Vec::with_capacity(n);
-    let mut batch_notices: Vec<SignedNotice> = Vec::with_capacity(1000);
-    for i in 0..n {
-        let bytes = issuer.notice(|d| edit(i, d));
-        batch_notices.push(
-            dix_schema::UnverifiedNotice::parse(&bytes)
-                .unwrap()
-                .verify(&issuer.key.public_key())
-                .unwrap(),
-        );
-        all.push(bytes);
-        if batch_notices.len() == 1000 || i + 1 == n {
-            let batch: Vec<NewNotice> =
-                batch_notices.iter().map(|n| stored_as(issuer, n)).collect();
+    let cores = std::thread::available_parallelism().map_or(2, |c| c.get());
+    for start in (0..n).step_by(10_000) {
+        let end = (start + 10_000).min(n);
+        // Signing and verifying is most of seeding: on every core.
+        let mut signed: Vec<(Vec<u8>, SignedNotice)> = std::thread::scope(|s| {
+            let per = (end - start).div_ceil(cores);
+            let parts: Vec<_> = (start..end)
+                .step_by(per)
+                .map(|from| {
+                    let (edit, to) = (&edit, (from + per).min(end));
+                    s.spawn(move || {
+                        (from..to)
+                            .map(|i| {
+                                let bytes = issuer.notice(|d| edit(i, d));
+                                let n = dix_schema::UnverifiedNotice::parse(&bytes)
+                                    .unwrap()
+                                    .verify(&issuer.key.public_key())
+                                    .unwrap();
+                                (bytes, n)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts.into_iter().flat_map(|p| p.join().unwrap()).collect()
+        });
+        // Seqs come from one counter shared by the threads: store in seq
+        // order, as an issuer publishes.
+        signed.sort_by_key(|(_, n)| n.notice().seq);
+        for chunk in signed.chunks(1000) {
+            let batch: Vec<NewNotice> = chunk.iter().map(|(_, n)| stored_as(issuer, n)).collect();
             store.publish_many(&batch).await.expect("seed batch");
-            batch_notices.clear();
         }
+        all.extend(signed.into_iter().map(|(b, _)| b));
     }
     store.close().await;
     all
