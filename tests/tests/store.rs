@@ -1,8 +1,9 @@
-//! The store's batch write path (a sync page, a bulk load: multi-row
-//! statements) against its one-notice path, on SQLite and PostgreSQL: the
-//! same notices, one database each way, must end in the same state with the
-//! same outcomes — replays, equivocations, late lower revisions and new
-//! incidents mixed in one batch, over notices already stored.
+//! The store's multi-row write path, a whole batch at once (a sync page, a
+//! bulk load) against the same notices stored one at a time, on SQLite and
+//! PostgreSQL: one database each way, the same outcomes and the same end
+//! state — replays, equivocations, late lower revisions and new incidents
+//! mixed in one batch, over notices already stored — and that state is
+//! what the rules say.
 
 use dix_schema::SignedNotice;
 use dix_server::scope::ScopeField;

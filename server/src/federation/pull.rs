@@ -451,16 +451,7 @@ async fn current_checkpoint(
             "previous_checkpoint": state.checkpoint,
             "new_checkpoint": served.note,
         });
-        return Err(halt(
-            node,
-            url,
-            Halt {
-                code: "node_key_changed",
-                message,
-                evidence,
-            },
-        )
-        .await);
+        return Err(halt(node, url, "node_key_changed", message, evidence).await);
     }
     let new = Checkpoint::verify(&served.note, &served_key).map_err(|e| match e {
         CheckpointError::Malformed(_) | CheckpointError::BadSignature => {
@@ -486,16 +477,7 @@ async fn current_checkpoint(
                 new.size, last.size
             );
             let evidence = evidence("feed_truncated", &message);
-            return Err(halt(
-                node,
-                url,
-                Halt {
-                    code: "feed_truncated",
-                    message,
-                    evidence,
-                },
-            )
-            .await);
+            return Err(halt(node, url, "feed_truncated", message, evidence).await);
         }
         if !consistent(client, base, last.size, &last.root, new.size, &new.root).await? {
             let message = format!(
@@ -503,16 +485,7 @@ async fn current_checkpoint(
                 new.size, last.size
             );
             let evidence = evidence("feed_rewritten", &message);
-            return Err(halt(
-                node,
-                url,
-                Halt {
-                    code: "feed_rewritten",
-                    message,
-                    evidence,
-                },
-            )
-            .await);
+            return Err(halt(node, url, "feed_rewritten", message, evidence).await);
         }
     }
     Ok(Some(Verified {
@@ -558,16 +531,7 @@ async fn against_entries(
         "new_checkpoint": verified.note,
         "pulled": {"size": pulled.size(), "root": STANDARD.encode(pulled.root())},
     });
-    Err(halt(
-        node,
-        url,
-        Halt {
-            code: "feed_rewritten",
-            message,
-            evidence,
-        },
-    )
-    .await)
+    Err(halt(node, url, "feed_rewritten", message, evidence).await)
 }
 
 /// Whether (old_size, old_root) → (new_size, new_root) is proven
@@ -596,7 +560,18 @@ async fn consistent(
         .is_some_and(|p| merkle::verify_consistency(old_size, new_size, old_root, new_root, &p)))
 }
 
-async fn halt(node: &Node, url: &str, halt: Halt) -> PullError {
+async fn halt(
+    node: &Node,
+    url: &str,
+    code: &'static str,
+    message: String,
+    evidence: serde_json::Value,
+) -> PullError {
+    let halt = Halt {
+        code,
+        message,
+        evidence,
+    };
     tracing::error!(peer = url, code = halt.code, message = %halt.message, "peer's log is inconsistent; not trusting it for further entries");
     if let Err(e) = node.store.halt_peer(url, &halt.evidence.to_string()).await {
         tracing::error!(peer = url, error = %e, "saving the evidence failed");

@@ -79,75 +79,6 @@ pub struct ScopeRow {
     pub verified: bool,
 }
 
-/// Inserts or advances an incident; returns whether `cursor` is now current.
-pub(super) async fn upsert_incident(
-    tx: &mut Transaction<'_, Any>,
-    n: &Notice,
-    cursor: i64,
-    scope_verified: i64,
-) -> Result<bool, sqlx::Error> {
-    let seq = i64::try_from(n.seq).expect("seq <= 2^53");
-    let result = sqlx::query(
-        "INSERT INTO incidents (issuer, incident, cursor, seq, kind, status, started_at, ended_at, published_at, scope_verified) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         ON CONFLICT (issuer, incident) DO UPDATE SET cursor = excluded.cursor, seq = excluded.seq, kind = excluded.kind, \
-           status = excluded.status, started_at = excluded.started_at, ended_at = excluded.ended_at, \
-           published_at = excluded.published_at, scope_verified = excluded.scope_verified \
-         WHERE incidents.seq < excluded.seq",
-    )
-    .bind(n.issuer.as_str())
-    .bind(n.incident.to_string())
-    .bind(cursor)
-    .bind(seq)
-    .bind(n.kind.as_str())
-    .bind(n.status.as_str())
-    .bind(n.started_at.unix())
-    .bind(n.ended_at.map(|t| t.unix()))
-    .bind(n.published_at.unix())
-    .bind(scope_verified)
-    .execute(&mut **tx)
-    .await?;
-    Ok(result.rows_affected() == 1)
-}
-
-/// Replaces an incident's scope rows with its new current revision's.
-pub(super) async fn replace_scope(
-    tx: &mut Transaction<'_, Any>,
-    n: &Notice,
-    scope: &[(ScopeField, String, bool)],
-    incident_is_new: bool,
-) -> Result<(), sqlx::Error> {
-    let incident = n.incident.to_string();
-    if !incident_is_new {
-        sqlx::query("DELETE FROM incident_scope WHERE issuer = $1 AND incident = $2")
-            .bind(n.issuer.as_str())
-            .bind(&incident)
-            .execute(&mut **tx)
-            .await?;
-    }
-    for (field, value, verified) in scope {
-        let (lo, hi, bucket) = match IpRange::parse(value) {
-            Ok(range) if matches!(field, ScopeField::ReceivingIps | ScopeField::SendingIps) => {
-                let (lo, hi) = ip_bounds(&range);
-                (Some(lo), Some(hi), Some(range_bucket(&range)))
-            }
-            _ => (None, None, None),
-        };
-        sqlx::query("INSERT INTO incident_scope (issuer, incident, field, value, ip_lo, ip_hi, ip_bucket, verified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind(n.issuer.as_str())
-            .bind(&incident)
-            .bind(field.as_str())
-            .bind(value)
-            .bind(lo)
-            .bind(hi)
-            .bind(bucket)
-            .bind(i64::from(*verified))
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
-
 /// One incident's new current revision, for [`upsert_many`].
 pub(super) struct Revision<'a> {
     pub notice: &'a Notice,
@@ -155,8 +86,7 @@ pub(super) struct Revision<'a> {
     pub scope_verified: i64,
 }
 
-/// [`upsert_incident`] for many incidents (each at most once) in a few
-/// statements; returns the (issuer, incident) pairs whose current revision
+/// Inserts or advances incidents (each at most once) in a few statements; returns the (issuer, incident) pairs whose current revision
 /// the batch became.
 pub(super) async fn upsert_many(
     tx: &mut Transaction<'_, Any>,
@@ -202,8 +132,8 @@ pub(super) async fn upsert_many(
 /// had no rows before).
 pub(super) type ScopeOf<'a> = (&'a Notice, &'a [(ScopeField, String, bool)], bool);
 
-/// [`replace_scope`] for many incidents: one delete per issuer for those
-/// that had rows, then multi-row inserts.
+/// Replaces incidents' scope rows with their new current revisions': one
+/// delete per issuer for those that had rows, then multi-row inserts.
 pub(super) async fn replace_scope_many(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,

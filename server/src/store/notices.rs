@@ -10,9 +10,7 @@ use sqlx::{Any, Row, Transaction};
 use super::{Backend, Store, flag};
 use crate::scope::ScopeField;
 use crate::store::equivocations;
-use crate::store::incidents::{
-    Revision, replace_scope, replace_scope_many, upsert_incident, upsert_many,
-};
+use crate::store::incidents::{Revision, replace_scope_many, upsert_many};
 use crate::store::issuers::record_key;
 use crate::store::rows::{self, Value};
 
@@ -112,21 +110,13 @@ impl std::ops::DerefMut for FeedWrite<'_> {
     }
 }
 
-/// One notice the simple way, several in multi-row statements.
+/// Stores a batch (one notice or a page) in one transaction.
 pub(super) async fn publish_all(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     batch: &[NewNotice<'_>],
 ) -> Result<Vec<PublishOutcome>, sqlx::Error> {
-    if batch.len() > 1 {
-        return publish_batch(tx, backend, batch).await;
-    }
-    let mut keys_seen = KeysSeen::new();
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for new in batch {
-        outcomes.push(publish_in(tx, new, &mut keys_seen).await?);
-    }
-    Ok(outcomes)
+    publish_batch(tx, backend, batch).await
 }
 
 /// (issuer, selector, public key) already recorded in this transaction.
@@ -230,85 +220,6 @@ impl Store {
         let row = sqlx::query("SELECT cursor, bytes, verification, received_at, source FROM notices WHERE cursor = $1").bind(cursor).fetch_optional(&self.pool).await?;
         row.as_ref().map(notice_row).transpose()
     }
-}
-
-pub(super) async fn publish_in(
-    tx: &mut Transaction<'_, Any>,
-    new: &NewNotice<'_>,
-    keys_seen: &mut KeysSeen,
-) -> Result<PublishOutcome, sqlx::Error> {
-    let n = new.notice.notice();
-    let bytes = new.notice.as_bytes();
-    let digest = digest(bytes);
-    let seq = i64::try_from(n.seq).expect("seq <= 2^53 by the schema");
-    let incident = n.incident.to_string();
-    // One look for everything this notice could meet: the same bytes (a
-    // replay), the same seq (equivocation), earlier revisions of its
-    // incident (then its scope rows exist). Statements, not rows, are what
-    // a sync of many notices pays for.
-    let known = sqlx::query(
-        "SELECT cursor, digest, seq FROM notices WHERE digest = $1 \
-         UNION ALL SELECT cursor, digest, seq FROM notices WHERE issuer = $2 AND seq = $3 \
-         UNION ALL SELECT cursor, digest, seq FROM notices WHERE issuer = $2 AND incident = $4 \
-         ORDER BY 1",
-    )
-    .bind(&digest)
-    .bind(n.issuer.as_str())
-    .bind(seq)
-    .bind(&incident)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut earlier = None;
-    for row in &known {
-        let (cursor, their_digest, their_seq): (i64, String, i64) =
-            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-        if their_digest == digest {
-            return Ok(PublishOutcome::Replay { cursor });
-        }
-        if their_seq == seq && earlier.is_none() {
-            earlier = Some(cursor);
-        }
-    }
-    let incident_is_new = known.is_empty();
-
-    let cursor: i64 = sqlx::query(
-        "INSERT INTO notices (digest, issuer, selector, seq, incident, bytes, verification, received_at, source) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING cursor",
-    )
-    .bind(&digest)
-    .bind(n.issuer.as_str())
-    .bind(n.key.as_str())
-    .bind(seq)
-    .bind(&incident)
-    .bind(bytes.to_vec())
-    .bind(&new.verification)
-    .bind(new.received_at)
-    .bind(&new.source)
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get(0)?;
-    // A key's last sighting once per transaction is enough.
-    if keys_seen.insert((n.issuer.to_string(), n.key.to_string(), new.key.0.clone())) {
-        record_key(
-            tx,
-            n.issuer.as_str(),
-            n.key.as_str(),
-            &new.key.0,
-            new.key.1,
-            new.received_at,
-        )
-        .await?;
-    }
-
-    if let Some(earlier) = earlier {
-        equivocations::record(tx, n.issuer.as_str(), seq, earlier, cursor, new.received_at).await?;
-        return Ok(PublishOutcome::Equivocation { cursor, earlier });
-    }
-    let current = upsert_incident(tx, n, cursor, flag(new.scope_verified)).await?;
-    if current {
-        replace_scope(tx, n, &new.scope, incident_is_new).await?;
-    }
-    Ok(PublishOutcome::Stored { cursor, current })
 }
 
 /// What a batch found already stored: (cursor, digest, issuer, seq, incident).
@@ -418,10 +329,13 @@ enum Seen {
     InBatch(usize),
 }
 
-/// [`publish_in`] for a whole batch, with the same outcomes, in a handful
-/// of statements: one look for what is known, multi-row inserts of the
-/// notices, incidents and scope rows. `current` says whether the notice is
-/// its incident's current revision when the batch commits.
+/// Stores verified notices and moves their incidents forward, in a handful
+/// of statements whatever the batch's size: one look for what is known
+/// (the same bytes: a replay; the same issuer and seq: equivocation; earlier
+/// revisions of the incident), then multi-row inserts of the notices,
+/// incidents and scope rows. Notices of one batch meet each other as if
+/// stored one by one; `current` says whether the notice is its incident's
+/// current revision when the batch commits.
 pub(super) async fn publish_batch(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
@@ -484,6 +398,7 @@ pub(super) async fn publish_batch(
         }
     };
 
+    // A key's last sighting once per transaction is enough.
     let mut keys_seen = KeysSeen::new();
     for (new, _) in &to_insert {
         let n = new.notice.notice();
