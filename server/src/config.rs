@@ -150,6 +150,8 @@ pub struct Config {
     pub peer_page: u32,
     /// How often the store is checked for notices other replicas wrote, ms.
     pub store_poll_ms: u64,
+    /// Most `/v1/feed/stream` subscriptions open at once.
+    pub max_streams: usize,
     /// Keep the matching index (for /v1/match and /v1/explain); a node that
     /// only relays notices can go without.
     pub match_index: bool,
@@ -186,6 +188,7 @@ impl Default for Config {
             peer_max_response_bytes: 16 * 1024 * 1024,
             peer_page: 1000,
             store_poll_ms: 250,
+            max_streams: 256,
             match_index: true,
         }
     }

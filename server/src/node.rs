@@ -40,6 +40,8 @@ pub struct Node {
     pub peers: Peers,
     /// One permit per core for CPU-heavy request work (explaining bounces).
     pub cpu_work: Arc<tokio::sync::Semaphore>,
+    /// One permit per open `/v1/feed/stream`.
+    pub streams: Arc<tokio::sync::Semaphore>,
     /// The feed's newest cursor, for watchers (the feed stream).
     head: watch::Sender<i64>,
     /// Addresses of configured peers: not held to the per-client limit
@@ -57,6 +59,7 @@ impl Node {
             std::time::Duration::from_secs(config.key_negative_cache_secs),
         );
         let per_minute = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("max(1)"));
+        let streams = Arc::new(tokio::sync::Semaphore::new(config.max_streams));
         Ok(Arc::new(Self {
             ip_limiter: RateLimiter::keyed(per_minute(config.rate_per_ip_per_minute)),
             issuer_limiter: RateLimiter::keyed(per_minute(config.rate_per_issuer_per_minute)),
@@ -71,6 +74,7 @@ impl Node {
             cpu_work: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            streams,
             head: watch::channel(0).0,
             exempt_ips: Default::default(),
         }))

@@ -628,7 +628,13 @@ async fn the_feed_stream_announces_every_append(backend: Backend) {
     let isp = Issuer::new("isp.example", "s1");
     isp.publish_key(&dns);
     let db = TestDb::new(backend).await;
-    let a = node(&db, &dns, &config(3600), &[]).await;
+    let a = node(
+        &db,
+        &dns,
+        &format!("{}max_streams = 2\n", config(3600)),
+        &[],
+    )
+    .await;
     publish(&a, isp.notice(|_| {})).await;
     let mut stream = reqwest::Client::new()
         .get(a.at("/v1/feed/stream"))
@@ -662,6 +668,28 @@ async fn the_feed_stream_announces_every_append(backend: Backend) {
     assert!(next_event().await.contains("data: 2\n"));
     publish(&a, isp.notice(|_| {})).await;
     assert!(next_event().await.contains("data: 3\n"));
+
+    // Streams hold connections: a client cannot open more than the cap.
+    let open = || async {
+        reqwest::Client::new()
+            .get(a.at("/v1/feed/stream"))
+            .send()
+            .await
+            .unwrap()
+    };
+    let second = open().await;
+    assert_eq!(second.status(), 200);
+    let third = open().await;
+    assert_eq!(third.status(), 503);
+    let body: Value = third.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_streams", "{body}");
+    // A closed stream gives its place back (noticed at the next event).
+    drop(second);
+    publish(&a, isp.notice(|_| {})).await;
+    eventually("a stream can be opened again", 20, || async {
+        open().await.status() == 200
+    })
+    .await;
 }
 
 /// Eight issuers publish at once while a reader follows the feed: no entry

@@ -96,14 +96,29 @@ pub async fn feed(
         .into_response())
 }
 
-pub async fn stream(State(node): State<Arc<Node>>) -> impl IntoResponse {
+/// A stream holds its connection for as long as the client wants, so the
+/// number open at once is capped (`max_streams`), well under
+/// `max_connections`: a client opening streams cannot take every connection.
+pub async fn stream(State(node): State<Arc<Node>>) -> Result<Response, ApiError> {
+    let permit = node.streams.clone().try_acquire_owned().map_err(|_| {
+        ApiError::unavailable(
+            "too_many_streams",
+            format!(
+                "this node serves at most {} feed streams at once; poll /v1/feed instead, or try again later",
+                node.config.max_streams
+            ),
+        )
+    })?;
     let mut head = node.watch_head();
     head.mark_changed();
-    let events = futures_util::stream::unfold(head, |mut head| async move {
+    // The permit lives as long as the stream.
+    let events = futures_util::stream::unfold((head, permit), |(mut head, permit)| async move {
         head.changed().await.ok()?;
         let cursor = *head.borrow_and_update();
         let event = Event::default().event("head").data(cursor.to_string());
-        Some((Ok::<_, Infallible>(event), head))
+        Some((Ok::<_, Infallible>(event), (head, permit)))
     });
-    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
 }
