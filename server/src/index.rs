@@ -666,16 +666,7 @@ impl MatchIndex {
             let Some(last) = rows.last().map(|r| r.cursor) else {
                 break;
             };
-            let parsed = tokio::task::spawn_blocking(move || {
-                rows.into_iter().filter_map(to_indexed).collect::<Vec<_>>()
-            })
-            .await
-            .map_err(|e| IndexError::Parse(e.to_string()))?;
-            loaded += parsed.len();
-            let mut tables = self.tables.write().unwrap_or_else(|e| e.into_inner());
-            for entry in parsed {
-                tables.upsert(Arc::new(entry));
-            }
+            loaded += self.apply(rows).await?;
             after = last;
         }
         *cursor = (*cursor).max(top);
@@ -693,27 +684,33 @@ impl MatchIndex {
             let Some(last) = rows.last().map(|r| r.cursor) else {
                 break;
             };
-            let count = rows.len();
-            let parsed = tokio::task::spawn_blocking(move || {
-                rows.into_iter().filter_map(to_indexed).collect::<Vec<_>>()
-            })
-            .await
-            .map_err(|e| IndexError::Parse(e.to_string()))?;
-            {
-                let now = Timestamp::now().unix();
-                let mut tables = self.tables.write().unwrap_or_else(|e| e.into_inner());
-                for entry in parsed {
-                    if is_history(&entry, now) {
-                        tables.remove(&entry.issuer, &entry.incident);
-                    } else {
-                        tables.upsert(Arc::new(entry));
-                    }
-                }
-            }
+            changed += rows.len();
+            self.apply(rows).await?;
             *cursor = last;
-            changed += count;
         }
         Ok(changed)
+    }
+
+    /// Parses rows off the async executor, then puts each in the tables (or
+    /// takes it out, when it has become history); how many were readable.
+    /// A failure while parsing (a panic, caught) changes nothing.
+    async fn apply(&self, rows: Vec<IncidentRow>) -> Result<usize, IndexError> {
+        let parsed = tokio::task::spawn_blocking(move || {
+            rows.into_iter().filter_map(to_indexed).collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| IndexError::Parse(e.to_string()))?;
+        let applied = parsed.len();
+        let now = Timestamp::now().unix();
+        let mut tables = self.tables.write().unwrap_or_else(|e| e.into_inner());
+        for entry in parsed {
+            if is_history(&entry, now) {
+                tables.remove(&entry.issuer, &entry.incident);
+            } else {
+                tables.upsert(Arc::new(entry));
+            }
+        }
+        Ok(applied)
     }
 
     /// Drops incidents that ended before the memory window; returns how many.

@@ -111,6 +111,42 @@ async fn peer_status(node: &DixNode, url: &str) -> Value {
         .unwrap_or_else(|| panic!("{url} not in {}", r.text))
 }
 
+/// `writers` clients per URL, each publishing `each` fresh notices of `isp`.
+async fn publish_concurrently(isp: &Arc<Issuer>, urls: &[String], writers: usize, each: usize) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for url in urls {
+        for _ in 0..writers {
+            let (isp, url) = (isp.clone(), url.clone());
+            tasks.spawn(async move {
+                for _ in 0..each {
+                    let r = post(&url, isp.notice(|_| {})).await;
+                    assert_eq!(r.status, 201, "{}", r.text);
+                }
+            });
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+}
+
+/// What a minimal relay serves: `notices` as its whole feed (ending at
+/// cursor `next`), 404 for everything else (no checkpoints, no stream).
+fn serving(
+    notices: Vec<Vec<u8>>,
+    next: u64,
+) -> impl Fn(&str) -> FakeAnswer + Send + Sync + 'static {
+    move |path: &str| {
+        if path.starts_with("/v1/feed?after=0") {
+            feed_page(&notices, next)
+        } else if path.starts_with("/v1/feed?") {
+            feed_page(&[], next)
+        } else {
+            not_found()
+        }
+    }
+}
+
 fn incident_of(notice: &[u8]) -> String {
     serde_json::from_slice::<Value>(notice).unwrap()["incident"]
         .as_str()
@@ -211,20 +247,7 @@ async fn a_node_killed_mid_sync_resumes_exactly(backend: Backend) {
     isp.publish_key(&dns);
     let (db_a, db_b) = (TestDb::new(backend).await, TestDb::new(backend).await);
     let a = node(&db_a, &dns, &config(3600), &[]).await;
-    let url = Arc::new(a.at("/v1/notices"));
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..8 {
-        let (isp, url) = (isp.clone(), url.clone());
-        tasks.spawn(async move {
-            for _ in 0..125 {
-                let r = post(&url, isp.notice(|_| {})).await;
-                assert_eq!(r.status, 201, "{}", r.text);
-            }
-        });
-    }
-    while let Some(done) = tasks.join_next().await {
-        done.unwrap();
-    }
+    publish_concurrently(&isp, &[a.at("/v1/notices")], 8, 125).await;
     // B reaches A through a proxy that records what B asks for.
     let target = a.url.clone();
     let proxy = FakePeer::start(move |path: &str| {
@@ -297,18 +320,7 @@ async fn bad_peers_cost_only_their_own_notices(backend: Backend) {
         .replace("Inbound MX overloaded.", "Inbound MX overloaded!")
         .into_bytes();
     assert_ne!(tampered, g2);
-    let page = |notices: Vec<Vec<u8>>, next: u64| {
-        move |path: &str| {
-            if path.starts_with("/v1/feed?after=0") {
-                feed_page(&notices, next)
-            } else if path.starts_with("/v1/feed?") {
-                feed_page(&[], next)
-            } else {
-                not_found()
-            }
-        }
-    };
-    let tampering = FakePeer::start(page(vec![g1.clone(), tampered, g3.clone()], 3)).await;
+    let tampering = FakePeer::start(serving(vec![g1.clone(), tampered, g3.clone()], 3)).await;
     let garbage = FakePeer::start(|_: &str| FakeAnswer::Full {
         status: 200,
         body: b"<html>502 Bad Gateway</html>".to_vec(),
@@ -427,7 +439,7 @@ async fn bad_peers_cost_only_their_own_notices(backend: Backend) {
     })
     .await;
     // ...and the peer comes back by itself once it serves a feed.
-    garbage.set(page(vec![g4.clone()], 1));
+    garbage.set(serving(vec![g4.clone()], 1));
     eventually("the recovered peer's notice arrives", 15, || async {
         held_seq(&b, "isp.example", &incident_of(&g4))
             .await
@@ -804,21 +816,7 @@ async fn two_replicas_share_one_postgres() {
     let follower_db = TestDb::new(Backend::Postgres).await;
     let follower = node(&follower_db, &dns, &config(1), &["--peer", &r1.url]).await;
     let isp = Arc::new(isp);
-    let mut writers = tokio::task::JoinSet::new();
-    for replica in [r1.at("/v1/notices"), r2.at("/v1/notices")] {
-        for _ in 0..3 {
-            let (isp, url) = (isp.clone(), replica.clone());
-            writers.spawn(async move {
-                for _ in 0..30 {
-                    let r = post(&url, isp.notice(|_| {})).await;
-                    assert_eq!(r.status, 201, "{}", r.text);
-                }
-            });
-        }
-    }
-    while let Some(done) = writers.join_next().await {
-        done.unwrap();
-    }
+    publish_concurrently(&isp, &[r1.at("/v1/notices"), r2.at("/v1/notices")], 3, 30).await;
     eventually("both replicas sign the same checkpoint", 5, || async {
         let (c1, c2) = (
             get(&r1.at("/v1/checkpoint")).await,
@@ -885,19 +883,8 @@ async fn one_seq_with_two_notices_from_two_peers_is_equivocation(backend: Backen
     twin["summary"]["en"] = json!("Something else entirely.");
     twin.as_object_mut().unwrap().remove("sig");
     let second = isp.sign(&twin);
-    let serve = |n: Vec<u8>| {
-        move |path: &str| {
-            if path.starts_with("/v1/feed?after=0") {
-                feed_page(std::slice::from_ref(&n), 1)
-            } else if path.starts_with("/v1/feed?") {
-                feed_page(&[], 1)
-            } else {
-                not_found()
-            }
-        }
-    };
-    let p1 = FakePeer::start(serve(first.clone())).await;
-    let p2 = FakePeer::start(serve(second.clone())).await;
+    let p1 = FakePeer::start(serving(vec![first.clone()], 1)).await;
+    let p2 = FakePeer::start(serving(vec![second.clone()], 1)).await;
     let db = TestDb::new(backend).await;
     let b = node(
         &db,

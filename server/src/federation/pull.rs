@@ -151,10 +151,11 @@ pub async fn pull(
     let base = url.trim_end_matches('/');
     let page_size = node.config.peer_page.clamp(1, 1000);
     // While one page is being stored, the next is fetched and verified.
-    let mut prefetched: Option<tokio::task::JoinHandle<Result<Fetched, PeerError>>> = None;
+    // A pull that ends early (an error, a halt) stops its prefetch too.
+    let mut prefetched: Option<AbortOnDrop<Result<Fetched, PeerError>>> = None;
     loop {
         let fetched = match prefetched.take() {
-            Some(task) => task.await.map_err(|e| {
+            Some(mut task) => (&mut task.0).await.map_err(|e| {
                 PeerError::new("internal", format!("fetching a page failed: {e}"))
             })??,
             None => {
@@ -236,13 +237,13 @@ pub async fn pull(
         }
         frontier = grown;
         if more {
-            prefetched = Some(tokio::spawn(fetch(
+            prefetched = Some(AbortOnDrop(tokio::spawn(fetch(
                 node.clone(),
                 client.clone(),
                 base.to_owned(),
                 page_cursor,
                 page_size,
-            )));
+            ))));
         }
         let mut accepted: Vec<&Prepared> = Vec::new();
         for result in &results[..take] {
@@ -316,6 +317,15 @@ pub async fn pull(
         }
     };
     Ok(report)
+}
+
+/// A task that is cancelled when its handle is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A page of the peer's feed, its notices verified.
