@@ -56,6 +56,15 @@ struct ExplainArgs {
     /// Answer language: ja or en (default: from LANG).
     #[arg(long, value_parser = ["ja", "en"])]
     lang: Option<String>,
+    /// The sender's From address (authentication refusals are decided by
+    /// its domain); a bounce's own copy of the message gives it otherwise.
+    #[arg(long)]
+    from: Option<String>,
+    /// A domain your servers sign for (DKIM, SPF; repeatable): an
+    /// authentication refusal for it is yours to fix, not the customer's.
+    /// Also DIX_OUR_DOMAINS, comma-separated.
+    #[arg(long = "our-domain", env = "DIX_OUR_DOMAINS", value_delimiter = ',')]
+    our_domains: Vec<String>,
     /// JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -340,6 +349,15 @@ fn explain(args: ExplainArgs) -> Result<(), String> {
     if facts.is_empty() {
         return Err("no bounce, SMTP reply or log line found in the input".into());
     }
+    let mut facts = facts;
+    if let Some(from) = &args.from {
+        for f in &mut facts {
+            f.original_from = Some(from.clone());
+        }
+    }
+    let sending = crate::verdict::Sending {
+        our_domains: args.our_domains.clone(),
+    };
     let lang = args.lang.clone().unwrap_or_else(|| {
         if std::env::var("LANG").is_ok_and(|l| l.starts_with("ja")) {
             "ja".into()
@@ -352,7 +370,7 @@ fn explain(args: ExplainArgs) -> Result<(), String> {
         .iter()
         .map(|n| crate::explain::ask_node(n, &facts))
         .collect();
-    let answers = crate::explain::explain(&facts, &reports);
+    let answers = crate::explain::explain(&facts, &reports, &sending);
     let reachable = reports.iter().filter(|r| r.result.is_ok()).count();
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -373,15 +391,6 @@ fn explain(args: ExplainArgs) -> Result<(), String> {
         )
         .map_err(|e| e.to_string())?;
     } else {
-        for (f, (v, m)) in facts.iter().zip(&answers) {
-            writeln!(out, "{}", crate::explain::render(f, v, m, &lang))
-                .map_err(|e| e.to_string())?;
-        }
-        for r in &reports {
-            if let Err(e) = &r.result {
-                eprintln!("dix: node {} could not be asked: {e}", r.url);
-            }
-        }
         let note = match (reports.len(), reachable, lang.as_str()) {
             (0, _, "ja") => {
                 "ノードを指定していないため、組み込みの知識ベースのみで回答しました。".to_owned()
@@ -400,7 +409,20 @@ fn explain(args: ExplainArgs) -> Result<(), String> {
             (n, k, "ja") => format!("{n} 個中 {k} 個のノードに問い合わせました。"),
             (n, k, _) => format!("Asked {k} of {n} node(s)."),
         };
-        writeln!(out, "{note}").map_err(|e| e.to_string())?;
+        // Where the answer came from, first and apart from the reply text,
+        // so that it is not pasted with it.
+        let label = if lang == "ja" { "注記：" } else { "Note: " };
+        writeln!(out, "{label}{note}\n").map_err(|e| e.to_string())?;
+        for (f, (v, m)) in facts.iter().zip(&answers) {
+            writeln!(out, "{}", crate::explain::render(f, v, m, &lang))
+                .map_err(|e| e.to_string())?;
+        }
+        for r in &reports {
+            if let Err(e) = &r.result {
+                eprintln!("dix: node {} could not be asked: {e}", r.url);
+            }
+        }
+
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::bounce::Fact;
 use crate::knowledge::KnowledgeBase;
-use crate::verdict::{IncidentMatch, MatchQuery, Verdict, decide};
+use crate::verdict::{IncidentMatch, MatchQuery, Sending, Verdict, decide};
 
 /// What each node said.
 #[derive(Debug, Clone)]
@@ -60,7 +60,11 @@ pub fn ask_node(node: &str, facts: &[Fact]) -> NodeReport {
 }
 
 /// The answer for each fact, with the matches of every reachable node.
-pub fn explain(facts: &[Fact], reports: &[NodeReport]) -> Vec<(Verdict, Vec<IncidentMatch>)> {
+pub fn explain(
+    facts: &[Fact],
+    reports: &[NodeReport],
+    sending: &Sending,
+) -> Vec<(Verdict, Vec<IncidentMatch>)> {
     let kb = KnowledgeBase::embedded();
     facts
         .iter()
@@ -86,73 +90,93 @@ pub fn explain(facts: &[Fact], reports: &[NodeReport]) -> Vec<(Verdict, Vec<Inci
             matches.dedup_by(|a, b| {
                 a.issuer == b.issuer && a.incident == b.incident && a.seq == b.seq
             });
-            (decide(fact, &kb.explain(fact), &matches), matches)
+            (decide(fact, &kb.explain(fact), &matches, sending), matches)
         })
         .collect()
 }
 
-/// Readable text for one answer.
+/// The labels of the text answer, in one language.
+struct Labels {
+    colon: &'static str,
+    what: &'static str,
+    who: &'static str,
+    todo: &'static str,
+    nothing: &'static str,
+    evidence: &'static str,
+    unverified: &'static str,
+    unverified_mark: &'static str,
+    matches: &'static str,
+    reply_start: &'static str,
+    reply_end: &'static str,
+}
+
+const JA: Labels = Labels {
+    colon: "：",
+    what: "何が起きたか",
+    who: "誰が対応するか",
+    todo: "すべきこと",
+    nothing: "（対応不要：自動で再送されます）",
+    evidence: "根拠",
+    unverified: "未検証の障害情報（回答には使用していません）",
+    unverified_mark: " [未検証]",
+    matches: "一致した障害情報",
+    reply_start: "―――― お客様への返信文（ここから） ――――",
+    reply_end: "―――― お客様への返信文（ここまで） ――――",
+};
+
+const EN: Labels = Labels {
+    colon: ": ",
+    what: "What happened",
+    who: "Who must act",
+    todo: "What to do",
+    nothing: " (nothing to do: it is retried automatically)",
+    evidence: "Evidence",
+    unverified: "Unverified claims (not used for this answer)",
+    unverified_mark: " [unverified]",
+    matches: "Matching incidents",
+    reply_start: "---- Reply to the customer (begin) ----",
+    reply_end: "---- Reply to the customer (end) ----",
+};
+
+/// Readable text for one answer. The reply to paste comes last, between
+/// markers, with nothing of ours inside them.
 pub fn render(fact: &Fact, verdict: &Verdict, matches: &[IncidentMatch], lang: &str) -> String {
-    let ja = lang == "ja";
+    let l = if lang == "ja" { &JA } else { &EN };
+    let c = l.colon;
     let mut out = String::new();
     let head = [fact.reply_code.map(|r| r.to_string()), fact.status.clone()]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
+    let (open, close) = if lang == "ja" { ("（", "）") } else { (" (", ")") };
     out.push_str(&format!(
-        "■ {} — {} ({})\n",
+        "■ {} — {}{open}{}{close}\n",
         fact.recipient.as_deref().unwrap_or("?"),
         if head.is_empty() { "-".into() } else { head },
-        fact.reason.as_str()
+        verdict.cause_label.get(lang)
     ));
-    let (h1, h2, h3, h4, h5) = if ja {
-        (
-            "何が起きたか",
-            "誰が対応するか",
-            "お客様への返信文",
-            "根拠",
-            "一致した障害情報",
-        )
-    } else {
-        (
-            "What happened",
-            "Who must act",
-            "Reply to the customer",
-            "Evidence",
-            "Matching incidents",
-        )
-    };
-    out.push_str(&format!("{h1}: {}\n", verdict.what_happened.get(lang)));
-    out.push_str(&format!("{h2}: {}\n", verdict.who_acts.get(lang)));
-    out.push_str(&format!("{h3}:\n  {}\n", verdict.customer_reply.get(lang)));
-    out.push_str(&format!("{h4}:\n"));
+    out.push_str(&format!("{}{c}{}\n", l.what, verdict.what_happened.get(lang)));
+    let nothing = if verdict.nothing_to_do && verdict.retry { l.nothing } else { "" };
+    out.push_str(&format!("{}{c}{}{nothing}\n", l.who, verdict.actor_name.get(lang)));
+    out.push_str(&format!("{}{c}{}\n", l.todo, verdict.action.get(lang)));
+    out.push_str(&format!("{}{c}\n", l.evidence));
     for e in &verdict.evidence {
-        out.push_str(&format!("  - {e}\n"));
+        out.push_str(&format!("  - {}\n", e.get(lang)));
     }
     if !verdict.not_relied_on.is_empty() {
-        out.push_str(if ja {
-            "未検証の障害情報（回答には使用していません）:\n"
-        } else {
-            "Unverified claims (not used for this answer):\n"
-        });
+        out.push_str(&format!("{}{c}\n", l.unverified));
         for note in &verdict.not_relied_on {
             out.push_str(&format!("  - {}\n", note.get(lang)));
         }
     }
     if !matches.is_empty() {
-        out.push_str(&format!("{h5}:\n"));
+        out.push_str(&format!("{}{c}\n", l.matches));
         for m in matches.iter().take(5) {
             out.push_str(&format!(
                 "  - {:.2}{} {} {} ({}, {}) {}\n",
                 m.score,
-                if m.decisive {
-                    ""
-                } else if ja {
-                    " [未検証]"
-                } else {
-                    " [unverified]"
-                },
+                if m.decisive { "" } else { l.unverified_mark },
                 m.issuer,
                 m.incident,
                 m.kind,
@@ -161,6 +185,12 @@ pub fn render(fact: &Fact, verdict: &Verdict, matches: &[IncidentMatch], lang: &
             ));
         }
     }
+    out.push_str(&format!(
+        "{}\n{}\n{}\n",
+        l.reply_start,
+        verdict.customer_reply.get(lang),
+        l.reply_end
+    ));
     out
 }
 

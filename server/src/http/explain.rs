@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use dix_client::bounce::{Fact, batch, parse_bytes, parse_reply};
 use dix_client::knowledge::KnowledgeBase;
-use dix_client::verdict::{MatchQuery, decide};
+use dix_client::verdict::{MatchQuery, Sending, decide};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -83,6 +83,12 @@ struct ExplainRequest {
     /// When it bounced, RFC 3339, for a bare reply.
     #[serde(default)]
     at: Option<String>,
+    /// The sender's From address: who owns an authentication refusal.
+    #[serde(default)]
+    from: Option<String>,
+    /// Domains the asking provider signs for (DKIM, SPF).
+    #[serde(default)]
+    our_domains: Vec<String>,
 }
 
 pub async fn explain(
@@ -97,6 +103,8 @@ pub async fn explain(
             text: String::from_utf8_lossy(&body).into_owned(),
             recipient: None,
             at: None,
+            from: None,
+            our_domains: Vec::new(),
         }
     };
     if request.text.trim().is_empty() {
@@ -169,6 +177,15 @@ fn explain_text(
     if facts.is_empty() {
         return None;
     }
+    let mut facts = facts;
+    if let Some(from) = &request.from {
+        for f in &mut facts {
+            f.original_from = Some(from.clone());
+        }
+    }
+    let sending = Sending {
+        our_domains: request.our_domains.clone(),
+    };
     let kb = KnowledgeBase::embedded();
     let mut items: Vec<Value> = Vec::new();
     let mut size = 0;
@@ -176,7 +193,7 @@ fn explain_text(
     for fact in facts.iter().take(MAX_FACTS) {
         let knowledge = kb.explain(fact);
         let mut matches = matcher(&MatchQuery::from(fact));
-        let verdict = decide(fact, &knowledge, &matches);
+        let verdict = decide(fact, &knowledge, &matches, &sending);
         matches.truncate(MAX_MATCHES_SHOWN);
         let mut shown = fact.clone();
         let diagnostic_truncated = shown.diagnostic.chars().count() > MAX_ECHOED_DIAGNOSTIC;

@@ -1,0 +1,512 @@
+//! The provider-code knowledge base (`client/data/knowledge.toml`): which
+//! provider answered, what its code means, and the [`Cause`] — even when
+//! nobody has published an incident.
+//!
+//! The order of evidence, written down (`explain`):
+//! 1. **Where it failed.** A reply only a submission server gives (AUTH
+//!    required, a From address the account may not use, the account's
+//!    sending quota, relaying refused) is the customer's mail program,
+//!    whichever recipient it was for: the `submission` entries come first.
+//! 2. **The provider's own entry**, the provider recognised by the remote
+//!    host, markers in the reply, or the recipient's domain. Among its
+//!    entries that match, a marker (`S775`, `TSS04`) beats a status, an exact
+//!    status beats a range, a status beats a text, and a reply code is the
+//!    last tie-break.
+//! 3. **General entries** (`any`): texts every MTA uses (greylisting,
+//!    public blocklists), ranked the same way.
+//! 4. **The generic meaning**: the bounce's reason, else the RFC 3463
+//!    subject of its status ([`generic`]).
+//!
+//! Temporary or permanent always comes from the reply itself (its code, its
+//! status, a DSN's `Action: delayed`), never from an entry.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`cause`] | the causes, their category, who acts, their names in words |
+//! | [`generic`] | the fallback from the reason or the status subject |
+//! | [`owner`] | whose sending domain it is (ours, free mail, the customer's) |
+
+use std::sync::LazyLock;
+
+use regex::{Regex, RegexSet};
+use serde::{Deserialize, Serialize};
+
+use crate::bounce::Fact;
+
+pub mod cause;
+pub mod generic;
+pub mod owner;
+
+pub use cause::Cause;
+
+/// Who has to do something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    /// The person who sent the message (wrong address, content, their
+    /// mail program, their own domain).
+    Sender,
+    /// The sender's mail provider (its IP, reputation, server settings).
+    SenderProvider,
+    /// The receiving operator (outage, throttling, its own policy).
+    Receiver,
+    /// The recipient (full or disabled mailbox, own block list).
+    Recipient,
+    /// A blocklist operator (a listing of the sending IP or domain).
+    BlocklistOperator,
+    /// Nobody can tell from the bounce alone.
+    Unknown,
+}
+
+/// A text in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Bilingual {
+    /// English.
+    pub en: String,
+    /// Japanese.
+    pub ja: String,
+}
+
+impl Bilingual {
+    /// The text in `lang` (`ja`, anything else is English).
+    pub fn get(&self, lang: &str) -> &str {
+        if lang == "ja" { &self.ja } else { &self.en }
+    }
+
+    /// A pair from two strings.
+    pub fn new(en: impl Into<String>, ja: impl Into<String>) -> Self {
+        Self {
+            en: en.into(),
+            ja: ja.into(),
+        }
+    }
+}
+
+/// What the knowledge base says about a fact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// The provider recognised, if any: (id, name).
+    pub provider: Option<(String, String)>,
+    /// What caused it.
+    pub cause: Cause,
+    /// The cause's broad kind ([`cause::category`]).
+    pub category: String,
+    /// Who acts, before the sending domain's owner is known ([`cause::actor`]).
+    pub actor: Actor,
+    /// Whether the sending server retries by itself: from the reply's class.
+    pub retry: bool,
+    /// What it means.
+    pub meaning: Bilingual,
+    /// What to do.
+    pub action: Bilingual,
+    /// Which step answered: `submission`, `provider`, `general`, or the
+    /// generic `rfc` (status subject) or `reason`.
+    pub source: &'static str,
+    /// The entry's id (`microsoft-4.7.650`), or the generic rule's name.
+    pub entry: String,
+    /// Where the entry's facts are documented.
+    pub documented: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDef {
+    provider: Vec<ProviderDef>,
+    code: Vec<CodeDef>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProviderDef {
+    id: String,
+    name: String,
+    hosts: Vec<String>,
+    markers: Vec<String>,
+    domains: Vec<String>,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeDef {
+    id: String,
+    provider: String,
+    reply: Option<String>,
+    status: Option<String>,
+    marker: Option<String>,
+    text: Option<String>,
+    cause: Cause,
+    source: String,
+    meaning: Bilingual,
+    action: Bilingual,
+}
+
+struct Provider {
+    id: String,
+    name: String,
+    hosts: Vec<String>,
+    markers: RegexSet,
+    domains: Vec<String>,
+}
+
+/// A status pattern: class, subject and an inclusive detail range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct StatusRange {
+    class: u16,
+    subject: u16,
+    detail: (u16, u16),
+}
+
+struct Code {
+    id: String,
+    provider: String,
+    replies: Vec<(u16, u16)>,
+    statuses: Vec<StatusRange>,
+    marker: Option<Regex>,
+    text: Option<Regex>,
+    cause: Cause,
+    source: String,
+    meaning: Bilingual,
+    action: Bilingual,
+}
+
+/// Entries of these pseudo-providers need no provider definition.
+const SUBMISSION: &str = "submission";
+const GENERAL: &str = "any";
+
+/// The loaded knowledge base.
+pub struct KnowledgeBase {
+    providers: Vec<Provider>,
+    codes: Vec<Code>,
+}
+
+static EMBEDDED: LazyLock<KnowledgeBase> = LazyLock::new(|| {
+    KnowledgeBase::parse(include_str!("../../data/knowledge.toml"))
+        .expect("the embedded knowledge base is valid (a test checks it)")
+});
+
+fn parse_replies(spec: &str) -> Result<Vec<(u16, u16)>, String> {
+    spec.split('/')
+        .map(|part| {
+            let part = part.trim();
+            if let Some(class) = part.strip_suffix("xx") {
+                let c: u16 = class.parse().map_err(|_| format!("bad reply `{part}`"))?;
+                Ok((c * 100, c * 100 + 99))
+            } else {
+                let n: u16 = part.parse().map_err(|_| format!("bad reply `{part}`"))?;
+                Ok((n, n))
+            }
+        })
+        .collect()
+}
+
+fn parse_statuses(spec: &str) -> Result<Vec<StatusRange>, String> {
+    spec.split('/')
+        .map(|part| {
+            let bad = || format!("bad status `{part}`");
+            let mut it = part.trim().splitn(3, '.');
+            let (Some(c), Some(s), Some(d)) = (it.next(), it.next(), it.next()) else {
+                return Err(bad());
+            };
+            let (lo, hi) = d.split_once('-').unwrap_or((d, d));
+            Ok(StatusRange {
+                class: c.parse().map_err(|_| bad())?,
+                subject: s.parse().map_err(|_| bad())?,
+                detail: (
+                    lo.parse().map_err(|_| bad())?,
+                    hi.parse().map_err(|_| bad())?,
+                ),
+            })
+        })
+        .collect()
+}
+
+/// The parts of a status `c.s.d`.
+pub(crate) fn status_parts(s: &str) -> Option<(u16, u16, u16)> {
+    let mut it = s.split('.');
+    Some((
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+    ))
+}
+
+fn host_matches(glob: &str, host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    match glob.strip_prefix("*.") {
+        Some(suffix) => {
+            host.len() > suffix.len()
+                && host.ends_with(suffix)
+                && host.as_bytes()[host.len() - suffix.len() - 1] == b'.'
+        }
+        None => host == glob,
+    }
+}
+
+fn regex(spec: &str, what: &str) -> Result<Regex, String> {
+    Regex::new(&format!("(?i){spec}")).map_err(|e| format!("{what}: {e}"))
+}
+
+/// Whether the reply says the condition is temporary: its code, else its
+/// status, else a DSN's `Action: delayed`.
+pub fn transient(fact: &Fact) -> bool {
+    match (fact.reply_code, fact.status.as_deref()) {
+        (Some(r), _) => (400..500).contains(&r),
+        (None, Some(s)) => s.starts_with('4'),
+        (None, None) => fact.action.as_deref() == Some("delayed"),
+    }
+}
+
+impl Code {
+    /// How specific a match is, compared in order: a marker, the status
+    /// (2 exact, 1 a range), a text, a reply code. `None` when it does not match.
+    fn matches(&self, fact: &Fact, status: Option<(u16, u16, u16)>) -> Option<(bool, u8, bool, bool)> {
+        let reply_ok = self.replies.is_empty()
+            || fact
+                .reply_code
+                .is_some_and(|r| self.replies.iter().any(|(lo, hi)| (*lo..=*hi).contains(&r)));
+        let status_hit = status.and_then(|(cl, s, d)| {
+            self.statuses
+                .iter()
+                .find(|r| r.class == cl && r.subject == s && (r.detail.0..=r.detail.1).contains(&d))
+        });
+        let status_ok = self.statuses.is_empty() || status_hit.is_some();
+        let marker_ok = self.marker.as_ref().is_none_or(|m| m.is_match(&fact.diagnostic));
+        let text_ok = self.text.as_ref().is_none_or(|t| t.is_match(&fact.diagnostic));
+        (reply_ok && status_ok && marker_ok && text_ok).then(|| {
+            let exactness = match status_hit {
+                Some(r) if r.detail.0 == r.detail.1 => 2,
+                Some(_) => 1,
+                None => 0,
+            };
+            (
+                self.marker.is_some(),
+                exactness,
+                self.text.is_some(),
+                !self.replies.is_empty(),
+            )
+        })
+    }
+}
+
+impl KnowledgeBase {
+    /// The knowledge base built into the binary.
+    pub fn embedded() -> &'static KnowledgeBase {
+        &EMBEDDED
+    }
+
+    /// Parses and checks a knowledge-base file.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let file: FileDef = toml::from_str(text).map_err(|e| e.to_string())?;
+        let providers = file
+            .provider
+            .into_iter()
+            .map(|p| {
+                if p.source.trim().is_empty() {
+                    return Err(format!("provider {} names no source", p.id));
+                }
+                let markers = RegexSet::new(p.markers.iter().map(|m| format!("(?i){m}")))
+                    .map_err(|e| format!("provider {}: {e}", p.id))?;
+                Ok(Provider {
+                    id: p.id,
+                    name: p.name,
+                    hosts: p.hosts,
+                    markers,
+                    domains: p.domains,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let mut ids = std::collections::HashSet::new();
+        let codes = file
+            .code
+            .into_iter()
+            .map(|c| {
+                if ![SUBMISSION, GENERAL].contains(&c.provider.as_str())
+                    && !providers.iter().any(|p| p.id == c.provider)
+                {
+                    return Err(format!("code {} names unknown provider {}", c.id, c.provider));
+                }
+                if !ids.insert(c.id.clone()) {
+                    return Err(format!("code id {} is used twice", c.id));
+                }
+                if c.source.trim().is_empty() {
+                    return Err(format!("code {} names no source", c.id));
+                }
+                if [&c.meaning.en, &c.meaning.ja, &c.action.en, &c.action.ja]
+                    .iter()
+                    .any(|t| t.trim().is_empty())
+                {
+                    return Err(format!("code {} lacks a Japanese or English text", c.id));
+                }
+                if c.reply.is_none() && c.status.is_none() && c.marker.is_none() && c.text.is_none() {
+                    return Err(format!("code {} matches everything", c.id));
+                }
+                Ok(Code {
+                    replies: c.reply.as_deref().map(parse_replies).transpose()?.unwrap_or_default(),
+                    statuses: c.status.as_deref().map(parse_statuses).transpose()?.unwrap_or_default(),
+                    marker: c.marker.as_deref().map(|m| regex(m, &c.id)).transpose()?,
+                    text: c.text.as_deref().map(|t| regex(t, &c.id)).transpose()?,
+                    id: c.id,
+                    provider: c.provider,
+                    cause: c.cause,
+                    source: c.source,
+                    meaning: c.meaning,
+                    action: c.action,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Self { providers, codes })
+    }
+
+    /// The provider that answered: by the remote or reporting host, markers
+    /// in the reply, or the recipient's domain.
+    fn provider_of(&self, fact: &Fact) -> Option<&Provider> {
+        let hosts = [fact.remote_host.as_deref(), fact.reporting_mta.as_deref()];
+        let domain = fact.recipient_domain.as_deref().unwrap_or_default();
+        self.providers
+            .iter()
+            .find(|p| {
+                hosts
+                    .iter()
+                    .flatten()
+                    .any(|h| p.hosts.iter().any(|g| host_matches(g, h)))
+            })
+            .or_else(|| {
+                self.providers
+                    .iter()
+                    .find(|p| p.markers.is_match(&fact.diagnostic))
+            })
+            .or_else(|| {
+                self.providers
+                    .iter()
+                    .find(|p| p.domains.iter().any(|d| d == domain))
+            })
+    }
+
+    /// The recipient domains of mailbox providers: a From address there,
+    /// sent through another server, cannot pass its own DMARC.
+    pub fn free_mail_domains(&self) -> Vec<String> {
+        self.providers.iter().flat_map(|p| p.domains.iter().cloned()).collect()
+    }
+
+    /// The best entry of `provider` that matches.
+    fn best(&self, provider: &str, fact: &Fact) -> Option<&Code> {
+        let status = fact.status.as_deref().and_then(status_parts);
+        self.codes
+            .iter()
+            .filter(|c| c.provider == provider)
+            .filter_map(|c| c.matches(fact, status).map(|s| (s, c)))
+            // Most specific; the first written wins a tie.
+            .fold(None::<(_, &Code)>, |best, (s, c)| match best {
+                Some((bs, _)) if bs >= s => best,
+                _ => Some((s, c)),
+            })
+            .map(|(_, c)| c)
+    }
+
+    /// What is known about `fact`, in the order the module's map gives.
+    pub fn explain(&self, fact: &Fact) -> Explanation {
+        let provider = self.provider_of(fact);
+        let named = provider.map(|p| (p.id.clone(), p.name.clone()));
+        let found = self
+            .best(SUBMISSION, fact)
+            .map(|c| (c, "submission"))
+            .or_else(|| provider.and_then(|p| self.best(&p.id, fact)).map(|c| (c, "provider")))
+            .or_else(|| self.best(GENERAL, fact).map(|c| (c, "general")));
+        if let Some((c, source)) = found {
+            return Explanation {
+                provider: named,
+                cause: c.cause,
+                category: cause::category(c.cause).into(),
+                actor: cause::actor(c.cause),
+                retry: transient(fact),
+                meaning: c.meaning.clone(),
+                action: c.action.clone(),
+                source,
+                entry: c.id.clone(),
+                documented: Some(c.source.clone()),
+            };
+        }
+        let mut generic = generic::explain(fact);
+        generic.provider = named;
+        generic
+    }
+
+    /// Every entry's id and cause, for tests that must cover them all.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, Cause)> {
+        self.codes.iter().map(|c| (c.id.as_str(), c.cause))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bounce::parse_reply;
+
+    fn explain(reply: &str, to: &str) -> Explanation {
+        KnowledgeBase::embedded().explain(&parse_reply(reply, Some(to), None).unwrap())
+    }
+
+    #[test]
+    fn the_embedded_file_is_valid() {
+        let kb = KnowledgeBase::parse(include_str!("../../data/knowledge.toml")).unwrap();
+        assert!(kb.codes.len() >= 30);
+        assert!(
+            KnowledgeBase::parse(
+                "[[provider]]\nid='x'\nname='x'\nhosts=[]\nmarkers=['(']\ndomains=[]\nsource='s'\ncode=[]"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn microsoft_throttling_by_marker() {
+        let e = explain(
+            "451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)",
+            "someone@contoso.example",
+        );
+        assert_eq!(e.provider.as_ref().map(|p| p.0.as_str()), Some("microsoft"));
+        assert_eq!(
+            (e.category.as_str(), e.actor, e.retry, e.source),
+            ("throttling", Actor::Receiver, true, "provider")
+        );
+        assert!(e.meaning.ja.contains("Microsoft"));
+    }
+
+    #[test]
+    fn gmail_and_yahoo_codes() {
+        let g = explain(
+            "421-4.7.28 Gmail has detected an unusual rate of unsolicited mail originating from your IP address.",
+            "a@gmail.com",
+        );
+        assert_eq!(
+            (g.cause, g.actor, g.retry),
+            (Cause::IpRateLimited, Actor::SenderProvider, true)
+        );
+        let full = explain(
+            "552 5.2.2 The recipient's inbox is out of storage space.",
+            "a@gmail.com",
+        );
+        assert_eq!(full.actor, Actor::Recipient);
+        let y = explain(
+            "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1",
+            "a@yahoo.com",
+        );
+        assert_eq!(
+            (y.provider.unwrap().0.as_str(), y.category.as_str(), y.retry),
+            ("yahoo", "throttling", true)
+        );
+    }
+
+    #[test]
+    fn same_code_means_different_things_by_provider() {
+        // 5.7.1 with a block-list text at Microsoft; the same status at an unknown provider falls back.
+        let ms = explain(
+            "550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150).",
+            "a@hotmail.com",
+        );
+        assert_eq!(ms.category, "blocklist");
+        let other = explain("550 5.7.1 Message rejected", "a@unknown.example");
+        assert!(other.provider.is_none() && matches!(other.source, "rfc" | "reason"));
+    }
+}

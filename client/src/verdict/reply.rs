@@ -1,0 +1,378 @@
+//! The reply a helpdesk sends its customer, written from the verdict alone
+//! (cause, who acts, whether the server retries, whose sending domain it
+//! is), so it can never contradict them: three sentences — what happened,
+//! what happens to the message now, what the customer is asked to do.
+//! The words follow `client/data/GLOSSARY.md` (お客様, 当社, 受信側, 受信者様).
+
+use crate::knowledge::owner::DomainOwner;
+use crate::knowledge::{Actor, Bilingual, Cause, cause};
+
+/// What the reply is written from.
+pub struct ReplyInput<'a> {
+    /// The cause.
+    pub cause: Cause,
+    /// Who acts.
+    pub actor: Actor,
+    /// Whether the sending server retries by itself.
+    pub retry: bool,
+    /// Whose sending domain it is, for the domain's causes.
+    pub owner: &'a DomainOwner,
+    /// The recipient's domain.
+    pub domain: &'a str,
+    /// The recipient's address.
+    pub recipient: &'a str,
+}
+
+fn b(en: String, ja: String) -> Bilingual {
+    Bilingual { en, ja }
+}
+
+/// What happened, in the customer's words.
+fn situation(r: &ReplyInput) -> Bilingual {
+    let (d, rc) = (r.domain, r.recipient);
+    use Cause::*;
+    match (r.cause, r.owner) {
+        (IpReputation, _) => b(
+            format!("The receiving side ({d}) currently rates the address of our sending server poorly and is not accepting our mail normally."),
+            format!("受信側（{d}）が当社の送信サーバの IP アドレスの信頼度を低く評価しており、当社からのメールを通常どおり受け付けていません。"),
+        ),
+        (IpRateLimited, _) => b(
+            format!("The receiving side ({d}) is limiting how much mail it accepts from our sending server."),
+            format!("受信側（{d}）が、当社の送信サーバから受け付けるメールの量を制限しています。"),
+        ),
+        (IpBlockedByReceiver, _) => b(
+            format!("The receiving side ({d}) has put the address of our sending server on its own block list."),
+            format!("受信側（{d}）が、当社の送信サーバの IP アドレスを独自のブロックリストに登録しています。"),
+        ),
+        (IpBlocklisted, _) => b(
+            format!("Our sending server is on a blocklist that the receiving side ({d}) consults, so your message was refused."),
+            format!("当社の送信サーバが、受信側（{d}）の参照するブロックリストに登録されているため、メールが受け付けられませんでした。"),
+        ),
+        (ReverseDns, _) => b(
+            format!("A setting of our sending server (its reverse DNS) did not meet the conditions of the receiving side ({d})."),
+            format!("当社の送信サーバの設定（逆引き）が、受信側（{d}）の求める条件を満たしていませんでした。"),
+        ),
+        (TlsRequired, _) => b(
+            format!("The receiving side ({d}) requires an encrypted connection, and our sending server did not use one for this message."),
+            format!("受信側（{d}）が暗号化された通信での送信を求めており、当社の送信サーバがこのメールでは暗号化を使っていませんでした。"),
+        ),
+        (SenderTenant, _) => b(
+            "Sending from our Microsoft 365 environment is currently restricted by Microsoft.".into(),
+            "当社の Microsoft 365 の送信環境に、Microsoft による送信の制限がかかっています。".into(),
+        ),
+        (DomainAuthentication, DomainOwner::Ours(s)) => b(
+            format!("The receiving side ({d}) could not authenticate your sending domain ({s}), whose sender authentication (SPF, DKIM, DMARC) we manage."),
+            format!("差出人アドレスのドメイン（{s}）は当社が送信ドメイン認証（SPF・DKIM・DMARC）を管理していますが、受信側（{d}）での認証に失敗しました。"),
+        ),
+        (DomainAuthentication, DomainOwner::FreeMail(s)) => b(
+            format!("Your message had a {s} sender address but was sent through our server, so the receiving side ({d}) judged by {s}'s sender authentication (DMARC) that it could not be genuine mail from {s}, and refused it."),
+            format!("差出人アドレスが {s} のまま当社の送信サーバから送信されたため、受信側（{d}）が {s} の送信ドメイン認証（DMARC）により {s} からの正規のメールではないと判定し、拒否しました。"),
+        ),
+        (DomainAuthentication, DomainOwner::Customer(s)) => b(
+            format!("The receiving side ({d}) refused your message because it failed sender authentication (SPF, DKIM, DMARC) for the domain of your sending address ({s}): the DNS settings of {s} do not yet allow mail sent through our servers."),
+            format!("受信側（{d}）が、差出人アドレスのドメイン（{s}）の送信ドメイン認証（SPF・DKIM・DMARC）に失敗したとして、メールを拒否しました。{s} の DNS に、当社の送信サーバから送るメールを認める設定がないことが原因です。"),
+        ),
+        (DomainAuthentication, DomainOwner::Unknown) => b(
+            format!("The receiving side ({d}) refused your message because it failed sender authentication (SPF, DKIM, DMARC) for the domain of your sending address."),
+            format!("受信側（{d}）が、差出人アドレスのドメインの送信ドメイン認証（SPF・DKIM・DMARC）に失敗したとして、メールを拒否しました。"),
+        ),
+        (DomainBlocklisted, DomainOwner::Ours(s)) => b(
+            format!("Our domain ({s}) is on a blocklist that the receiving side ({d}) consults, so your message was refused."),
+            format!("当社のドメイン（{s}）が、受信側（{d}）の参照するブロックリストに登録されているため、メールが受け付けられませんでした。"),
+        ),
+        (DomainBlocklisted, owner) => {
+            let (en, ja) = match owner.domain() {
+                Some(s) => (format!("the domain of your sending address ({s})"), format!("差出人アドレスのドメイン（{s}）")),
+                None => ("the domain of your sending address".to_owned(), "差出人アドレスのドメイン".to_owned()),
+            };
+            b(
+                format!("The receiving side ({d}) refused your message because {en} is on a domain blocklist."),
+                format!("{ja}がドメインのブロックリストに登録されているため、受信側（{d}）がメールを拒否しました。"),
+            )
+        }
+        (UserUnknown, _) => b(
+            format!("The receiving side ({d}) answered that the address {rc} does not exist."),
+            format!("受信側（{d}）から、宛先 {rc} は存在しないアドレスであるとの応答がありました。"),
+        ),
+        (DomainUnknown, _) => b(
+            format!("The domain of the address {rc} does not exist or does not receive mail."),
+            format!("宛先 {rc} のドメインが存在しないか、メールを受け付けていません。"),
+        ),
+        (Suppressed, _) => b(
+            format!("Your message to {rc} was not sent: the address is on the sending service's suppression list after earlier bounces or complaints."),
+            format!("宛先（{rc}）は、過去の不達または苦情により送信停止リストに登録されているため、送信されませんでした。"),
+        ),
+        (MessageTooLarge, _) => b(
+            format!("Your message to {rc} is larger than the receiving side ({d}) accepts."),
+            format!("宛先（{rc}）へのメールが、受信側（{d}）で受け付けられるサイズを超えていました。"),
+        ),
+        (ContentRefused, _) => b(
+            format!("The receiving side ({d}) refused your message to {rc} because of its content (for example an attachment type or links), or judged it to be unwanted mail."),
+            format!("受信側（{d}）が、内容（添付ファイルの種類やリンクなど）を理由に宛先（{rc}）へのメールを拒否したか、迷惑メールと判定しました。"),
+        ),
+        (MalformedMessage, _) => b(
+            format!("The format of your message (its headers or the length of its lines) is not one the receiving side ({d}) accepts."),
+            format!("メールの形式（ヘッダや行の長さなど）が、受信側（{d}）の受け付ける形式ではありませんでした。"),
+        ),
+        (SenderAddressRefused, _) => b(
+            format!("The receiving side ({d}) did not accept your message to {rc} because of your sending address or its domain."),
+            format!("受信側（{d}）が、お客様の差出人アドレスまたはそのドメインを理由に、宛先（{rc}）へのメールを受け付けませんでした。"),
+        ),
+        (AccountSuspended, _) => b(
+            "The account used to send has been suspended for sending unwanted mail; it may have been used by someone else.".into(),
+            "送信に使われたアカウントが、迷惑メールの送信を理由に停止されています。第三者に不正利用された可能性があります。".into(),
+        ),
+        (SenderTooManyToRecipient, _) => b(
+            format!("You have sent more messages to {rc} in a short time than the receiving side ({d}) accepts."),
+            format!("宛先（{rc}）へ短時間に多くのメールを送ったため、受信側（{d}）が受け付けを制限しています。"),
+        ),
+        (DirectFromDynamicIp, _) => b(
+            format!("Your message was sent directly from your internet connection instead of through our sending server, and the receiving side ({d}) does not accept that."),
+            format!("メールが当社の送信サーバを経由せず、お使いの回線から直接送られたため、受信側（{d}）に拒否されました。"),
+        ),
+        (SubmissionAuthRequired, _) => b(
+            format!("Your mail program did not log in (SMTP authentication) to our sending server, so the server did not accept the message. This is not a problem at {d}."),
+            format!("メールソフトが当社の送信サーバにログイン（SMTP 認証）していないため、送信サーバがメールを受け付けませんでした。宛先（{d}）側の問題ではありません。"),
+        ),
+        (SenderNotOwned, _) => b(
+            "Our sending server did not accept the message because its sender address does not belong to the account your mail program logged in with.".into(),
+            "差出人アドレスが、メールソフトがログインしたアカウントのものではないため、当社の送信サーバが送信を受け付けませんでした。".into(),
+        ),
+        (SendingQuota, _) => b(
+            "Your account has reached the sending limit of our sending server.".into(),
+            "お客様のアカウントが、当社の送信サーバの送信数の上限に達しました。".into(),
+        ),
+        (RelayDenied, _) => b(
+            format!("The server did not accept your message for {rc} for passing on. This usually means the mail program is not logged in (SMTP authentication) to our sending server."),
+            format!("送信サーバが、宛先（{rc}）へのメールの中継を受け付けませんでした。メールソフトが送信サーバにログイン（SMTP 認証）していない場合に多いエラーです。"),
+        ),
+        (MailboxFull, _) => b(
+            format!("The recipient's mailbox ({rc}) is full and cannot take new mail at the moment."),
+            format!("受信者様のメールボックス（{rc}）が容量超過のため、現在メールを受け取れない状態です。"),
+        ),
+        (MailboxDisabled, _) => b(
+            format!("The recipient's mailbox ({rc}) is disabled or no longer in use."),
+            format!("受信者様のメールボックス（{rc}）が停止されているか、使われていません。"),
+        ),
+        (RecipientRefused, _) => b(
+            format!("The recipient's mail system did not accept your message to {rc}. Most often the recipient's filter or refusal settings do not accept mail from your address; a mistyped address gives the same result."),
+            format!("宛先（{rc}）の受信側でメールが受け付けられませんでした。多くの場合、受信者様のフィルタや受信拒否設定により、お客様のアドレスからのメールが受け付けられていません（アドレスの誤りでも同じ結果になります）。"),
+        ),
+        (RecipientOrgBlock, _) => b(
+            format!("The recipient's organisation ({d}) blocks mail from our sending server with its own settings."),
+            format!("受信者様の組織（{d}）が、独自の設定で当社の送信サーバからのメールを拒否しています。"),
+        ),
+        (RecipientRateLimited, _) => b(
+            format!("The address {rc} is receiving so much mail that the receiving side ({d}) is limiting it for now."),
+            format!("宛先（{rc}）に届くメールが多いため、受信側（{d}）が一時的に受け付けを制限しています。"),
+        ),
+        (AutoReply, _) => b(
+            format!("Your message to {rc} was delivered. The reply you received is the recipient's automatic away message."),
+            format!("宛先（{rc}）へのメールは配送されています。届いた返信は受信者様の自動応答（不在通知）です。"),
+        ),
+        (Quarantined, _) => b(
+            format!("The receiving side ({d}) accepted your message to {rc}, but put it in quarantine (such as a junk folder) instead of the inbox."),
+            format!("宛先（{rc}）へのメールは受信側（{d}）で受け付けられましたが、受信箱ではなく隔離（迷惑メールフォルダなど）に振り分けられています。"),
+        ),
+        (ReceiverThrottling, _) => b(
+            format!("The receiving side ({d}) is temporarily limiting the mail it accepts, so delivery is delayed."),
+            format!("受信側（{d}）が一時的に受け付けるメールを制限しているため、配送が遅れています。"),
+        ),
+        (ReceiverOutage, _) => b(
+            format!("The mail server of the receiving side ({d}) has a problem, so your message has not been delivered yet."),
+            format!("受信側（{d}）のメールサーバで問題が起きているため、メールをお届けできていません。"),
+        ),
+        (Greylisting, _) => b(
+            format!("The receiving side ({d}) briefly holds back the first message from a new sender (greylisting), so delivery is slightly delayed."),
+            format!("受信側（{d}）が、初めて届く送信者からのメールを一時的に保留する仕組み（グレイリスティング）を使っているため、配送が少し遅れています。"),
+        ),
+        (ReceiverPolicy, _) => b(
+            format!("The receiving side ({d}) did not accept your message under its own policy, without saying why."),
+            format!("受信側（{d}）が独自の方針によりメールを受け付けませんでした。理由は示されていません。"),
+        ),
+        (Unexplained, _) => b(
+            format!("Your message to {rc} could not be delivered, and the error does not say why."),
+            format!("宛先（{rc}）にメールをお届けできませんでしたが、エラーの内容からは原因を特定できません。"),
+        ),
+    }
+}
+
+/// What happens to the message now.
+fn fate(r: &ReplyInput) -> Option<Bilingual> {
+    if cause::delivered(r.cause) {
+        return None;
+    }
+    Some(if cause::category(r.cause) == "submission" {
+        b("This message was not sent.".into(), "このメールは送信されていません。".into())
+    } else if r.retry {
+        b(
+            "Our server keeps retrying automatically, so the message may still arrive.".into(),
+            "当社の送信サーバが自動的に再送を続けますので、このまま届く場合があります。".into(),
+        )
+    } else {
+        b(
+            "This message was not delivered and will not be retried automatically.".into(),
+            "このメールは届いておらず、自動的に再送されることはありません。".into(),
+        )
+    })
+}
+
+/// What the customer is asked to do (nothing, when that is the answer).
+fn request(r: &ReplyInput) -> Bilingual {
+    let (d, rc) = (r.domain, r.recipient);
+    use Cause::*;
+    let specific = match (r.cause, r.owner) {
+        (DomainAuthentication, DomainOwner::FreeMail(s)) => Some(b(
+            format!("To send from your {s} address, please use {s}'s own sending server (in your mail program's outgoing server settings); to send through our server, please use the address we provide as the sender."),
+            format!("{s} のアドレスから送る場合は、メールソフトの送信サーバに {s} の送信サーバを設定してください。当社の送信サーバを使う場合は、当社が提供するメールアドレスを差出人にしてください。"),
+        )),
+        (DomainAuthentication, DomainOwner::Customer(s)) => Some(b(
+            format!("Please ask whoever manages the DNS of {s} (your administrator or DNS provider) to add our sending servers to its SPF record and to set up DKIM; we can tell them the settings."),
+            format!("{s} の DNS を管理している方（御社のシステム管理者や DNS の契約先）に、当社の送信サーバを SPF に加えること、また DKIM の設定をご依頼ください。必要な設定内容は当社でご案内いたします。"),
+        )),
+        (DomainAuthentication, DomainOwner::Unknown) => Some(b(
+            "Please ask whoever manages the domain of your sending address to allow mail sent through our servers (SPF and DKIM). If the address is one we provide, tell us the address and we will check it.".into(),
+            "差出人アドレスのドメインを管理している方に、当社の送信サーバから送るメールを認める設定（SPF・DKIM）をご依頼ください。当社が提供するアドレスの場合は、当社で確認いたしますので差出人アドレスをお知らせください。".into(),
+        )),
+        (DomainBlocklisted, DomainOwner::Customer(_) | DomainOwner::Unknown) => Some(b(
+            "Please ask whoever manages that domain to remove the cause and request delisting; until then, send from another address.".into(),
+            "ドメインの管理者に、原因の解消とブロックリストからの登録解除の申請をご依頼ください。解除されるまでは別のアドレスから送信してください。".into(),
+        )),
+        (DomainBlocklisted, DomainOwner::FreeMail(_)) => Some(b(
+            "Please send from another address until the listing is removed.".into(),
+            "登録が解除されるまでは、別のアドレスから送信してください。".into(),
+        )),
+        (UserUnknown, _) => Some(b(
+            "Please check the address for typing mistakes and confirm the correct address with the recipient.".into(),
+            "アドレスに誤りがないかご確認のうえ、正しいアドレスを受信者様にご確認ください。".into(),
+        )),
+        (DomainUnknown, _) => Some(b(
+            "Please check the part of the address after the @ for mistakes.".into(),
+            "アドレスの @ 以降に誤りがないかご確認ください。".into(),
+        )),
+        (Suppressed, _) => Some(b(
+            "Please confirm the address with the recipient; once it is confirmed, the address can be removed from the suppression list.".into(),
+            "受信者様にアドレスをご確認ください。確認できましたら、送信停止リストから削除できます。".into(),
+        )),
+        (MessageTooLarge, _) => Some(b(
+            "Please send it again with smaller or fewer attachments, or share large files by a download link.".into(),
+            "添付ファイルを小さくするか減らして再送いただくか、大きなファイルはダウンロード用のリンクでお送りください。".into(),
+        )),
+        (ContentRefused, _) => Some(b(
+            "Please remove or change what may have been refused and send again; if the message is legitimate, ask the recipient to allow it.".into(),
+            "拒否の原因となりそうな部分を削除・変更して再送してください。正当なメールであれば、受信者様に受信の許可をご依頼ください。".into(),
+        )),
+        (MalformedMessage, _) => Some(b(
+            "Please send it again from a standard mail program; if a system sent it, ask whoever runs that system.".into(),
+            "一般的なメールソフトから改めて送信してください。システムから送信している場合は、そのシステムの提供元にご確認ください。".into(),
+        )),
+        (SenderAddressRefused, _) => Some(b(
+            "Please check that your sending address is correct and exists; if it is, ask the recipient to allow mail from you.".into(),
+            "差出人アドレスが正しく実在するかをご確認のうえ、問題がなければ受信者様に受信の許可をご依頼ください。".into(),
+        )),
+        (AccountSuspended, _) => Some(b(
+            "Please change the account's password, check it for forwarding rules you did not set, and contact the account's provider to lift the suspension.".into(),
+            "アカウントのパスワードを変更し、覚えのない転送設定がないかご確認のうえ、アカウントの提供元に停止の解除をご依頼ください。".into(),
+        )),
+        (SenderTooManyToRecipient, _) => Some(b(
+            "Please wait a while before sending again, and send fewer messages to this address.".into(),
+            "しばらく時間をおいてから再送し、この宛先への送信数を減らしてください。".into(),
+        )),
+        (DirectFromDynamicIp, _) => Some(b(
+            "Please set our sending server as the outgoing server in your mail program, with SMTP authentication turned on.".into(),
+            "メールソフトの送信サーバに当社の送信サーバを指定し、SMTP 認証を有効にしてください。".into(),
+        )),
+        (SubmissionAuthRequired, _) => Some(b(
+            "Please turn on SMTP authentication in your mail program's outgoing server settings, with your account's user name and password and port 587 (or 465), and send again.".into(),
+            "メールソフトの送信サーバ（SMTP）の設定で SMTP 認証を有効にし、メールアカウントのユーザ名とパスワード、ポート番号 587（または 465）を設定してから、改めて送信してください。".into(),
+        )),
+        (SenderNotOwned, _) => Some(b(
+            "Please set the sender address to the address of the account you log in with, and send again.".into(),
+            "差出人アドレスを、ログインしているアカウントのアドレスに合わせてから再送してください。".into(),
+        )),
+        (SendingQuota, _) => Some(b(
+            "Please wait a while before sending again; when writing to many recipients, send in smaller groups.".into(),
+            "しばらく時間をおいてから再送してください。多くの宛先に送る場合は、何回かに分けて送信してください。".into(),
+        )),
+        (RelayDenied, _) => Some(b(
+            "Please turn on SMTP authentication in your mail program's outgoing server settings and check the recipient's address.".into(),
+            "メールソフトの送信サーバの設定で SMTP 認証を有効にし、宛先アドレスに誤りがないかご確認ください。".into(),
+        )),
+        (MailboxFull, _) => Some(b(
+            "Please let the recipient know another way, so that they can free space.".into(),
+            "別の方法で受信者様にご連絡いただき、容量を空けていただくようお伝えください。".into(),
+        )),
+        (MailboxDisabled, _) => Some(b(
+            "Please reach the recipient another way and confirm their current address.".into(),
+            "別の方法で受信者様にご連絡いただき、現在のアドレスをご確認ください。".into(),
+        )),
+        (RecipientRefused, _) => Some(b(
+            "Please check the address, then ask the recipient to allow mail from you.".into(),
+            "アドレスをご確認のうえ、受信者様に受信許可の設定をご依頼ください。".into(),
+        )),
+        (RecipientOrgBlock, _) => Some(b(
+            "Please ask the recipient to have their administrators allow mail from us.".into(),
+            "受信者様から組織の管理者に、当社からのメールの受信許可をご依頼いただくようお伝えください。".into(),
+        )),
+        (RecipientRateLimited, _) if !r.retry => Some(b(
+            "Please send again a little later.".into(),
+            "少し時間をおいてから再送してください。".into(),
+        )),
+        (AutoReply, _) => Some(b(
+            "There is no need to send again.".into(),
+            "再送の必要はありません。".into(),
+        )),
+        (Quarantined, _) => Some(b(
+            format!("Please ask the recipient ({rc}) to look in their junk or quarantine folder."),
+            format!("受信者様（{rc}）に、迷惑メールフォルダや隔離されたメールの一覧をご確認いただくようお伝えください。"),
+        )),
+        (ReceiverPolicy, _) if !r.retry => Some(b(
+            format!("We will ask the receiving side ({d}) for the reason and get back to you."),
+            format!("当社から受信側（{d}）に理由を確認し、改めてご連絡いたします。"),
+        )),
+        _ => None,
+    };
+    if let Some(s) = specific {
+        return s;
+    }
+    match (r.actor, r.retry) {
+        (Actor::SenderProvider, true) => b(
+            "We are dealing with the cause; you do not need to do anything.".into(),
+            "原因には当社で対応しておりますので、お客様側での操作は不要です。".into(),
+        ),
+        (Actor::SenderProvider, false) => b(
+            "We are dealing with the cause and will let you know when it is fixed; please send the message again after that.".into(),
+            "原因には当社で対応しております。対応が済みましたらご案内いたしますので、その後に改めて送信してください。".into(),
+        ),
+        (Actor::BlocklistOperator, true) => b(
+            "We are removing the cause and requesting delisting; you do not need to do anything.".into(),
+            "当社で原因の解消と登録解除の手続きを進めておりますので、お客様側での操作は不要です。".into(),
+        ),
+        (Actor::BlocklistOperator, false) => b(
+            "We are removing the cause and requesting delisting, and will let you know when you can send again.".into(),
+            "当社で原因の解消と登録解除の手続きを進めております。解除されましたらご案内いたしますので、その後に改めて送信してください。".into(),
+        ),
+        (Actor::Receiver | Actor::Recipient, true) => b(
+            "You do not need to do anything.".into(),
+            "お客様側での操作は不要です。".into(),
+        ),
+        (Actor::Receiver | Actor::Recipient, false) => b(
+            "Please send the message again later; if it keeps failing, let us know.".into(),
+            "時間をおいて改めて送信してください。繰り返し届かない場合は当社までお知らせください。".into(),
+        ),
+        (Actor::Sender | Actor::Unknown, _) => b(
+            "We are looking into the cause and will get back to you.".into(),
+            "当社で原因を調査しており、判明しだいご連絡いたします。".into(),
+        ),
+    }
+}
+
+/// The whole reply.
+pub fn customer_reply(r: &ReplyInput) -> Bilingual {
+    let parts = [Some(situation(r)), fate(r), Some(request(r))];
+    let parts: Vec<Bilingual> = parts.into_iter().flatten().collect();
+    b(
+        parts.iter().map(|p| p.en.as_str()).collect::<Vec<_>>().join(" "),
+        parts.iter().map(|p| p.ja.as_str()).collect::<String>(),
+    )
+}
