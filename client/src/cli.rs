@@ -422,7 +422,6 @@ fn explain(args: ExplainArgs) -> Result<(), String> {
                 eprintln!("dix: node {} could not be asked: {e}", r.url);
             }
         }
-
     }
     Ok(())
 }

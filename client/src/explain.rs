@@ -149,29 +149,45 @@ pub fn render(fact: &Fact, verdict: &Verdict, matches: &[IncidentMatch], lang: &
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
-    let (open, close) = if lang == "ja" { ("（", "）") } else { (" (", ")") };
+    let (open, close) = if lang == "ja" {
+        ("（", "）")
+    } else {
+        (" (", ")")
+    };
     out.push_str(&format!(
         "■ {} — {}{open}{}{close}\n",
         fact.recipient.as_deref().unwrap_or("?"),
         if head.is_empty() { "-".into() } else { head },
         verdict.cause_label.get(lang)
     ));
-    out.push_str(&format!("{}{c}{}\n", l.what, verdict.what_happened.get(lang)));
-    let nothing = if verdict.nothing_to_do && verdict.retry { l.nothing } else { "" };
-    out.push_str(&format!("{}{c}{}{nothing}\n", l.who, verdict.actor_name.get(lang)));
+    out.push_str(&format!(
+        "{}{c}{}\n",
+        l.what,
+        verdict.what_happened.get(lang)
+    ));
+    let nothing = if verdict.nothing_to_do && verdict.retry {
+        l.nothing
+    } else {
+        ""
+    };
+    out.push_str(&format!(
+        "{}{c}{}{nothing}\n",
+        l.who,
+        verdict.actor_name.get(lang)
+    ));
     out.push_str(&format!("{}{c}{}\n", l.todo, verdict.action.get(lang)));
-    out.push_str(&format!("{}{c}\n", l.evidence));
+    out.push_str(&format!("{}{}\n", l.evidence, c.trim_end()));
     for e in &verdict.evidence {
         out.push_str(&format!("  - {}\n", e.get(lang)));
     }
     if !verdict.not_relied_on.is_empty() {
-        out.push_str(&format!("{}{c}\n", l.unverified));
+        out.push_str(&format!("{}{}\n", l.unverified, c.trim_end()));
         for note in &verdict.not_relied_on {
             out.push_str(&format!("  - {}\n", note.get(lang)));
         }
     }
     if !matches.is_empty() {
-        out.push_str(&format!("{}{c}\n", l.matches));
+        out.push_str(&format!("{}{}\n", l.matches, c.trim_end()));
         for m in matches.iter().take(5) {
             out.push_str(&format!(
                 "  - {:.2}{} {} {} ({}, {}) {}\n",

@@ -279,17 +279,33 @@ Remote-MTA: dns; gmail-smtp-in.l.google.com\r\nDiagnostic-Code: smtp; 552-5.2.2 
     let out = dix(&["explain", bounce.to_str().unwrap(), "--lang", "en"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let shown = text(&out.stdout);
+    // The cause in words, never the internal reason name.
     assert!(
-        shown.contains("friend@gmail.com") && shown.contains("mailboxfull"),
+        shown.contains("friend@gmail.com")
+            && shown.contains("(mailbox full)")
+            && !shown.contains("mailboxfull"),
         "{shown}"
     );
-    assert!(
-        shown.contains("Who must act: The recipient.") && shown.contains("No node given"),
-        "{shown}"
-    );
+    assert!(shown.contains("Who must act: The recipient\n"), "{shown}");
+    // Where the answer came from is said before the reply, never inside
+    // or right after the text to paste.
+    let note = shown.find("No node given").expect("the provenance note");
+    let start = shown
+        .find("Reply to the customer (begin)")
+        .expect("the reply's start");
+    let end = shown
+        .find("Reply to the customer (end)")
+        .expect("the reply's end");
+    assert!(note < start && start < end, "{shown}");
+    assert!(shown[start..end].contains("full"), "{shown}");
+    assert!(shown[end..].lines().count() <= 2, "{shown}");
     let ja = text(&dix(&["explain", bounce.to_str().unwrap(), "--lang", "ja"]).stdout);
     assert!(
-        ja.contains("誰が対応するか: 受信者。") && ja.contains("メールボックスの容量が一杯です"),
+        ja.contains("誰が対応するか：受信者\n") && ja.contains("メールボックスの容量が一杯です"),
         "{ja}"
+    );
+    assert!(
+        !ja.contains(": "),
+        "half-width colons in the Japanese answer: {ja}"
     );
 }

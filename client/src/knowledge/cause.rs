@@ -95,7 +95,10 @@ pub fn category(cause: Cause) -> &'static str {
     use Cause::*;
     match cause {
         IpReputation | AccountSuspended | SenderTenant => "reputation",
-        IpRateLimited | SenderTooManyToRecipient | RecipientRateLimited | ReceiverThrottling
+        IpRateLimited
+        | SenderTooManyToRecipient
+        | RecipientRateLimited
+        | ReceiverThrottling
         | Greylisting => "throttling",
         IpBlockedByReceiver | IpBlocklisted | DomainBlocklisted | RecipientOrgBlock
         | DirectFromDynamicIp => "blocklist",
@@ -118,10 +121,22 @@ pub fn actor(cause: Cause) -> Actor {
         IpReputation | IpRateLimited | IpBlockedByReceiver | ReverseDns | TlsRequired
         | SenderTenant => Actor::SenderProvider,
         IpBlocklisted => Actor::BlocklistOperator,
-        DomainAuthentication | DomainBlocklisted | UserUnknown | DomainUnknown | Suppressed
-        | MessageTooLarge | ContentRefused | MalformedMessage | SenderAddressRefused
-        | AccountSuspended | SenderTooManyToRecipient | DirectFromDynamicIp
-        | SubmissionAuthRequired | SenderNotOwned | SendingQuota | RelayDenied => Actor::Sender,
+        DomainAuthentication
+        | DomainBlocklisted
+        | UserUnknown
+        | DomainUnknown
+        | Suppressed
+        | MessageTooLarge
+        | ContentRefused
+        | MalformedMessage
+        | SenderAddressRefused
+        | AccountSuspended
+        | SenderTooManyToRecipient
+        | DirectFromDynamicIp
+        | SubmissionAuthRequired
+        | SenderNotOwned
+        | SendingQuota
+        | RelayDenied => Actor::Sender,
         MailboxFull | MailboxDisabled | RecipientRefused | RecipientOrgBlock
         | RecipientRateLimited | AutoReply | Quarantined => Actor::Recipient,
         ReceiverThrottling | ReceiverOutage | Greylisting | ReceiverPolicy => Actor::Receiver,
@@ -131,7 +146,10 @@ pub fn actor(cause: Cause) -> Actor {
 
 /// Whether the sending domain's owner acts (decided by [`super::owner`]).
 pub fn owned_by_sending_domain(cause: Cause) -> bool {
-    matches!(cause, Cause::DomainAuthentication | Cause::DomainBlocklisted)
+    matches!(
+        cause,
+        Cause::DomainAuthentication | Cause::DomainBlocklisted
+    )
 }
 
 /// Whether the message reached the recipient's side (nothing bounced).
@@ -155,40 +173,94 @@ pub fn sending_ip(cause: Cause) -> bool {
 pub fn label(cause: Cause) -> Bilingual {
     use Cause::*;
     let (en, ja) = match cause {
-        IpReputation => ("low reputation of the sending IP", "送信サーバの IP の信頼度の低下"),
-        IpRateLimited => ("volume limit on the sending IP", "送信サーバの IP に対する受信量の制限"),
-        IpBlockedByReceiver => ("sending IP on the receiver's block list", "受信側のブロックリストへの送信サーバの IP の登録"),
-        IpBlocklisted => ("sending server on a public blocklist", "公開ブロックリストへの送信サーバの登録"),
-        ReverseDns => ("missing reverse DNS of the sending IP", "送信サーバの IP の逆引き設定の不備"),
+        IpReputation => (
+            "low reputation of the sending IP",
+            "送信サーバの IP の信頼度の低下",
+        ),
+        IpRateLimited => (
+            "volume limit on the sending IP",
+            "送信サーバの IP に対する受信量の制限",
+        ),
+        IpBlockedByReceiver => (
+            "sending IP on the receiver's block list",
+            "受信側のブロックリストへの送信サーバの IP の登録",
+        ),
+        IpBlocklisted => (
+            "sending server on a public blocklist",
+            "公開ブロックリストへの送信サーバの登録",
+        ),
+        ReverseDns => (
+            "missing reverse DNS of the sending IP",
+            "送信サーバの IP の逆引き設定の不備",
+        ),
         TlsRequired => ("encryption (TLS) required", "暗号化（TLS）の要求"),
-        SenderTenant => ("restriction of the sender's Microsoft 365 tenant", "送信者の Microsoft 365 テナントの制限"),
-        DomainAuthentication => ("sender authentication failed (SPF, DKIM, DMARC)", "送信ドメイン認証（SPF・DKIM・DMARC）の失敗"),
-        DomainBlocklisted => ("sending domain on a blocklist", "ブロックリストへの送信ドメインの登録"),
+        SenderTenant => (
+            "restriction of the sender's Microsoft 365 tenant",
+            "送信者の Microsoft 365 テナントの制限",
+        ),
+        DomainAuthentication => (
+            "sender authentication failed (SPF, DKIM, DMARC)",
+            "送信ドメイン認証（SPF・DKIM・DMARC）の失敗",
+        ),
+        DomainBlocklisted => (
+            "sending domain on a blocklist",
+            "ブロックリストへの送信ドメインの登録",
+        ),
         UserUnknown => ("no such recipient", "宛先アドレスの不存在"),
         DomainUnknown => ("no such recipient domain", "宛先ドメインの不存在"),
-        Suppressed => ("address on the suppression list", "送信停止リストへの宛先の登録"),
+        Suppressed => (
+            "address on the suppression list",
+            "送信停止リストへの宛先の登録",
+        ),
         MessageTooLarge => ("message too large", "メールのサイズ超過"),
         ContentRefused => ("content refused", "内容による拒否"),
         MalformedMessage => ("message format not accepted", "メール形式の不備"),
         SenderAddressRefused => ("sender address refused", "差出人アドレスの拒否"),
         AccountSuspended => ("sending account suspended", "送信アカウントの停止"),
-        SenderTooManyToRecipient => ("too many messages to one recipient", "同じ宛先への送信数の超過"),
+        SenderTooManyToRecipient => (
+            "too many messages to one recipient",
+            "同じ宛先への送信数の超過",
+        ),
         DirectFromDynamicIp => ("sent directly from a dynamic IP", "動的 IP からの直接送信"),
-        SubmissionAuthRequired => ("mail program not logged in (SMTP authentication)", "メールソフトの送信認証（SMTP 認証）の未設定"),
-        SenderNotOwned => ("From address not allowed for the account", "アカウントで使えない差出人アドレス"),
-        SendingQuota => ("sending limit of the account reached", "アカウントの送信数の上限"),
+        SubmissionAuthRequired => (
+            "mail program not logged in (SMTP authentication)",
+            "メールソフトの送信認証（SMTP 認証）の未設定",
+        ),
+        SenderNotOwned => (
+            "From address not allowed for the account",
+            "アカウントで使えない差出人アドレス",
+        ),
+        SendingQuota => (
+            "sending limit of the account reached",
+            "アカウントの送信数の上限",
+        ),
         RelayDenied => ("relaying refused", "中継の拒否"),
         MailboxFull => ("mailbox full", "メールボックスの容量超過"),
         MailboxDisabled => ("mailbox disabled", "メールボックスの停止"),
-        RecipientRefused => ("refused by the recipient's settings", "受信者の受信拒否設定"),
-        RecipientOrgBlock => ("blocked by the recipient's organisation", "受信者の組織による拒否"),
-        RecipientRateLimited => ("recipient receiving too much mail", "受信者宛のメール数の制限"),
+        RecipientRefused => (
+            "refused by the recipient's settings",
+            "受信者の受信拒否設定",
+        ),
+        RecipientOrgBlock => (
+            "blocked by the recipient's organisation",
+            "受信者の組織による拒否",
+        ),
+        RecipientRateLimited => (
+            "recipient receiving too much mail",
+            "受信者宛のメール数の制限",
+        ),
         AutoReply => ("automatic reply (delivered)", "自動応答（配送済み）"),
         Quarantined => ("accepted and quarantined", "受信後の隔離"),
         ReceiverThrottling => ("receiver limiting mail for now", "受信側の一時的な受信制限"),
         ReceiverOutage => ("receiver down or failing", "受信側の障害"),
-        Greylisting => ("greylisting (deliberate first deferral)", "グレイリスティング（意図的な一時保留）"),
-        ReceiverPolicy => ("refused under the receiver's policy", "受信側のポリシーによる拒否"),
+        Greylisting => (
+            "greylisting (deliberate first deferral)",
+            "グレイリスティング（意図的な一時保留）",
+        ),
+        ReceiverPolicy => (
+            "refused under the receiver's policy",
+            "受信側のポリシーによる拒否",
+        ),
         Unexplained => ("reason not given", "理由の記載なし"),
     };
     Bilingual {

@@ -14,8 +14,18 @@ fn mentions(fact: &Fact, words: &[&str]) -> bool {
 
 /// Names of public blocklists and the words MTAs print for a DNSBL hit.
 const BLOCKLIST_WORDS: &[&str] = &[
-    "spamhaus", "spamcop", "barracuda", "sorbs", "uceprotect", "blocked using", "listed at",
-    "listed in", "listed on", "blacklist", "dnsbl", "rbl",
+    "spamhaus",
+    "spamcop",
+    "barracuda",
+    "sorbs",
+    "uceprotect",
+    "blocked using",
+    "listed at",
+    "listed in",
+    "listed on",
+    "blacklist",
+    "dnsbl",
+    "rbl",
 ];
 
 /// The cause and the rule that gave it: the reason first, the status
@@ -32,9 +42,14 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         Blocked if mentions(fact, BLOCKLIST_WORDS) => Some(Cause::IpBlocklisted),
         Blocked => Some(Cause::IpBlockedByReceiver),
         BadReputation => Some(Cause::IpReputation),
-        SpamDetected | PolicyViolation | ContentError | VirusDetected => Some(Cause::ContentRefused),
+        SpamDetected | PolicyViolation | ContentError | VirusDetected => {
+            Some(Cause::ContentRefused)
+        }
         RateLimited
-            if fact.status.as_deref().is_some_and(|s| s.get(1..4) == Some(".2."))
+            if fact
+                .status
+                .as_deref()
+                .is_some_and(|s| s.get(1..4) == Some(".2."))
                 || mentions(fact, &["recipient", "user is receiving", "mailbox"]) =>
         {
             Some(Cause::RecipientRateLimited)
@@ -44,7 +59,17 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         RequirePtr => Some(Cause::ReverseDns),
         FailedStartTls => Some(Cause::TlsRequired),
         SecurityError if mentions(fact, &["tls", "encrypt"]) => Some(Cause::TlsRequired),
-        SecurityError if mentions(fact, &["authentication required", "auth required", "must authenticate", "not authenticated"]) => {
+        SecurityError
+            if mentions(
+                fact,
+                &[
+                    "authentication required",
+                    "auth required",
+                    "must authenticate",
+                    "not authenticated",
+                ],
+            ) =>
+        {
             Some(Cause::SubmissionAuthRequired)
         }
         SecurityError => Some(Cause::DomainAuthentication),
@@ -53,13 +78,26 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         EmailTooLarge => Some(Cause::MessageTooLarge),
         Rejected => Some(Cause::SenderAddressRefused),
         NoRelaying => Some(Cause::RelayDenied),
-        Expired | NetworkError | SystemError | SystemFull | MailerError => Some(Cause::ReceiverOutage),
+        Expired | NetworkError | SystemError | SystemFull | MailerError => {
+            Some(Cause::ReceiverOutage)
+        }
         OnHold | SyntaxError | Undefined | Feedback | Delivered => None,
     };
-    if let Some(c) = by_reason {
+    let status = fact.status.as_deref().and_then(status_parts);
+    // A mail-system, network or policy status (X.3, X.4, X.7) is not an
+    // address problem, whatever words the text shares with one ("421 4.3.2
+    // Service not available", "554 5.7.1 Recipient address rejected: Access
+    // denied").
+    let about_address = matches!(
+        by_reason,
+        Some(Cause::UserUnknown | Cause::DomainUnknown | Cause::MailboxDisabled)
+    );
+    if let Some(c) =
+        by_reason.filter(|_| !(about_address && matches!(status, Some((_, 3 | 4 | 7, _)))))
+    {
         return (c, "reason");
     }
-    let by_status = match fact.status.as_deref().and_then(status_parts) {
+    let by_status = match status {
         Some((_, 1, 1 | 3 | 6)) => Cause::UserUnknown,
         Some((_, 1, 2 | 10)) => Cause::DomainUnknown,
         Some((_, 1, 7 | 8)) => Cause::SenderAddressRefused,
@@ -72,7 +110,14 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         Some((_, 7, _)) => Cause::ReceiverPolicy,
         _ => Cause::Unexplained,
     };
-    (by_status, if fact.status.is_some() { "rfc" } else { "reason" })
+    (
+        by_status,
+        if fact.status.is_some() {
+            "rfc"
+        } else {
+            "reason"
+        },
+    )
 }
 
 /// The generic explanation of a fact.
@@ -97,7 +142,8 @@ pub fn explain(fact: &Fact) -> Explanation {
             "rfc" => subject.unwrap_or_else(|| "rfc3463".into()),
             _ => format!("reason-{}", fact.reason.as_str()),
         },
-        documented: (rule == "rfc").then(|| "RFC 3463 (enhanced status codes), RFC 5248 (the registry)".into()),
+        documented: (rule == "rfc")
+            .then(|| "RFC 3463 (enhanced status codes), RFC 5248 (the registry)".into()),
     }
 }
 
@@ -295,7 +341,7 @@ pub fn describe(cause: Cause) -> (Bilingual, Bilingual) {
             "The receiving side could not be reached or had a problem.",
             "受信側に接続できないか、受信側で問題が起きています。",
             "Nothing to do on the sending side at first; if it lasts, contact the receiver's postmaster.",
-            "まずは送信側での対応は不要です。続く場合は受信側のポストマスターに連絡してください。",
+            "まずは対応は不要です。続く場合は受信側のポストマスターに連絡してください。",
         ),
         Greylisting => (
             "Greylisting: the receiver defers the first attempt from an unknown sender on purpose and accepts a later retry.",

@@ -260,7 +260,11 @@ pub fn transient(fact: &Fact) -> bool {
 impl Code {
     /// How specific a match is, compared in order: a marker, the status
     /// (2 exact, 1 a range), a text, a reply code. `None` when it does not match.
-    fn matches(&self, fact: &Fact, status: Option<(u16, u16, u16)>) -> Option<(bool, u8, bool, bool)> {
+    fn matches(
+        &self,
+        fact: &Fact,
+        status: Option<(u16, u16, u16)>,
+    ) -> Option<(bool, u8, bool, bool)> {
         let reply_ok = self.replies.is_empty()
             || fact
                 .reply_code
@@ -271,8 +275,14 @@ impl Code {
                 .find(|r| r.class == cl && r.subject == s && (r.detail.0..=r.detail.1).contains(&d))
         });
         let status_ok = self.statuses.is_empty() || status_hit.is_some();
-        let marker_ok = self.marker.as_ref().is_none_or(|m| m.is_match(&fact.diagnostic));
-        let text_ok = self.text.as_ref().is_none_or(|t| t.is_match(&fact.diagnostic));
+        let marker_ok = self
+            .marker
+            .as_ref()
+            .is_none_or(|m| m.is_match(&fact.diagnostic));
+        let text_ok = self
+            .text
+            .as_ref()
+            .is_none_or(|t| t.is_match(&fact.diagnostic));
         (reply_ok && status_ok && marker_ok && text_ok).then(|| {
             let exactness = match status_hit {
                 Some(r) if r.detail.0 == r.detail.1 => 2,
@@ -324,7 +334,10 @@ impl KnowledgeBase {
                 if ![SUBMISSION, GENERAL].contains(&c.provider.as_str())
                     && !providers.iter().any(|p| p.id == c.provider)
                 {
-                    return Err(format!("code {} names unknown provider {}", c.id, c.provider));
+                    return Err(format!(
+                        "code {} names unknown provider {}",
+                        c.id, c.provider
+                    ));
                 }
                 if !ids.insert(c.id.clone()) {
                     return Err(format!("code id {} is used twice", c.id));
@@ -338,12 +351,23 @@ impl KnowledgeBase {
                 {
                     return Err(format!("code {} lacks a Japanese or English text", c.id));
                 }
-                if c.reply.is_none() && c.status.is_none() && c.marker.is_none() && c.text.is_none() {
+                if c.reply.is_none() && c.status.is_none() && c.marker.is_none() && c.text.is_none()
+                {
                     return Err(format!("code {} matches everything", c.id));
                 }
                 Ok(Code {
-                    replies: c.reply.as_deref().map(parse_replies).transpose()?.unwrap_or_default(),
-                    statuses: c.status.as_deref().map(parse_statuses).transpose()?.unwrap_or_default(),
+                    replies: c
+                        .reply
+                        .as_deref()
+                        .map(parse_replies)
+                        .transpose()?
+                        .unwrap_or_default(),
+                    statuses: c
+                        .status
+                        .as_deref()
+                        .map(parse_statuses)
+                        .transpose()?
+                        .unwrap_or_default(),
                     marker: c.marker.as_deref().map(|m| regex(m, &c.id)).transpose()?,
                     text: c.text.as_deref().map(|t| regex(t, &c.id)).transpose()?,
                     id: c.id,
@@ -361,16 +385,10 @@ impl KnowledgeBase {
     /// The provider that answered: by the remote or reporting host, markers
     /// in the reply, or the recipient's domain.
     fn provider_of(&self, fact: &Fact) -> Option<&Provider> {
-        let hosts = [fact.remote_host.as_deref(), fact.reporting_mta.as_deref()];
         let domain = fact.recipient_domain.as_deref().unwrap_or_default();
         self.providers
             .iter()
-            .find(|p| {
-                hosts
-                    .iter()
-                    .flatten()
-                    .any(|h| p.hosts.iter().any(|g| host_matches(g, h)))
-            })
+            .find(|p| self.answered_by_host(p, fact))
             .or_else(|| {
                 self.providers
                     .iter()
@@ -383,10 +401,21 @@ impl KnowledgeBase {
             })
     }
 
+    /// Whether the remote or reporting host is one of the provider's.
+    fn answered_by_host(&self, p: &Provider, fact: &Fact) -> bool {
+        [fact.remote_host.as_deref(), fact.reporting_mta.as_deref()]
+            .iter()
+            .flatten()
+            .any(|h| p.hosts.iter().any(|g| host_matches(g, h)))
+    }
+
     /// The recipient domains of mailbox providers: a From address there,
     /// sent through another server, cannot pass its own DMARC.
     pub fn free_mail_domains(&self) -> Vec<String> {
-        self.providers.iter().flat_map(|p| p.domains.iter().cloned()).collect()
+        self.providers
+            .iter()
+            .flat_map(|p| p.domains.iter().cloned())
+            .collect()
     }
 
     /// The best entry of `provider` that matches.
@@ -408,11 +437,20 @@ impl KnowledgeBase {
     pub fn explain(&self, fact: &Fact) -> Explanation {
         let provider = self.provider_of(fact);
         let named = provider.map(|p| (p.id.clone(), p.name.clone()));
-        let found = self
-            .best(SUBMISSION, fact)
-            .map(|c| (c, "submission"))
-            .or_else(|| provider.and_then(|p| self.best(&p.id, fact)).map(|c| (c, "provider")))
-            .or_else(|| self.best(GENERAL, fact).map(|c| (c, "general")));
+        let own = || {
+            provider
+                .and_then(|p| self.best(&p.id, fact))
+                .map(|c| (c, "provider"))
+        };
+        let submission = || self.best(SUBMISSION, fact).map(|c| (c, "submission"));
+        // A reply from a host the provider is known by came from its MX, not
+        // from a submission server.
+        let found = if provider.is_some_and(|p| self.answered_by_host(p, fact)) {
+            own().or_else(submission)
+        } else {
+            submission().or_else(own)
+        }
+        .or_else(|| self.best(GENERAL, fact).map(|c| (c, "general")));
         if let Some((c, source)) = found {
             return Explanation {
                 provider: named,

@@ -124,18 +124,36 @@ mod tests {
             None,
         );
         assert_eq!(sending_domain(&f).as_deref(), Some("example.net"));
-        let f = fact("550 5.7.26 unauthenticated", Some("Taro <taro@shop.example>"));
+        let f = fact(
+            "550 5.7.26 unauthenticated",
+            Some("Taro <taro@shop.example>"),
+        );
         assert_eq!(sending_domain(&f).as_deref(), Some("shop.example"));
-        assert_eq!(sending_domain(&fact("550 5.7.26 unauthenticated", None)), None);
+        assert_eq!(
+            sending_domain(&fact("550 5.7.26 unauthenticated", None)),
+            None
+        );
     }
 
     #[test]
     fn ours_free_mail_or_the_customers() {
         let ours = vec!["isp.example".to_owned()];
         let free = vec!["gmail.com".to_owned(), "docomo.ne.jp".to_owned()];
-        let of = |from: &str| owner(&fact("550 5.7.26 unauthenticated", Some(from)), &ours, &free);
-        assert_eq!(of("a@mail.isp.example"), DomainOwner::Ours("mail.isp.example".into()));
+        let of = |from: &str| {
+            owner(
+                &fact("550 5.7.26 unauthenticated", Some(from)),
+                &ours,
+                &free,
+            )
+        };
+        assert_eq!(
+            of("a@mail.isp.example"),
+            DomainOwner::Ours("mail.isp.example".into())
+        );
         assert_eq!(of("a@gmail.com"), DomainOwner::FreeMail("gmail.com".into()));
-        assert_eq!(of("a@notgmail.com"), DomainOwner::Customer("notgmail.com".into()));
+        assert_eq!(
+            of("a@notgmail.com"),
+            DomainOwner::Customer("notgmail.com".into())
+        );
     }
 }

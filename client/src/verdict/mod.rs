@@ -183,7 +183,7 @@ fn incident_cause(kind: &str, kb: &Explanation) -> Cause {
 }
 
 /// Who acts for a cause, once the sending domain's owner is known.
-fn actor_for(cause: Cause, owner: &DomainOwner) -> Actor {
+pub fn actor_for(cause: Cause, owner: &DomainOwner) -> Actor {
     match owner {
         DomainOwner::Ours(_) if cause::owned_by_sending_domain(cause) => Actor::SenderProvider,
         _ => cause::actor(cause),
@@ -197,31 +197,58 @@ fn owner_action(cause: Cause, owner: &DomainOwner) -> Option<Bilingual> {
     }
     Some(match (cause, owner) {
         (Cause::DomainAuthentication, DomainOwner::Ours(d)) => Bilingual::new(
-            format!("The sender's provider signs for {d}: it should fix the SPF and DKIM of {d} for its sending servers."),
-            format!("{d} は送信側事業者が認証を管理するドメインです。送信側事業者が、送信サーバに合わせて {d} の SPF・DKIM を修正してください。"),
+            format!(
+                "The sender's provider signs for {d}: it should fix the SPF and DKIM of {d} for its sending servers."
+            ),
+            format!(
+                "{d} は送信側事業者が認証を管理するドメインです。送信側事業者が、送信サーバに合わせて {d} の SPF・DKIM を修正してください。"
+            ),
         ),
         (Cause::DomainAuthentication, DomainOwner::FreeMail(d)) => Bilingual::new(
-            format!("The From address is at {d} (free mail) but the message went through another provider's server, which {d}'s DMARC does not allow. The sender should send through {d}'s own server, or use an address of the provider whose server they use."),
-            format!("差出人アドレスが {d}（フリーメール）のまま、別の事業者の送信サーバから送られています。{d} の DMARC ではこれは認められません。送信者が {d} の送信サーバを使うか、利用している送信サーバの事業者のアドレスを差出人にする必要があります。"),
+            format!(
+                "The From address is at {d} (free mail) but the message went through another provider's server, which {d}'s DMARC does not allow. The sender should send through {d}'s own server, or use an address of the provider whose server they use."
+            ),
+            format!(
+                "差出人アドレスが {d}（フリーメール）のまま、別の事業者の送信サーバから送られています。{d} の DMARC ではこれは認められません。送信者が {d} の送信サーバを使うか、利用している送信サーバの事業者のアドレスを差出人にする必要があります。"
+            ),
         ),
         (Cause::DomainAuthentication, DomainOwner::Customer(d)) => Bilingual::new(
-            format!("{d} is the sender's own domain: whoever manages its DNS should add the sending servers to its SPF record and set up DKIM."),
-            format!("{d} は送信者自身のドメインです。その DNS を管理する方が、送信サーバを SPF に加え、DKIM を設定してください。"),
+            format!(
+                "{d} is the sender's own domain: whoever manages its DNS should add the sending servers to its SPF record and set up DKIM."
+            ),
+            format!(
+                "{d} は送信者自身のドメインです。その DNS を管理する方が、送信サーバを SPF に加え、DKIM を設定してください。"
+            ),
         ),
         (Cause::DomainBlocklisted, DomainOwner::Ours(d)) => Bilingual::new(
-            format!("The listed domain {d} is the sender's provider's: it should remove the cause and request delisting."),
-            format!("登録されたドメイン {d} は送信側事業者のものです。送信側事業者が原因を取り除き、登録解除を申請してください。"),
+            format!(
+                "The listed domain {d} is the sender's provider's: it should remove the cause and request delisting."
+            ),
+            format!(
+                "登録されたドメイン {d} は送信側事業者のものです。送信側事業者が原因を取り除き、登録解除を申請してください。"
+            ),
         ),
         (Cause::DomainBlocklisted, o) if o.domain().is_some() => Bilingual::new(
-            format!("The owner of {} should remove the cause and request delisting.", o.domain().unwrap_or_default()),
-            format!("{} の管理者が原因を取り除き、登録解除を申請してください。", o.domain().unwrap_or_default()),
+            format!(
+                "The owner of {} should remove the cause and request delisting.",
+                o.domain().unwrap_or_default()
+            ),
+            format!(
+                "{} の管理者が原因を取り除き、登録解除を申請してください。",
+                o.domain().unwrap_or_default()
+            ),
         ),
         _ => return None,
     })
 }
 
 /// Decides who acts for one fact, and writes every text from that.
-pub fn decide(fact: &Fact, kb: &Explanation, matches: &[IncidentMatch], sending: &Sending) -> Verdict {
+pub fn decide(
+    fact: &Fact,
+    kb: &Explanation,
+    matches: &[IncidentMatch],
+    sending: &Sending,
+) -> Verdict {
     let domain = fact.recipient_domain.clone().unwrap_or_else(|| "?".into());
     let recipient = fact.recipient.clone().unwrap_or_else(|| "?".into());
     let not_relied_on = not_relied_on(matches);
@@ -231,7 +258,11 @@ pub fn decide(fact: &Fact, kb: &Explanation, matches: &[IncidentMatch], sending:
         .max_by(|a, b| a.score.total_cmp(&b.score));
     let cause = best.map_or(kb.cause, |m| incident_cause(&m.kind, kb));
     let owner = if cause::owned_by_sending_domain(cause) {
-        owner::owner(fact, &sending.our_domains, &KnowledgeBase::embedded().free_mail_domains())
+        owner::owner(
+            fact,
+            &sending.our_domains,
+            &KnowledgeBase::embedded().free_mail_domains(),
+        )
     } else {
         DomainOwner::Unknown
     };
@@ -239,10 +270,14 @@ pub fn decide(fact: &Fact, kb: &Explanation, matches: &[IncidentMatch], sending:
     // A reply our own submission server gave was never retried by anyone.
     let retry = kb.retry && cause::category(cause) != "submission" && !cause::delivered(cause);
     let nothing_to_do = cause == Cause::AutoReply
-        || (retry && matches!(actor, Actor::Receiver) )
+        || (retry && matches!(actor, Actor::Receiver))
         || (retry && cause == Cause::RecipientRateLimited);
     let issuer = best.map(|m| m.issuer.as_str());
-    let actor_name = words::actor_name(actor, &domain, issuer.filter(|_| actor == Actor::BlocklistOperator));
+    let actor_name = words::actor_name(
+        actor,
+        &domain,
+        issuer.filter(|_| actor == Actor::BlocklistOperator),
+    );
     // The knowledge base's own words when it found this cause; else the
     // cause's generic ones.
     let (meaning, mut action) = if kb.cause == cause {
@@ -261,7 +296,11 @@ pub fn decide(fact: &Fact, kb: &Explanation, matches: &[IncidentMatch], sending:
             incident: Some((m.issuer.clone(), m.incident.clone())),
         },
         None => Basis {
-            kind: if matches!(kb.source, "rfc" | "reason") { "generic" } else { "knowledge" },
+            kind: if matches!(kb.source, "rfc" | "reason") {
+                "generic"
+            } else {
+                "knowledge"
+            },
             entry: kb.entry.clone(),
             documented: kb.documented.clone(),
             incident: None,
@@ -334,8 +373,8 @@ pub fn decide(fact: &Fact, kb: &Explanation, matches: &[IncidentMatch], sending:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bounce::parse_reply;
     use crate::bounce::Reason;
+    use crate::bounce::parse_reply;
 
     fn throttling_incident(score: f64) -> IncidentMatch {
         IncidentMatch {
@@ -440,7 +479,10 @@ mod tests {
         let reply_for = |reply: &str| {
             let fact = parse_reply(reply, Some("ken@example.net"), None).unwrap();
             let kb = KnowledgeBase::embedded().explain(&fact);
-            (fact.reason, decide(&fact, &kb, &[], &Sending::default()).customer_reply)
+            (
+                fact.reason,
+                decide(&fact, &kb, &[], &Sending::default()).customer_reply,
+            )
         };
         let (reason, size) = reply_for("552 5.3.4 Message size exceeds fixed maximum message size");
         assert_eq!(reason, Reason::EmailTooLarge);

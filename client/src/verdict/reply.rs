@@ -30,6 +30,12 @@ fn b(en: String, ja: String) -> Bilingual {
 /// What happened, in the customer's words.
 fn situation(r: &ReplyInput) -> Bilingual {
     let (d, rc) = (r.domain, r.recipient);
+    // A temporary refusal holds the message back; a permanent one refuses it.
+    let (refused_en, refused_ja) = if r.retry {
+        ("held back", "メールの受け付けを保留しています")
+    } else {
+        ("refused", "メールを拒否しました")
+    };
     use Cause::*;
     match (r.cause, r.owner) {
         (IpReputation, _) => b(
@@ -65,16 +71,16 @@ fn situation(r: &ReplyInput) -> Bilingual {
             format!("差出人アドレスのドメイン（{s}）は当社が送信ドメイン認証（SPF・DKIM・DMARC）を管理していますが、受信側（{d}）での認証に失敗しました。"),
         ),
         (DomainAuthentication, DomainOwner::FreeMail(s)) => b(
-            format!("Your message had a {s} sender address but was sent through our server, so the receiving side ({d}) judged by {s}'s sender authentication (DMARC) that it could not be genuine mail from {s}, and refused it."),
-            format!("差出人アドレスが {s} のまま当社の送信サーバから送信されたため、受信側（{d}）が {s} の送信ドメイン認証（DMARC）により {s} からの正規のメールではないと判定し、拒否しました。"),
+            format!("Your message had a {s} sender address but was sent through our server, so the receiving side ({d}) judged by {s}'s sender authentication (DMARC) that it could not be genuine mail from {s}, and {refused_en} it."),
+            format!("差出人アドレスが {s} のまま当社の送信サーバから送信されたため、受信側（{d}）が {s} の送信ドメイン認証（DMARC）により {s} からの正規のメールではないと判定し、{refused_ja}。"),
         ),
         (DomainAuthentication, DomainOwner::Customer(s)) => b(
-            format!("The receiving side ({d}) refused your message because it failed sender authentication (SPF, DKIM, DMARC) for the domain of your sending address ({s}): the DNS settings of {s} do not yet allow mail sent through our servers."),
-            format!("受信側（{d}）が、差出人アドレスのドメイン（{s}）の送信ドメイン認証（SPF・DKIM・DMARC）に失敗したとして、メールを拒否しました。{s} の DNS に、当社の送信サーバから送るメールを認める設定がないことが原因です。"),
+            format!("The receiving side ({d}) {refused_en} your message because it failed sender authentication (SPF, DKIM, DMARC) for the domain of your sending address ({s}): the DNS settings of {s} do not yet allow mail sent through our servers."),
+            format!("受信側（{d}）が、差出人アドレスのドメイン（{s}）の送信ドメイン認証（SPF・DKIM・DMARC）に失敗したとして、{refused_ja}。{s} の DNS に、当社の送信サーバから送るメールを認める設定がないことが原因です。"),
         ),
         (DomainAuthentication, DomainOwner::Unknown) => b(
-            format!("The receiving side ({d}) refused your message because it failed sender authentication (SPF, DKIM, DMARC) for the domain of your sending address."),
-            format!("受信側（{d}）が、差出人アドレスのドメインの送信ドメイン認証（SPF・DKIM・DMARC）に失敗したとして、メールを拒否しました。"),
+            format!("The receiving side ({d}) {refused_en} your message because it failed sender authentication (SPF, DKIM, DMARC) for the domain of your sending address."),
+            format!("受信側（{d}）が、差出人アドレスのドメインの送信ドメイン認証（SPF・DKIM・DMARC）に失敗したとして、{refused_ja}。"),
         ),
         (DomainBlocklisted, DomainOwner::Ours(s)) => b(
             format!("Our domain ({s}) is on a blocklist that the receiving side ({d}) consults, so your message was refused."),
@@ -203,7 +209,10 @@ fn fate(r: &ReplyInput) -> Option<Bilingual> {
         return None;
     }
     Some(if cause::category(r.cause) == "submission" {
-        b("This message was not sent.".into(), "このメールは送信されていません。".into())
+        b(
+            "This message was not sent.".into(),
+            "このメールは送信されていません。".into(),
+        )
     } else if r.retry {
         b(
             "Our server keeps retrying automatically, so the message may still arrive.".into(),
@@ -372,7 +381,11 @@ pub fn customer_reply(r: &ReplyInput) -> Bilingual {
     let parts = [Some(situation(r)), fate(r), Some(request(r))];
     let parts: Vec<Bilingual> = parts.into_iter().flatten().collect();
     b(
-        parts.iter().map(|p| p.en.as_str()).collect::<Vec<_>>().join(" "),
+        parts
+            .iter()
+            .map(|p| p.en.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
         parts.iter().map(|p| p.ja.as_str()).collect::<String>(),
     )
 }

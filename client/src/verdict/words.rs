@@ -19,8 +19,12 @@ pub fn actor_name(actor: Actor, domain: &str, blocklist: Option<&str>) -> Biling
         Actor::Recipient => Bilingual::new("The recipient", "受信者"),
         Actor::BlocklistOperator => match blocklist {
             Some(list) => Bilingual::new(
-                format!("The blocklist operator ({list}), once the sender's provider has fixed the cause"),
-                format!("ブロックリスト運営者（{list}）。送信側事業者が原因を解消した後に解除します"),
+                format!(
+                    "The blocklist operator ({list}), once the sender's provider has fixed the cause"
+                ),
+                format!(
+                    "ブロックリスト運営者（{list}）。送信側事業者が原因を解消した後に解除します"
+                ),
             ),
             None => Bilingual::new(
                 "The blocklist operator, once the sender's provider has fixed the cause",
@@ -103,7 +107,11 @@ pub fn merge(parts: &[Bilingual]) -> Bilingual {
         for part in parts {
             for s in sentences(if ja { &part.ja } else { &part.en }, ja) {
                 let g = gist(s);
-                if g.is_empty() || kept.iter().any(|(_, k)| k.contains(&g) || g.contains(k.as_str())) {
+                if g.is_empty()
+                    || kept
+                        .iter()
+                        .any(|(_, k)| k.contains(&g) || g.contains(k.as_str()))
+                {
                     continue;
                 }
                 kept.push((s, g));
@@ -134,20 +142,38 @@ pub fn who_acts(name: &Bilingual, action: &Bilingual) -> Bilingual {
 pub fn evidence(fact: &Fact, kb: &Explanation, v: &Verdict) -> Vec<Bilingual> {
     let mut e = Vec::new();
     if let Some(r) = fact.reply_code {
-        e.push(Bilingual::new(format!("reply code {r}"), format!("応答コード {r}")));
+        e.push(Bilingual::new(
+            format!("reply code {r}"),
+            format!("応答コード {r}"),
+        ));
     }
     if let Some(s) = &fact.status {
-        e.push(Bilingual::new(format!("enhanced status {s}"), format!("拡張ステータス {s}")));
+        e.push(Bilingual::new(
+            format!("enhanced status {s}"),
+            format!("拡張ステータス {s}"),
+        ));
     }
     e.push(if v.retry {
-        Bilingual::new("temporary (the reply's class is 4)", "一時的なエラー（応答の分類が 4）")
+        Bilingual::new(
+            "temporary (the reply's class is 4)",
+            "一時的なエラー（応答の分類が 4）",
+        )
     } else if fact.reply_code.is_some() || fact.status.is_some() {
-        Bilingual::new("permanent (the reply's class is 5)", "恒久的なエラー（応答の分類が 5）")
+        Bilingual::new(
+            "permanent (the reply's class is 5)",
+            "恒久的なエラー（応答の分類が 5）",
+        )
     } else {
-        Bilingual::new("no reply code: not retried", "応答コードなし（再送されない扱い）")
+        Bilingual::new(
+            "no reply code: not retried",
+            "応答コードなし（再送されない扱い）",
+        )
     });
     if let Some((_, name)) = &kb.provider {
-        e.push(Bilingual::new(format!("provider: {name}"), format!("事業者：{name}")));
+        e.push(Bilingual::new(
+            format!("provider: {name}"),
+            format!("事業者：{name}"),
+        ));
     }
     if let Some(ip) = fact.sender_ip {
         e.push(Bilingual::new(
@@ -156,15 +182,24 @@ pub fn evidence(fact: &Fact, kb: &Explanation, v: &Verdict) -> Vec<Bilingual> {
         ));
     }
     if let Some(h) = &fact.remote_host {
-        e.push(Bilingual::new(format!("receiving server {h}"), format!("受信サーバ：{h}")));
+        e.push(Bilingual::new(
+            format!("receiving server {h}"),
+            format!("受信サーバ：{h}"),
+        ));
     }
     if let Some(d) = v.sending_domain.domain() {
         let (en, ja) = match &v.sending_domain {
-            crate::knowledge::owner::DomainOwner::Ours(_) => ("signed by the sender's provider", "送信側事業者が認証を管理"),
+            crate::knowledge::owner::DomainOwner::Ours(_) => (
+                "signed by the sender's provider",
+                "送信側事業者が認証を管理",
+            ),
             crate::knowledge::owner::DomainOwner::FreeMail(_) => ("free mail", "フリーメール"),
             _ => ("the sender's own domain", "送信者自身のドメイン"),
         };
-        e.push(Bilingual::new(format!("sending domain {d} ({en})"), format!("送信ドメイン：{d}（{ja}）")));
+        e.push(Bilingual::new(
+            format!("sending domain {d} ({en})"),
+            format!("送信ドメイン：{d}（{ja}）"),
+        ));
     }
     e.push(Bilingual::new(
         format!("cause: {}", v.cause_label.en),
@@ -179,18 +214,28 @@ pub fn evidence(fact: &Fact, kb: &Explanation, v: &Verdict) -> Vec<Bilingual> {
                 m.score,
                 m.reasons.join("; ")
             ),
-            format!("根拠：{} の障害情報 {}（一致度 {:.2}）", m.issuer, m.incident, m.score),
+            format!(
+                "根拠：{} の障害情報 {}（一致度 {:.2}）",
+                m.issuer, m.incident, m.score
+            ),
         ),
         (None, "knowledge") => Bilingual::new(
             format!(
                 "basis: knowledge-base entry {}{}",
                 v.basis.entry,
-                v.basis.documented.as_deref().map(|d| format!(" (documented in {d})")).unwrap_or_default()
+                v.basis
+                    .documented
+                    .as_deref()
+                    .map(|d| format!(" (documented in {d})"))
+                    .unwrap_or_default()
             ),
             format!("根拠：知識ベースの項目 {}", v.basis.entry),
         ),
         _ => Bilingual::new(
-            format!("basis: the generic meaning of the error ({}), a guess from its class", v.basis.entry),
+            format!(
+                "basis: the generic meaning of the error ({}), a guess from its class",
+                v.basis.entry
+            ),
             format!("根拠：エラーの一般的な意味（{}）による推定", v.basis.entry),
         ),
     });
@@ -203,23 +248,44 @@ mod tests {
 
     #[test]
     fn merging_says_nothing_twice() {
-        let advice = Bilingual::new("No action needed; your MTA will retry.", "送信側での対応は不要です。");
+        let advice = Bilingual::new(
+            "No action needed; your MTA will retry.",
+            "送信側での対応は不要です。",
+        );
         let ours = Bilingual::new(
             "Nothing to do: the sending server retries by itself. If it lasts more than a day, ask the receiver's postmaster.",
             "対応は不要です。送信サーバが自動で再送します。1日以上続く場合は受信側のポストマスターに問い合わせてください。",
         );
         let m = merge(&[advice, ours]);
         assert_eq!(m.ja.matches("不要です").count(), 1, "{}", m.ja);
-        assert!(m.ja.starts_with("送信側での対応は不要です。送信サーバが自動で再送します。"), "{}", m.ja);
-        assert!(m.en.contains("No action needed") && m.en.contains("postmaster"), "{}", m.en);
+        assert!(
+            m.ja.starts_with("送信側での対応は不要です。送信サーバが自動で再送します。"),
+            "{}",
+            m.ja
+        );
+        assert!(
+            m.en.contains("No action needed") && m.en.contains("postmaster"),
+            "{}",
+            m.en
+        );
     }
 
     #[test]
     fn the_actor_is_not_named_twice() {
         let name = Bilingual::new("The recipient", "受信者");
-        let w = who_acts(&name, &Bilingual::new("The recipient must free space.", "受信者が容量を空けてください。"));
+        let w = who_acts(
+            &name,
+            &Bilingual::new(
+                "The recipient must free space.",
+                "受信者が容量を空けてください。",
+            ),
+        );
         assert_eq!(w.ja, "受信者が容量を空けてください。");
         assert!(!w.en.starts_with("The recipient: "));
-        assert!(!actor_name(Actor::BlocklistOperator, "x", None).ja.contains("（）"));
+        assert!(
+            !actor_name(Actor::BlocklistOperator, "x", None)
+                .ja
+                .contains("（）")
+        );
     }
 }
