@@ -79,7 +79,7 @@ pub async fn load(node: &Arc<Node>) -> anyhow::Result<()> {
                     "ja": "198.51.100.0/24 がスパムトラップへの送信により登録されています。",
                     "en": "198.51.100.0/24 is listed for sending to spam traps."
                 },
-                "advice": {"ja": "送信元の調査後、削除申請を行ってください。", "en": "Find the cause, then request removal."},
+                "advice": {"ja": "原因を調べたうえで、登録の解除を申請してください。", "en": "Find the cause, then request removal."},
                 "contact": "https://blocklist.example/contact"
             }),
         ),

@@ -302,4 +302,92 @@ async fn knowledge_base_answers_without_incidents() {
     ]);
     let doc: Value = serde_json::from_str(&json_out).unwrap();
     assert_eq!(doc["knowledge_base_only"], true);
+    // A tool can tell a specific answer from a guess.
+    let verdict = &doc["facts"][0]["verdict"];
+    assert_eq!(
+        (
+            &verdict["basis"]["kind"],
+            &verdict["basis"]["entry"],
+            &verdict["category"]
+        ),
+        (
+            &json!("knowledge"),
+            &json!("microsoft-4.7.500-699"),
+            &json!("throttling")
+        ),
+        "{verdict}"
+    );
+    let guess = explain(
+        &node,
+        json!({"text": "550 5.7.1 Message refused", "recipient": "a@example.net"}),
+    )
+    .await;
+    assert_eq!(
+        guess["facts"][0]["verdict"]["basis"]["kind"], "generic",
+        "{guess}"
+    );
+}
+
+/// An authentication refusal is fixed by whoever owns the sending domain:
+/// the customer's own domain is named and nothing is promised for it; a
+/// domain the provider signs for is the provider's; a free-mail address sent
+/// through the provider's server is explained as such. Through the node and
+/// through the CLI.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authentication_refusals_name_who_owns_the_fix() {
+    let dns = TestDns::start().await;
+    let db = TestDb::new(Backend::Sqlite).await;
+    let node = DixNode::start(&db, dns.addr(), &[]).await;
+    let reply = "550-5.7.26 This mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM.";
+    let ask = |from: &str, ours: &[&str]| json!({"text": reply, "recipient": "friend@gmail.com", "from": from, "our_domains": ours});
+    let own = explain(&node, ask("Ken <ken@shop.example>", &[])).await;
+    let v = &own["facts"][0]["verdict"];
+    assert_eq!(
+        (v["actor"].as_str(), v["sending_domain"]["kind"].as_str()),
+        (Some("sender"), Some("customer")),
+        "{v}"
+    );
+    let ja = v["customer_reply"]["ja"].as_str().unwrap();
+    assert!(
+        ja.contains("shop.example") && !ja.contains("当社で対応"),
+        "{ja}"
+    );
+    let ours = explain(&node, ask("ken@shop.example", &["shop.example"])).await;
+    assert_eq!(ours["facts"][0]["verdict"]["actor"], "sender_provider");
+    assert!(
+        ours["facts"][0]["verdict"]["customer_reply"]["ja"]
+            .as_str()
+            .unwrap()
+            .contains("当社で対応")
+    );
+    let free = explain(&node, ask("taro@yahoo.co.jp", &[])).await;
+    let v = &free["facts"][0]["verdict"];
+    assert_eq!(v["sending_domain"]["kind"], "free_mail", "{v}");
+    assert!(
+        v["customer_reply"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("yahoo.co.jp's own sending server"),
+        "{v}"
+    );
+
+    let cli = |extra: &[&str]| {
+        let mut args = vec![
+            "explain",
+            "--reply",
+            reply,
+            "--to",
+            "friend@gmail.com",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let (code, out, err) = dix(&args);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<Value>(&out).unwrap()["facts"][0]["verdict"].clone()
+    };
+    assert_eq!(cli(&["--from", "ken@shop.example"])["actor"], "sender");
+    assert_eq!(
+        cli(&["--from", "ken@shop.example", "--our-domain", "shop.example"])["actor"],
+        "sender_provider"
+    );
 }

@@ -102,9 +102,11 @@ pub fn document() -> Value {
                 "summary": "Explain a bounce: parsed facts, what the knowledge base says, matching incidents, and who must act (ja/en)",
                 "requestBody": {"required": true, "description": "The raw bounce message, SMTP reply or MTA log line; or JSON {\"text\", \"recipient\", \"at\"} for a bare reply.",
                     "content": {"text/plain": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "object", "required": ["text"], "properties": {
-                        "text": {"type": "string"}, "recipient": {"type": "string"}, "at": {"type": "string", "description": "RFC 3339"}}}}}},
+                        "text": {"type": "string"}, "recipient": {"type": "string"}, "at": {"type": "string", "description": "RFC 3339"},
+                        "from": {"type": "string", "description": "The sender's From address: an authentication refusal is its domain owner's to fix"},
+                        "our_domains": {"type": "array", "items": {"type": "string"}, "description": "Domains the asking provider signs for: an authentication refusal for them is the provider's"}}}}}},
                 "responses": {
-                    "200": {"description": "`facts`: for each, `fact`, `reason`, `knowledge`, `matches` (score and reasons) and `verdict` (actor, retry, what_happened/who_acts/customer_reply in ja and en, evidence)."},
+                    "200": {"description": "`facts`: for each, `fact`, `reason`, `knowledge`, `matches` (score and reasons) and `verdict` (actor, retry, nothing_to_do, cause and cause_label, category, basis {kind: incident|knowledge|generic, entry, documented, incident}, sending_domain {kind: ours|free_mail|customer|unknown, domain}, what_happened, actor_name, action, who_acts, customer_reply in ja and en, evidence in ja and en)."},
                     "400": error_response("empty_input or invalid_request"),
                     "422": error_response("no_bounce_found")
                 }
