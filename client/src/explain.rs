@@ -108,6 +108,8 @@ struct Labels {
     matches: &'static str,
     reply_start: &'static str,
     reply_end: &'static str,
+    score: &'static str,
+    comma: &'static str,
 }
 
 const JA: Labels = Labels {
@@ -122,6 +124,8 @@ const JA: Labels = Labels {
     matches: "一致した障害情報",
     reply_start: "―――― お客様への返信文（ここから） ――――",
     reply_end: "―――― お客様への返信文（ここまで） ――――",
+    score: "一致度 ",
+    comma: "、",
 };
 
 const EN: Labels = Labels {
@@ -136,6 +140,8 @@ const EN: Labels = Labels {
     matches: "Matching incidents",
     reply_start: "---- Reply to the customer (begin) ----",
     reply_end: "---- Reply to the customer (end) ----",
+    score: "score ",
+    comma: ", ",
 };
 
 /// Readable text for one answer. The reply to paste comes last, between
@@ -189,15 +195,21 @@ pub fn render(fact: &Fact, verdict: &Verdict, matches: &[IncidentMatch], lang: &
     if !matches.is_empty() {
         out.push_str(&format!("{}{}\n", l.matches, c.trim_end()));
         for m in matches.iter().take(5) {
+            let reasons = if lang == "ja" && !m.reasons_ja.is_empty() {
+                m.reasons_ja.join("、")
+            } else {
+                m.reasons.join("; ")
+            };
             out.push_str(&format!(
-                "  - {:.2}{} {} {} ({}, {}) {}\n",
+                "  - {}{:.2}{} {} {}{open}{}{}{}{close} {reasons}\n",
+                l.score,
                 m.score,
                 if m.decisive { "" } else { l.unverified_mark },
                 m.issuer,
                 m.incident,
                 m.kind,
+                l.comma,
                 m.status,
-                m.reasons.join("; ")
             ));
         }
     }

@@ -77,17 +77,21 @@ impl Indexed {
 
 /// One piece of scope evidence for a candidate incident.
 struct Hit {
-    why: String,
+    why: Bilingual,
     weight: f64,
     /// A verified claim covers the bounce: the incident may decide.
     decisive: bool,
 }
 
 impl Hit {
-    fn of(why: String, status: ClaimStatus) -> Self {
+    fn of(en: String, ja: String, status: ClaimStatus) -> Self {
         let verified = status == ClaimStatus::Verified;
+        let (note_en, note_ja) = unverified_note(verified);
         Self {
-            why: format!("{why}{}", unverified_note(verified)),
+            why: Bilingual {
+                en: format!("{en}{note_en}"),
+                ja: format!("{ja}{note_ja}"),
+            },
             weight: scope_weight(verified),
             decisive: verified,
         }
@@ -305,7 +309,11 @@ impl Snapshot {
                     .status(ScopeField::RecipientDomains, domain.as_str());
                 add(
                     id,
-                    Hit::of(format!("recipient domain {domain} in scope"), status),
+                    Hit::of(
+                        format!("recipient domain {domain} in scope"),
+                        format!("宛先ドメイン {domain} が対象範囲"),
+                        status,
+                    ),
                 );
             }
             let mut rest = domain.as_str();
@@ -318,6 +326,7 @@ impl Snapshot {
                         id,
                         Hit::of(
                             format!("recipient domain {domain} under *.{parent}"),
+                            format!("宛先ドメイン {domain} が *.{parent} の範囲内"),
                             status,
                         ),
                     );
@@ -343,7 +352,11 @@ impl Snapshot {
                     let status = entry.status(ScopeField::MxHosts, p.as_str());
                     add(
                         id,
-                        Hit::of(format!("remote MTA {host} matches {p}"), status),
+                        Hit::of(
+                            format!("remote MTA {host} matches {p}"),
+                            format!("受信サーバ {host} が {p} に一致"),
+                            status,
+                        ),
                     );
                 }
             }
@@ -356,7 +369,16 @@ impl Snapshot {
             let in_bucket = self.ip_buckets.get(&bucket(ip)).into_iter().flatten();
             for e in in_bucket.chain(self.wide_ips.iter()) {
                 if e.sending == want_sending && e.net.contains(&ip) {
-                    let mut hit = Hit::of(format!("{label} IP {ip} in {}", e.net), e.status);
+                    let label_ja = if want_sending {
+                        "送信サーバ"
+                    } else {
+                        "受信サーバ"
+                    };
+                    let mut hit = Hit::of(
+                        format!("{label} IP {ip} in {}", e.net),
+                        format!("{label_ja}の IP {ip} が {} の範囲内", e.net),
+                        e.status,
+                    );
                     if e.sending && hit.decisive {
                         // The sender's provider speaking for its own IPs.
                         hit.weight += 0.1;
@@ -393,7 +415,11 @@ impl Snapshot {
                 });
                 add(
                     id,
-                    Hit::of(format!("the reply names the list ({name})"), status),
+                    Hit::of(
+                        format!("the reply names the list ({name})"),
+                        format!("応答がブロックリスト（{name}）を挙げている"),
+                        status,
+                    ),
                 );
             }
         }
@@ -426,7 +452,12 @@ impl Snapshot {
         hits.sort_by(|a, b| b.weight.total_cmp(&a.weight));
         let decisive = hits.iter().any(|h| h.decisive);
         let mut score = hits[0].weight + 0.05 * (hits.len() as f64 - 1.0).min(2.0);
-        let mut reasons: Vec<String> = hits.into_iter().map(|h| h.why).collect();
+        let (mut reasons, mut reasons_ja): (Vec<String>, Vec<String>) =
+            hits.into_iter().map(|h| (h.why.en, h.why.ja)).unzip();
+        let mut why = |en: String, ja: String| {
+            reasons.push(en);
+            reasons_ja.push(ja);
+        };
 
         // Sending ranges stated by a receiver or a list narrow the incident
         // to mail from the ranges the notice names (its own proven ones
@@ -436,14 +467,19 @@ impl Snapshot {
                 Some(ip) => match n.scope.sending_ips.iter().find(|r| r.contains(ip)) {
                     Some(range) => {
                         score += 0.1;
-                        reasons.push(format!("sending IP {ip} in {range}, named by the incident"));
+                        why(
+                            format!("sending IP {ip} in {range}, named by the incident"),
+                            format!("送信サーバの IP {ip} が障害情報の挙げる {range} の範囲内"),
+                        );
                     }
                     None => return None,
                 },
                 None => {
                     score *= 0.8;
-                    reasons.push(
+                    why(
                         "the incident concerns particular sending IPs and the bounce names none"
+                            .into(),
+                        "障害情報は特定の送信サーバの IP についてのもので、このエラーには IP の記載がない"
                             .into(),
                     );
                 }
@@ -454,12 +490,12 @@ impl Snapshot {
         let mut best_symptom = (0.0, Vec::new());
         for s in &n.symptoms {
             let mut points = 0.0;
-            let mut why = Vec::new();
+            let mut seen: Vec<(String, String)> = Vec::new();
             let mut contradicted = false;
             if let Some(r) = s.reply {
                 if q.reply_code == Some(r.get()) {
                     points += 0.12;
-                    why.push(format!("reply {r}"));
+                    seen.push((format!("reply {r}"), format!("応答コード {r}")));
                 } else if q.reply_code.is_some() {
                     contradicted = true;
                 }
@@ -467,7 +503,7 @@ impl Snapshot {
             if let Some(st) = s.status {
                 if q.status.as_deref() == Some(st.as_str()) {
                     points += 0.15;
-                    why.push(format!("status {st}"));
+                    seen.push((format!("status {st}"), format!("拡張ステータス {st}")));
                 } else if q.status.is_some() {
                     contradicted = true;
                 }
@@ -479,21 +515,31 @@ impl Snapshot {
                         .contains(&t.as_str().trim_matches('*').to_lowercase()))
             {
                 points += 0.15;
-                why.push(format!("text matches \"{t}\""));
+                seen.push((
+                    format!("text matches \"{t}\""),
+                    format!("文面が「{t}」に一致"),
+                ));
             }
             if contradicted {
                 points *= 0.5;
             }
             if points > best_symptom.0 {
-                best_symptom = (points, why);
+                best_symptom = (points, seen);
             }
         }
         if best_symptom.0 > 0.0 {
             score += best_symptom.0;
-            reasons.push(format!("symptom: {}", best_symptom.1.join(", ")));
+            let (en, ja): (Vec<String>, Vec<String>) = best_symptom.1.into_iter().unzip();
+            why(
+                format!("symptom: {}", en.join(", ")),
+                format!("症状：{}", ja.join("・")),
+            );
         } else if !n.symptoms.is_empty() && (q.reply_code.is_some() || q.status.is_some()) {
             score *= 0.6;
-            reasons.push("no published symptom matches the reply".into());
+            why(
+                "no published symptom matches the reply".into(),
+                "公開された症状のどれもこの応答に一致しない".into(),
+            );
         }
 
         match at {
@@ -502,24 +548,39 @@ impl Snapshot {
                 let end = n.ended_at.map(|e| e.unix() + WINDOW_SLACK_SECS);
                 if t >= start && end.is_none_or(|e| t <= e) {
                     score += 0.1;
-                    reasons.push("bounce time inside the incident window".into());
+                    why(
+                        "bounce time inside the incident window".into(),
+                        "エラーの時刻が障害の期間内".into(),
+                    );
                 } else {
                     score *= 0.3;
-                    reasons.push("bounce time OUTSIDE the incident window".into());
+                    why(
+                        "bounce time OUTSIDE the incident window".into(),
+                        "エラーの時刻が障害の期間外".into(),
+                    );
                 }
             }
             None => {
                 if n.status == dix_schema::Status::Resolved {
                     score *= 0.5;
-                    reasons.push("incident resolved and the bounce time is unknown".into());
+                    why(
+                        "incident resolved and the bounce time is unknown".into(),
+                        "障害は解決済みで、エラーの時刻が不明".into(),
+                    );
                 } else {
-                    reasons.push("bounce time unknown (incident still open)".into());
+                    why(
+                        "bounce time unknown (incident still open)".into(),
+                        "エラーの時刻が不明（障害は継続中）".into(),
+                    );
                 }
             }
         }
         if self.flagged.contains(&entry.issuer) {
             score *= 0.7;
-            reasons.push("issuer flagged for equivocation".into());
+            why(
+                "issuer flagged for equivocation".into(),
+                "発行者は矛盾する通知を出している".into(),
+            );
         }
         let text = |t: &dix_schema::types::LocalizedText| Bilingual {
             en: t
@@ -550,6 +611,7 @@ impl Snapshot {
             score: (score.min(1.0) * 100.0).round() / 100.0,
             decisive,
             reasons,
+            reasons_ja,
         })
     }
 }
@@ -576,11 +638,11 @@ fn scope_weight(verified: bool) -> f64 {
     if verified { 0.45 } else { 0.25 }
 }
 
-fn unverified_note(verified: bool) -> &'static str {
+fn unverified_note(verified: bool) -> (&'static str, &'static str) {
     if verified {
-        ""
+        ("", "")
     } else {
-        " (claim not verified)"
+        (" (claim not verified)", "（未検証の主張）")
     }
 }
 

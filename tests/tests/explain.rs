@@ -119,6 +119,20 @@ async fn the_microsoft_4_7_500_story(backend: Backend) {
         out.contains("1 個中 1 個のノードに問い合わせました"),
         "{out}"
     );
+    // Every line of the Japanese answer is Japanese, the node's reasons too,
+    // and nothing is said twice.
+    for line in out.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            line.chars()
+                .any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}')),
+            "an English line in the Japanese answer: {line}\n{out}"
+        );
+    }
+    assert!(
+        out.contains("宛先ドメイン contoso.example が対象範囲"),
+        "{out}"
+    );
+    assert_eq!(out.matches("送信側での対応は不要です").count(), 1, "{out}");
 
     // Outside the incident's window the match is not relied on.
     let old = explain(&node, json!({"text": MS_REPLY, "recipient": "someone@contoso.example", "at": "2020-01-01T00:00:00+09:00"})).await;

@@ -60,6 +60,9 @@ pub struct IncidentMatch {
     pub decisive: bool,
     /// Why it matched, one reason per item.
     pub reasons: Vec<String>,
+    /// The same reasons in Japanese (absent from older nodes' answers).
+    #[serde(default)]
+    pub reasons_ja: Vec<String>,
 }
 
 /// Matches on unverified claims at or above this score are mentioned.
@@ -397,6 +400,7 @@ mod tests {
             score,
             decisive: true,
             reasons: vec!["recipient domain in scope".into()],
+            reasons_ja: vec!["宛先ドメインが対象範囲".into()],
         }
     }
 
@@ -430,6 +434,75 @@ mod tests {
                 .ja
                 .contains("公開された障害情報はありません")
         );
+    }
+
+    #[test]
+    fn an_incidents_advice_and_ours_are_merged_without_repeats() {
+        let fact = parse_reply(
+            "451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)",
+            Some("someone@contoso.example"),
+            None,
+        )
+        .unwrap();
+        let kb = KnowledgeBase::embedded().explain(&fact);
+        let mut incident = throttling_incident(0.9);
+        incident.advice = Bilingual::new(
+            "No action needed; your MTA will retry.",
+            "送信側での対応は不要です。",
+        );
+        let v = decide(&fact, &kb, &[incident], &Sending::default());
+        assert_eq!(
+            v.who_acts.ja.matches("不要です").count(),
+            1,
+            "{}",
+            v.who_acts.ja
+        );
+        assert!(
+            v.who_acts.ja.contains("連絡先：postmaster@contoso.example"),
+            "{}",
+            v.who_acts.ja
+        );
+        assert!(v.nothing_to_do && v.basis.incident.is_some());
+        // The incident's kind decides the cause: a listing is the list's.
+        let mut listing = throttling_incident(0.9);
+        listing.kind = "blocklist_listing".into();
+        listing.issuer = "bl.example".into();
+        let v = decide(&fact, &kb, &[listing], &Sending::default());
+        assert_eq!(
+            (v.actor, v.cause),
+            (Actor::BlocklistOperator, Cause::IpBlocklisted)
+        );
+        assert!(
+            v.actor_name.ja.contains("bl.example"),
+            "{}",
+            v.actor_name.ja
+        );
+        // A quarantine: the message was accepted; the recipient looks for it.
+        let sent = parse_reply(
+            "250 2.0.0 OK queued as 4Xyz",
+            Some("someone@contoso.example"),
+            None,
+        );
+        if let Some(sent) = sent {
+            let kb = KnowledgeBase::embedded().explain(&sent);
+            let mut q = throttling_incident(0.9);
+            q.kind = "quarantine_policy".into();
+            let v = decide(&sent, &kb, &[q], &Sending::default());
+            assert_eq!(
+                (v.actor, v.cause, v.retry),
+                (Actor::Recipient, Cause::Quarantined, false)
+            );
+            assert!(
+                v.customer_reply.ja.contains("迷惑メールフォルダ"),
+                "{}",
+                v.customer_reply.ja
+            );
+            assert!(
+                !v.customer_reply.ja.contains("届いておらず"),
+                "{}",
+                v.customer_reply.ja
+            );
+        }
     }
 
     fn full_mailbox_fact() -> Fact {

@@ -99,6 +99,22 @@ fn gist(s: &str) -> String {
     out
 }
 
+/// Whether a sentence says that nobody needs to act: said once is enough,
+/// however it is worded ("送信側での対応は不要です", "まずは対応不要です").
+fn says_nothing_to_do(gist: &str) -> bool {
+    [
+        "対応不要",
+        "対応は不要",
+        "操作は不要",
+        "nothingtodo",
+        "noactionneeded",
+        "noactionisneeded",
+        "needtodoanything",
+    ]
+    .iter()
+    .any(|k| gist.contains(k))
+}
+
 /// Joins texts sentence by sentence, leaving out a sentence that one
 /// already kept says (or says more fully).
 pub fn merge(parts: &[Bilingual]) -> Bilingual {
@@ -107,11 +123,12 @@ pub fn merge(parts: &[Bilingual]) -> Bilingual {
         for part in parts {
             for s in sentences(if ja { &part.ja } else { &part.en }, ja) {
                 let g = gist(s);
-                if g.is_empty()
-                    || kept
-                        .iter()
-                        .any(|(_, k)| k.contains(&g) || g.contains(k.as_str()))
-                {
+                let repeated = kept.iter().any(|(_, k)| {
+                    k.contains(&g)
+                        || g.contains(k.as_str())
+                        || (says_nothing_to_do(k) && says_nothing_to_do(&g))
+                });
+                if g.is_empty() || repeated {
                     continue;
                 }
                 kept.push((s, g));
@@ -215,8 +232,15 @@ pub fn evidence(fact: &Fact, kb: &Explanation, v: &Verdict) -> Vec<Bilingual> {
                 m.reasons.join("; ")
             ),
             format!(
-                "根拠：{} の障害情報 {}（一致度 {:.2}）",
-                m.issuer, m.incident, m.score
+                "根拠：{} の障害情報 {}（一致度 {:.2}{}）",
+                m.issuer,
+                m.incident,
+                m.score,
+                if m.reasons_ja.is_empty() {
+                    String::new()
+                } else {
+                    format!("：{}", m.reasons_ja.join("、"))
+                }
             ),
         ),
         (None, "knowledge") => Bilingual::new(
