@@ -118,7 +118,7 @@ const JA: Labels = Labels {
     who: "誰が対応するか",
     todo: "すべきこと",
     nothing: "（対応不要：自動で再送されます）",
-    evidence: "根拠",
+    evidence: "判断材料",
     unverified: "未検証の障害情報（回答には使用していません）",
     unverified_mark: " [未検証]",
     matches: "一致した障害情報",

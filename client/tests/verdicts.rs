@@ -40,10 +40,11 @@ fn japanese_problems(text: &str) -> Vec<String> {
             p.push(format!("empty {empty}"));
         }
     }
-    if let Some(i) = text.find("送信側") {
-        if !text[i..].starts_with("送信側事業者") {
-            p.push("送信側 without 事業者".into());
-        }
+    if text
+        .match_indices("送信側")
+        .any(|(i, _)| !text[i..].starts_with("送信側事業者"))
+    {
+        p.push("送信側 without 事業者".into());
     }
     p
 }
@@ -120,12 +121,11 @@ fn reply_problems(
         }
         _ => {}
     }
-    if let DomainOwner::Customer(d) | DomainOwner::FreeMail(d) = owner {
-        if cause::owned_by_sending_domain(cause)
-            && !(ja.contains(d.as_str()) && en.contains(d.as_str()))
-        {
-            p.push(format!("does not name the sending domain {d}"));
-        }
+    if let DomainOwner::Customer(d) | DomainOwner::FreeMail(d) = owner
+        && cause::owned_by_sending_domain(cause)
+        && !(ja.contains(d.as_str()) && en.contains(d.as_str()))
+    {
+        p.push(format!("does not name the sending domain {d}"));
     }
     p
 }

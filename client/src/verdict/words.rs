@@ -67,7 +67,7 @@ pub fn incident_summary(m: &IncidentMatch) -> Bilingual {
 }
 
 /// Splits Japanese text after 。 and English after ". ".
-fn sentences<'a>(text: &'a str, ja: bool) -> Vec<&'a str> {
+fn sentences(text: &str, ja: bool) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rest = text.trim();
     while !rest.is_empty() {
