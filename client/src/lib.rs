@@ -5,7 +5,10 @@
 //! | [`keyfile`] | the private-key file `dix keygen` writes: key + issuer + selector |
 //! | [`template`] | a fresh, editable notice for `dix notice new` |
 //! | [`bounce`] | bounce parsing and classification: DSNs, non-standard bounces, logs, replies → facts with a reason |
-//! | [`cli`] | argument parsing and the subcommands (`keygen`, `notice new/sign/verify`) |
+//! | [`knowledge`] | the knowledge base (`data/knowledge.toml`): which provider answered, the cause, in the written order of evidence |
+//! | [`verdict`] | the answer: who acts, whether it is retried, what happened, the customer reply — all from one cause |
+//! | [`explain`] | asking nodes for incidents, and the text answer |
+//! | [`cli`] | argument parsing and the subcommands (`keygen`, `notice new/sign/verify`, `parse`, `explain`) |
 //!
 //! Notice types, signing and verification live in `dix-schema`; this crate
 //! adds what an operator at a terminal needs around them.

@@ -164,7 +164,7 @@ fn check_cause(cause: Cause, what: &str, failures: &mut Vec<String>) {
 #[test]
 fn every_cause_gives_a_reply_that_agrees_with_its_verdict() {
     let mut failures = Vec::new();
-    for c in cause::ALL {
+    for c in cause::all() {
         check_cause(c, "cause", &mut failures);
         let (meaning, action) = generic::describe(c);
         for t in [&meaning.ja, &action.ja] {

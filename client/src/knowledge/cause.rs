@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{Actor, Bilingual};
 
 /// Why a message was not delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumIter)]
 #[serde(rename_all = "snake_case")]
 pub enum Cause {
     // The sending server: ours to fix.
@@ -270,43 +270,6 @@ pub fn label(cause: Cause) -> Bilingual {
 }
 
 /// Every cause, for tests that must cover them all.
-pub const ALL: [Cause; 35] = {
-    use Cause::*;
-    [
-        IpReputation,
-        IpRateLimited,
-        IpBlockedByReceiver,
-        IpBlocklisted,
-        ReverseDns,
-        TlsRequired,
-        SenderTenant,
-        DomainAuthentication,
-        DomainBlocklisted,
-        UserUnknown,
-        DomainUnknown,
-        Suppressed,
-        MessageTooLarge,
-        ContentRefused,
-        MalformedMessage,
-        SenderAddressRefused,
-        AccountSuspended,
-        SenderTooManyToRecipient,
-        DirectFromDynamicIp,
-        SubmissionAuthRequired,
-        SenderNotOwned,
-        SendingQuota,
-        RelayDenied,
-        MailboxFull,
-        MailboxDisabled,
-        RecipientRefused,
-        RecipientOrgBlock,
-        RecipientRateLimited,
-        AutoReply,
-        Quarantined,
-        ReceiverThrottling,
-        ReceiverOutage,
-        Greylisting,
-        ReceiverPolicy,
-        Unexplained,
-    ]
-};
+pub fn all() -> impl Iterator<Item = Cause> {
+    <Cause as strum::IntoEnumIterator>::iter()
+}
