@@ -155,6 +155,10 @@ pub struct Config {
     /// Keep the matching index (for /v1/match and /v1/explain); a node that
     /// only relays notices can go without.
     pub match_index: bool,
+    /// Domains this node's operator signs for (DKIM, SPF): `/v1/explain`
+    /// tells an authentication refusal for them as the operator's to fix,
+    /// when a request names no domains of its own.
+    pub our_domains: Vec<String>,
 }
 
 impl Default for Config {
@@ -190,6 +194,7 @@ impl Default for Config {
             store_poll_ms: 250,
             max_streams: 256,
             match_index: true,
+            our_domains: Vec::new(),
         }
     }
 }

@@ -399,6 +399,18 @@ async fn authentication_refusals_name_who_owns_the_fix() {
         assert_eq!(code, 0, "{err}");
         serde_json::from_str::<Value>(&out).unwrap()["facts"][0]["verdict"].clone()
     };
+    // A node's operator names its own domains once, in the config.
+    let own_db = TestDb::new(Backend::Sqlite).await;
+    let config = own_db.dir.path().join("our-domains.toml");
+    std::fs::write(&config, "our_domains = [\"shop.example\"]\n").unwrap();
+    let operators =
+        DixNode::start(&own_db, dns.addr(), &["--config", config.to_str().unwrap()]).await;
+    let configured = explain(&operators, ask("ken@shop.example", &[])).await;
+    assert_eq!(
+        configured["facts"][0]["verdict"]["actor"], "sender_provider",
+        "{configured}"
+    );
+
     assert_eq!(cli(&["--from", "ken@shop.example"])["actor"], "sender");
     assert_eq!(
         cli(&["--from", "ken@shop.example", "--our-domain", "shop.example"])["actor"],

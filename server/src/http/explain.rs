@@ -133,6 +133,10 @@ pub async fn explain(
     let snapshot = node.matcher()?;
     let answer = tokio::task::spawn_blocking(move || {
         let _permit = permit;
+        let mut request = request;
+        if request.our_domains.is_empty() {
+            request.our_domains.clone_from(&node.config.our_domains);
+        }
         explain_text(&request, &|q: &MatchQuery| {
             snapshot.find_with_history(&node.index, &node.store, q)
         })
