@@ -426,3 +426,31 @@ fn the_golden_replies() {
         failures.join("\n")
     );
 }
+
+proptest::proptest! {
+    /// Whatever the reply says, the answer agrees with itself.
+    #[test]
+    fn any_reply_gives_a_reply_that_agrees_with_its_verdict(
+        code in proptest::sample::select(vec![421u16, 450, 451, 452, 530, 550, 552, 553, 554]),
+        detail in 0u16..1000,
+        words in proptest::collection::vec(proptest::sample::select(vec![
+            "spamhaus", "blocked", "user", "unknown", "mailbox", "full", "DMARC", "SPF",
+            "authentication", "required", "rate", "limited", "reputation", "greylisted",
+            "relay", "denied", "quota", "exceeded", "TLS", "policy", "(S775)", "[TSS04]",
+            "from", "example.co.jp", "gmail.com", "try", "again", "later", "virus",
+        ]), 0..12),
+        to in proptest::sample::select(vec!["a@gmail.com", "a@outlook.com", "a@docomo.ne.jp", "a@example.jp", "a@yahoo.com"]),
+        from in proptest::option::of(proptest::sample::select(vec!["k@shop.example", "k@yahoo.co.jp", "k@isp.example"])),
+    ) {
+        let class = code / 100;
+        let reply = format!("{code} {class}.{}.{} {}", detail % 8, detail % 20, words.join(" "));
+        if let Some(mut fact) = parse_reply(&reply, Some(to), None) {
+            fact.original_from = from.map(str::to_owned);
+            let kb = KnowledgeBase::embedded().explain(&fact);
+            let v = decide(&fact, &kb, &[], &Sending { our_domains: vec!["isp.example".into()] });
+            proptest::prop_assert_eq!(v.retry && cause::category(v.cause) != "submission", class == 4 && cause::category(v.cause) != "submission" && !cause::delivered(v.cause));
+            let problems = reply_problems(v.cause, v.actor, v.retry, &v.sending_domain, &v.customer_reply);
+            proptest::prop_assert!(problems.is_empty(), "{reply}: {problems:?}\n{}", v.customer_reply.ja);
+        }
+    }
+}

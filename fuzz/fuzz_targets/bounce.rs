@@ -16,7 +16,12 @@ fuzz_target!(
         let facts = dix_client::bounce::parse_bytes(data, "fuzz");
         for fact in &facts {
             let kb = dix_client::knowledge::KnowledgeBase::embedded().explain(fact);
-            let _ = dix_client::verdict::decide(fact, &kb, &[]);
+            let _ = dix_client::verdict::decide(
+                fact,
+                &kb,
+                &[],
+                &dix_client::verdict::Sending::default(),
+            );
         }
     }
 );
