@@ -162,12 +162,21 @@ struct Code {
     provider: String,
     replies: Vec<(u16, u16)>,
     statuses: Vec<StatusRange>,
-    marker: Option<Regex>,
-    text: Option<Regex>,
+    /// The marker's and the text's slots in the group's [`RegexSet`].
+    marker: Option<usize>,
+    text: Option<usize>,
     cause: Cause,
     source: String,
     meaning: Bilingual,
     action: Bilingual,
+}
+
+/// The entries of one provider (or pseudo-provider), with all their texts
+/// and markers in one set: a reply is scanned once per group, not once per
+/// entry.
+struct Group {
+    codes: Vec<usize>,
+    set: RegexSet,
 }
 
 /// Entries of these pseudo-providers need no provider definition.
@@ -178,6 +187,8 @@ const GENERAL: &str = "any";
 pub struct KnowledgeBase {
     providers: Vec<Provider>,
     codes: Vec<Code>,
+    groups: std::collections::HashMap<String, Group>,
+    free_mail: Vec<String>,
 }
 
 static EMBEDDED: LazyLock<KnowledgeBase> = LazyLock::new(|| {
@@ -243,8 +254,17 @@ fn host_matches(glob: &str, host: &str) -> bool {
     }
 }
 
-fn regex(spec: &str, what: &str) -> Result<Regex, String> {
-    Regex::new(&format!("(?i){spec}")).map_err(|e| format!("{what}: {e}"))
+/// Checks a text or marker pattern and gives it a slot in its provider's set.
+fn slot(
+    patterns: &mut std::collections::HashMap<String, Vec<String>>,
+    provider: &str,
+    spec: &str,
+    what: &str,
+) -> Result<usize, String> {
+    Regex::new(&format!("(?i){spec}")).map_err(|e| format!("{what}: {e}"))?;
+    let list = patterns.entry(provider.to_owned()).or_default();
+    list.push(spec.to_owned());
+    Ok(list.len() - 1)
 }
 
 /// Whether the reply says the condition is temporary: its code, else its
@@ -264,6 +284,7 @@ impl Code {
         &self,
         fact: &Fact,
         status: Option<(u16, u16, u16)>,
+        texts: &regex::SetMatches,
     ) -> Option<(bool, u8, bool, bool)> {
         let reply_ok = self.replies.is_empty()
             || fact
@@ -275,14 +296,8 @@ impl Code {
                 .find(|r| r.class == cl && r.subject == s && (r.detail.0..=r.detail.1).contains(&d))
         });
         let status_ok = self.statuses.is_empty() || status_hit.is_some();
-        let marker_ok = self
-            .marker
-            .as_ref()
-            .is_none_or(|m| m.is_match(&fact.diagnostic));
-        let text_ok = self
-            .text
-            .as_ref()
-            .is_none_or(|t| t.is_match(&fact.diagnostic));
+        let marker_ok = self.marker.is_none_or(|m| texts.matched(m));
+        let text_ok = self.text.is_none_or(|t| texts.matched(t));
         (reply_ok && status_ok && marker_ok && text_ok).then(|| {
             let exactness = match status_hit {
                 Some(r) if r.detail.0 == r.detail.1 => 2,
@@ -327,6 +342,7 @@ impl KnowledgeBase {
             })
             .collect::<Result<Vec<_>, String>>()?;
         let mut ids = std::collections::HashSet::new();
+        let mut patterns: std::collections::HashMap<String, Vec<String>> = Default::default();
         let codes = file
             .code
             .into_iter()
@@ -368,8 +384,16 @@ impl KnowledgeBase {
                         .map(parse_statuses)
                         .transpose()?
                         .unwrap_or_default(),
-                    marker: c.marker.as_deref().map(|m| regex(m, &c.id)).transpose()?,
-                    text: c.text.as_deref().map(|t| regex(t, &c.id)).transpose()?,
+                    marker: c
+                        .marker
+                        .as_deref()
+                        .map(|m| slot(&mut patterns, &c.provider, m, &c.id))
+                        .transpose()?,
+                    text: c
+                        .text
+                        .as_deref()
+                        .map(|t| slot(&mut patterns, &c.provider, t, &c.id))
+                        .transpose()?,
                     id: c.id,
                     provider: c.provider,
                     cause: c.cause,
@@ -379,7 +403,32 @@ impl KnowledgeBase {
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
-        Ok(Self { providers, codes })
+        let mut groups = std::collections::HashMap::new();
+        for (i, c) in codes.iter().enumerate() {
+            groups
+                .entry(c.provider.clone())
+                .or_insert_with(|| Group {
+                    codes: Vec::new(),
+                    set: RegexSet::empty(),
+                })
+                .codes
+                .push(i);
+        }
+        for (provider, group) in &mut groups {
+            let list = patterns.remove(provider).unwrap_or_default();
+            group.set = RegexSet::new(list.iter().map(|p| format!("(?i){p}")))
+                .map_err(|e| format!("{provider}: {e}"))?;
+        }
+        let free_mail = providers
+            .iter()
+            .flat_map(|p| p.domains.iter().cloned())
+            .collect();
+        Ok(Self {
+            providers,
+            codes,
+            groups,
+            free_mail,
+        })
     }
 
     /// The provider that answered: by the remote or reporting host, markers
@@ -411,20 +460,20 @@ impl KnowledgeBase {
 
     /// The recipient domains of mailbox providers: a From address there,
     /// sent through another server, cannot pass its own DMARC.
-    pub fn free_mail_domains(&self) -> Vec<String> {
-        self.providers
-            .iter()
-            .flat_map(|p| p.domains.iter().cloned())
-            .collect()
+    pub fn free_mail_domains(&self) -> &[String] {
+        &self.free_mail
     }
 
     /// The best entry of `provider` that matches.
     fn best(&self, provider: &str, fact: &Fact) -> Option<&Code> {
         let status = fact.status.as_deref().and_then(status_parts);
-        self.codes
+        let group = self.groups.get(provider)?;
+        let texts = group.set.matches(&fact.diagnostic);
+        group
+            .codes
             .iter()
-            .filter(|c| c.provider == provider)
-            .filter_map(|c| c.matches(fact, status).map(|s| (s, c)))
+            .map(|&i| &self.codes[i])
+            .filter_map(|c| c.matches(fact, status, &texts).map(|s| (s, c)))
             // Most specific; the first written wins a tie.
             .fold(None::<(_, &Code)>, |best, (s, c)| match best {
                 Some((bs, _)) if bs >= s => best,

@@ -264,7 +264,7 @@ pub fn decide(
         owner::owner(
             fact,
             &sending.our_domains,
-            &KnowledgeBase::embedded().free_mail_domains(),
+            KnowledgeBase::embedded().free_mail_domains(),
         )
     } else {
         DomainOwner::Unknown
