@@ -69,7 +69,12 @@ impl ApiError {
         self
     }
 
-    /// The status.
+    /// The message shown to the client.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
     }

@@ -11,6 +11,7 @@
 //! GET  /v1/incidents, /v1/incidents/{id}, /v1/issuers/{d}, /v1/feed ◀─ store
 //! peers' /v1/feed ─▶ federation (verify each notice again) ─▶ ingest ─▶ store ─▶ our /v1/feed
 //! GET  /v1/checkpoint, /v1/proof/consistency ◀─ tlog (Merkle tree over the feed)
+//! GET  /, POST /explain, /incidents, /issuers/{d} ◀─ web (pages, from the same store and index)
 //! ```
 //!
 //! | module | holds |
@@ -19,6 +20,7 @@
 //! | [`startup`] | `Application::build` → `local_addr` → `run_until_stopped` |
 //! | [`serve`] | the accept loop: connection cap, header-read and idle timeouts, graceful shutdown |
 //! | [`http`] | the router, one module per resource, the OpenAPI document |
+//! | [`web`] | the pages people read: the helpdesk's page, incidents, issuers (maud, ja/en, CSP) |
 //! | [`ingest`] | the publish pipeline, shared by every way a notice arrives, and its error type |
 //! | [`federation`] | pulling peers' feeds: schedule, live stream, backoff, checkpoint checks |
 //! | [`tlog`] | the feed as a Merkle log: node key, signed checkpoints, consistency proofs |
@@ -47,3 +49,4 @@ pub mod serve;
 pub mod startup;
 pub mod store;
 pub mod tlog;
+pub mod web;

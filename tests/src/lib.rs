@@ -193,3 +193,8 @@ pub async fn get(url: &str) -> Reply {
     )
     .await
 }
+
+/// Sends any request and reads the reply.
+pub async fn send(request: reqwest::RequestBuilder) -> Reply {
+    reply(request.send().await.expect("request")).await
+}

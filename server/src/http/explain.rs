@@ -72,23 +72,35 @@ pub async fn match_facts(
     Ok(Json(json!({"results": results})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct ExplainRequest {
+pub(crate) struct ExplainRequest {
     /// The bounce, reply or log text.
-    text: String,
+    pub text: String,
     /// The recipient, for a bare reply.
     #[serde(default)]
-    recipient: Option<String>,
+    pub recipient: Option<String>,
     /// When it bounced, RFC 3339, for a bare reply.
     #[serde(default)]
-    at: Option<String>,
+    pub at: Option<String>,
     /// The sender's From address: who owns an authentication refusal.
     #[serde(default)]
-    from: Option<String>,
+    pub from: Option<String>,
     /// Domains the asking provider signs for (DKIM, SPF).
     #[serde(default)]
-    our_domains: Vec<String>,
+    pub our_domains: Vec<String>,
+}
+
+/// The answer for one fact: what `/v1/explain` and the helpdesk page show.
+#[derive(serde::Serialize)]
+pub(crate) struct Answer {
+    /// The fact, its diagnostic cut to what is echoed back.
+    pub fact: Fact,
+    pub diagnostic_truncated: bool,
+    pub reason: &'static str,
+    pub knowledge: dix_client::knowledge::Explanation,
+    pub matches: Vec<dix_client::verdict::IncidentMatch>,
+    pub verdict: dix_client::verdict::Verdict,
 }
 
 pub async fn explain(
@@ -114,6 +126,25 @@ pub async fn explain(
         )
         .with_field("text"));
     }
+    match run(&node, request).await? {
+        Some((answers, truncated)) => Ok((
+            StatusCode::OK,
+            Json(json!({"facts": answers, "truncated": truncated})),
+        )),
+        None => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_bounce_found",
+            "no bounce, SMTP reply or MTA log line was found in the text; paste the whole bounce message or the reply line (e.g. 451 4.7.500 ...)",
+        )),
+    }
+}
+
+/// Parses, matches and decides, off the async executor and at most one
+/// request per core at a time. `None` when the text holds nothing to explain.
+pub(crate) async fn run(
+    node: &Arc<Node>,
+    request: ExplainRequest,
+) -> Result<Option<(Vec<Answer>, bool)>, ApiError> {
     // Parsing, matching and writing the answer are CPU work: off the async
     // executor, and at most one request per core at a time, so a flood of
     // large requests queues (and times out) instead of taking every thread
@@ -131,36 +162,29 @@ pub async fn explain(
     })?
     .map_err(ApiError::internal)?;
     let snapshot = node.matcher()?;
-    let answer = tokio::task::spawn_blocking(move || {
+    let node = node.clone();
+    tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let mut request = request;
         if request.our_domains.is_empty() {
             request.our_domains.clone_from(&node.config.our_domains);
         }
-        explain_text(&request, &|q: &MatchQuery| {
+        answers(&request, &|q: &MatchQuery| {
             snapshot.find_with_history(&node.index, &node.store, q)
         })
     })
     .await
-    .map_err(ApiError::internal)?;
-    match answer {
-        Some(body) => Ok((StatusCode::OK, Json(body))),
-        None => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "no_bounce_found",
-            "no bounce, SMTP reply or MTA log line was found in the text; paste the whole bounce message or the reply line (e.g. 451 4.7.500 ...)",
-        )),
-    }
+    .map_err(ApiError::internal)
 }
 
 /// The whole answer for one request, bounded in facts and in size; `None`
 /// when the text holds nothing to explain. An mbox is split into its
 /// messages as `dix parse` splits it.
 /// `matcher` finds the incidents for one fact.
-fn explain_text(
+pub(crate) fn answers(
     request: &ExplainRequest,
     matcher: &dyn Fn(&MatchQuery) -> Vec<dix_client::verdict::IncidentMatch>,
-) -> Option<Value> {
+) -> Option<(Vec<Answer>, bool)> {
     let facts: Vec<Fact> = match parse_reply(
         &request.text,
         request.recipient.as_deref(),
@@ -191,7 +215,7 @@ fn explain_text(
         our_domains: request.our_domains.clone(),
     };
     let kb = KnowledgeBase::embedded();
-    let mut items: Vec<Value> = Vec::new();
+    let mut items: Vec<Answer> = Vec::new();
     let mut size = 0;
     let mut truncated = facts.len() > MAX_FACTS;
     for fact in facts.iter().take(MAX_FACTS) {
@@ -208,20 +232,20 @@ fn explain_text(
                 .take(MAX_ECHOED_DIAGNOSTIC)
                 .collect();
         }
-        let item = json!({
-            "fact": shown,
-            "diagnostic_truncated": diagnostic_truncated,
-            "reason": fact.reason.as_str(),
-            "knowledge": knowledge,
-            "matches": matches,
-            "verdict": verdict,
-        });
-        size += item.to_string().len();
+        let item = Answer {
+            fact: shown,
+            diagnostic_truncated,
+            reason: fact.reason.as_str(),
+            knowledge,
+            matches,
+            verdict,
+        };
+        size += serde_json::to_vec(&item).map_or(0, |b| b.len());
         if size > MAX_ANSWER_BYTES && !items.is_empty() {
             truncated = true;
             break;
         }
         items.push(item);
     }
-    Some(json!({"facts": items, "truncated": truncated}))
+    Some((items, truncated))
 }

@@ -2,7 +2,7 @@
 //! assembles the router and the layers every request passes through (client
 //! rate limit, timeout, metrics, JSON errors for unknown routes).
 
-mod explain;
+pub(crate) mod explain;
 mod feed;
 mod incidents;
 mod issuers;
@@ -52,7 +52,15 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/v1/incidents/{issuer}/{id}", get(incidents::by_issuer))
         .route("/v1/issuers/{domain}", get(issuers::one))
         .route("/v1/openapi.json", get(meta::openapi))
-        .fallback(|| async { ApiError::not_found("no such endpoint; see /v1/openapi.json") })
+        .merge(crate::web::routes())
+        // The API answers JSON; any other path is a page.
+        .fallback(|request: Request| async move {
+            if request.uri().path().starts_with("/v1/") {
+                ApiError::not_found("no such endpoint; see /v1/openapi.json").into_response()
+            } else {
+                crate::web::not_found(request).await
+            }
+        })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -65,6 +73,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .layer(DefaultBodyLimit::max(node.config.max_body_bytes))
         .layer(middleware::from_fn_with_state(timeout, time_limit))
         .layer(middleware::from_fn_with_state(node.clone(), observe))
+        .layer(middleware::from_fn(crate::web::security_headers))
         .with_state(node)
 }
 

@@ -1,0 +1,459 @@
+//! `/incidents` (active and recent incidents, filtered, with a 30-day
+//! timeline per destination drawn as SVG on the server),
+//! `/incidents/{issuer}/{id}` (revisions, signature and scope checks,
+//! symptoms, contact) and `/incidents/{id}` (a redirect when one issuer uses
+//! the id, else the candidates). Every text from a notice is escaped.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use dix_schema::types::{Domain, LocalizedText, Timestamp};
+use dix_schema::{IncidentId, Kind, Notice, Status};
+use maud::{Markup, html};
+
+use super::i18n::Lang;
+use super::layout::{error, page, respond};
+use crate::node::Node;
+use crate::scope::claim::{ClaimStatus, Verification};
+use crate::store::IncidentFilter;
+
+const KINDS: [Kind; 5] = [
+    Kind::BlocklistListing,
+    Kind::Throttling,
+    Kind::QuarantinePolicy,
+    Kind::PolicyChange,
+    Kind::Outage,
+];
+const STATUSES: [Status; 4] = [
+    Status::Investigating,
+    Status::Identified,
+    Status::Monitoring,
+    Status::Resolved,
+];
+const DAY: i64 = 86_400;
+const WINDOW_DAYS: i64 = 30;
+
+/// A notice's text in the page's language (the other one when it lacks it).
+pub(super) fn text(t: &LocalizedText, lang: Lang) -> String {
+    t.get(lang.code()).unwrap_or_default().to_owned()
+}
+
+/// A time for people: `2026-12-02 05:30 UTC`.
+pub(super) fn when(t: i64) -> String {
+    Timestamp::from_unix(t).map_or_else(
+        || t.to_string(),
+        |ts| {
+            let s = ts.to_string();
+            format!(
+                "{} {} UTC",
+                &s[..10.min(s.len())],
+                s.get(11..16).unwrap_or("")
+            )
+        },
+    )
+}
+
+fn lang_of(q: &HashMap<String, String>, headers: &HeaderMap) -> Lang {
+    Lang::pick(q.get("lang").map(String::as_str), headers)
+}
+
+/// The query string of a page, for its language switch.
+fn here(path: &str, q: &HashMap<String, String>) -> String {
+    let mut pairs: Vec<(&String, &String)> = q.iter().filter(|(k, _)| *k != "lang").collect();
+    pairs.sort();
+    if pairs.is_empty() {
+        return path.to_owned();
+    }
+    let query: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect();
+    format!("{path}?{}", query.join("&"))
+}
+
+pub(super) fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `GET /incidents`.
+pub async fn list(
+    State(node): State<Arc<Node>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&q, &headers);
+    let t = lang.t();
+    let here = here("/incidents", &q);
+    let get = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let mut filter = IncidentFilter {
+        limit: node.config.max_page.min(500),
+        ..IncidentFilter::default()
+    };
+    if let Some(v) = get("issuer") {
+        match Domain::parse_lenient(v) {
+            Ok(d) => filter.issuer = Some(d.to_string()),
+            Err(e) => {
+                return error(
+                    lang,
+                    StatusCode::BAD_REQUEST,
+                    &format!("{}: {e}", t.issuer),
+                    &here,
+                );
+            }
+        }
+    }
+    if let Some(v) = get("kind") {
+        match KINDS.iter().find(|k| k.as_str() == v) {
+            Some(k) => filter.kind = Some(k.as_str().to_owned()),
+            None => {
+                return error(
+                    lang,
+                    StatusCode::BAD_REQUEST,
+                    &format!("{}: {v}", t.kind),
+                    &here,
+                );
+            }
+        }
+    }
+    if let Some(v) = get("status") {
+        match STATUSES.iter().find(|s| s.as_str() == v) {
+            Some(s) => filter.status = Some(s.as_str().to_owned()),
+            None => {
+                return error(
+                    lang,
+                    StatusCode::BAD_REQUEST,
+                    &format!("{}: {v}", t.status),
+                    &here,
+                );
+            }
+        }
+    }
+    if let Some(v) = get("domain") {
+        match Domain::parse_lenient(v) {
+            Ok(d) => filter.domain = Some(d),
+            Err(e) => {
+                return error(
+                    lang,
+                    StatusCode::BAD_REQUEST,
+                    &format!("{}: {e}", t.domain),
+                    &here,
+                );
+            }
+        }
+    }
+    let rows = match node.store.incidents(&filter).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            return error(
+                lang,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &e.to_string(),
+                &here,
+            );
+        }
+    };
+    let incidents: Vec<(crate::store::IncidentRow, Notice)> = rows
+        .into_iter()
+        .filter_map(|r| Notice::from_verified_bytes(&r.bytes).ok().map(|n| (r, n)))
+        .collect();
+    let now = Timestamp::now().unix();
+    let selected = |k: &str, v: &str| get(k) == Some(v);
+    let body = html! {
+        h1 { (t.incidents_title) }
+        form.filters method="get" action="/incidents" {
+            input type="hidden" name="lang" value=(lang.code());
+            div { label for="f-issuer" { (t.issuer) }
+                input #f-issuer type="text" name="issuer" value=(get("issuer").unwrap_or("")); }
+            div { label for="f-kind" { (t.kind) }
+                select #f-kind name="kind" {
+                    option value="" { (t.any) }
+                    @for k in KINDS { option value=(k.as_str()) selected[selected("kind", k.as_str())] { (k.as_str()) } }
+                } }
+            div { label for="f-status" { (t.status) }
+                select #f-status name="status" {
+                    option value="" { (t.any) }
+                    @for s in STATUSES { option value=(s.as_str()) selected[selected("status", s.as_str())] { (s.as_str()) } }
+                } }
+            div { label for="f-domain" { (t.domain) }
+                input #f-domain type="text" name="domain" value=(get("domain").unwrap_or("")); }
+            button type="submit" { (t.filter) }
+        }
+        section aria-labelledby="timeline" {
+            h2 #timeline { (t.timeline) }
+            (timeline(lang, &incidents, now))
+        }
+        @if incidents.is_empty() {
+            p { (t.none_found) }
+        } @else {
+            div.table {
+            table {
+                thead { tr {
+                    th scope="col" { (t.summary) } th scope="col" { (t.issuer) } th scope="col" { (t.kind) }
+                    th scope="col" { (t.status) } th scope="col" { (t.started) } th scope="col" { (t.ended) }
+                } }
+                tbody {
+                    @for (row, n) in &incidents {
+                        tr {
+                            td { a href=(lang.href(&format!("/incidents/{}/{}", row.issuer, row.incident))) { (text(&n.summary, lang)) } }
+                            td { a href=(lang.href(&format!("/issuers/{}", row.issuer))) { (row.issuer) } }
+                            td { (n.kind.as_str()) }
+                            td { (n.status.as_str()) }
+                            td { (when(n.started_at.unix())) }
+                            td { (n.ended_at.map(|e| when(e.unix())).unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+            }
+        }
+    };
+    respond(
+        StatusCode::OK,
+        page(lang, t.incidents_title, &lang.href(&here), body),
+    )
+}
+
+/// Incidents per destination domain over the last 30 days, as SVG.
+fn timeline(lang: Lang, incidents: &[(crate::store::IncidentRow, Notice)], now: i64) -> Markup {
+    let t = lang.t();
+    let start = now - WINDOW_DAYS * DAY;
+    let mut rows: BTreeMap<String, Vec<(i64, i64, &Notice, &crate::store::IncidentRow)>> =
+        BTreeMap::new();
+    for (row, n) in incidents {
+        let (s, e) = (n.started_at.unix(), n.ended_at.map_or(now, |e| e.unix()));
+        if e < start || s > now {
+            continue;
+        }
+        let mut domains: Vec<String> = n
+            .scope
+            .recipient_domains
+            .iter()
+            .map(|d| d.as_str().to_owned())
+            .collect();
+        if domains.is_empty() {
+            domains.push(row.issuer.clone());
+        }
+        for d in domains {
+            rows.entry(d)
+                .or_default()
+                .push((s.max(start), e.min(now), n, row));
+        }
+    }
+    let (label_w, chart_w, row_h) = (180.0, 600.0, 24.0);
+    let height = 30.0 + row_h * rows.len().max(1) as f64;
+    let x = |t: i64| label_w + chart_w * (t - start) as f64 / (WINDOW_DAYS * DAY) as f64;
+    html! {
+        p #timeline-desc .hint { (t.timeline_desc) }
+        svg.timeline role="group" aria-labelledby="timeline" aria-describedby="timeline-desc"
+            viewBox=(format!("0 0 {} {height}", label_w + chart_w + 10.0)) {
+            title { (t.timeline) }
+            @for day in (0..=WINDOW_DAYS).step_by(5) {
+                @let dx = x(start + day * DAY);
+                line x1=(dx) y1="18" x2=(dx) y2=(height) class="grid" {}
+                text x=(dx) y="12" class="tick" text-anchor="middle" { (when(start + day * DAY).get(5..10).unwrap_or("")) }
+            }
+            @for (i, (domain, bars)) in rows.iter().enumerate() {
+                @let y = 24.0 + row_h * i as f64;
+                text x="4" y=(y + 14.0) class="label" { (domain) }
+                @for (s, e, n, row) in bars {
+                    a href=(lang.href(&format!("/incidents/{}/{}", row.issuer, row.incident))) {
+                        rect x=(x(*s)) y=(y + 3.0) width=((x(*e) - x(*s)).max(3.0)) height=(row_h - 8.0)
+                            class=(format!("bar kind-{}", n.kind.as_str())) {
+                            title { (text(&n.summary, lang)) " (" (row.issuer) ", " (n.kind.as_str()) ")" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /incidents/{id}`: to the one issuer's page, or the candidates.
+pub async fn by_id(
+    State(node): State<Arc<Node>>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&q, &headers);
+    let t = lang.t();
+    let here = format!("/incidents/{}", urlencode(&id));
+    let Ok(id) = IncidentId::parse(&id) else {
+        return error(lang, StatusCode::NOT_FOUND, t.not_found, &here);
+    };
+    let rows = match node.store.incident(&id.to_string()).await {
+        Ok(r) => r,
+        Err(e) => {
+            return error(
+                lang,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &e.to_string(),
+                &here,
+            );
+        }
+    };
+    match rows.as_slice() {
+        [] => error(lang, StatusCode::NOT_FOUND, t.not_found, &here),
+        [row] => (
+            StatusCode::SEE_OTHER,
+            [(
+                header::LOCATION,
+                lang.href(&format!("/incidents/{}/{}", row.issuer, row.incident)),
+            )],
+        )
+            .into_response(),
+        rows => respond(
+            StatusCode::OK,
+            page(
+                lang,
+                t.incident_title,
+                &here,
+                html! {
+                    h1 { (t.incident_title) " " code { (id.to_string()) } }
+                    p { (t.ambiguous) }
+                    ul { @for r in rows { li { a href=(lang.href(&format!("/incidents/{}/{}", r.issuer, r.incident))) { (r.issuer) } } } }
+                },
+            ),
+        ),
+    }
+}
+
+fn claim_badge(lang: Lang, status: ClaimStatus) -> Markup {
+    let t = lang.t();
+    match status {
+        ClaimStatus::Verified | ClaimStatus::Qualifier => {
+            html! { span.badge.verified { (t.verified) } }
+        }
+        ClaimStatus::Unverified => html! { span.badge.unverified { (t.not_verified) } },
+    }
+}
+
+/// `GET /incidents/{issuer}/{id}`.
+pub async fn one(
+    State(node): State<Arc<Node>>,
+    Path((issuer, id)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&q, &headers);
+    let t = lang.t();
+    let here = format!("/incidents/{}/{}", urlencode(&issuer), urlencode(&id));
+    let (Ok(issuer), Ok(id)) = (Domain::parse_lenient(&issuer), IncidentId::parse(&id)) else {
+        return error(lang, StatusCode::NOT_FOUND, t.not_found, &here);
+    };
+    let (issuer, id) = (issuer.to_string(), id.to_string());
+    let row = match node.store.incident_of(&issuer, &id).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return error(lang, StatusCode::NOT_FOUND, t.not_found, &here),
+        Err(e) => {
+            return error(
+                lang,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &e.to_string(),
+                &here,
+            );
+        }
+    };
+    let (revisions, conflicting) = match (
+        node.store.revisions(&issuer, &id).await,
+        node.store.equivocating_cursors(&issuer).await,
+    ) {
+        (Ok(r), Ok(c)) => (r, c),
+        (Err(e), _) | (_, Err(e)) => {
+            return error(
+                lang,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &e.to_string(),
+                &here,
+            );
+        }
+    };
+    let Ok(n) = Notice::from_verified_bytes(&row.bytes) else {
+        return error(lang, StatusCode::INTERNAL_SERVER_ERROR, t.not_found, &here);
+    };
+    let verification: Option<Verification> = serde_json::from_str(&row.verification).ok();
+    let summary = text(&n.summary, lang);
+    let body = html! {
+        h1 { (summary) }
+        p.badges {
+            span.badge { (n.kind.as_str()) } " " span.badge { (n.status.as_str()) }
+            @if row.issuer_flagged { " " span.badge.unverified { (t.flagged) } }
+        }
+        dl.facts {
+            dt { (t.issuer) } dd { a href=(lang.href(&format!("/issuers/{issuer}"))) { (issuer) } }
+            dt { "ID" } dd { code { (id) } }
+            dt { (t.started) } dd { (when(n.started_at.unix())) }
+            @if let Some(e) = n.ended_at { dt { (t.ended) } dd { (when(e.unix())) } }
+            dt { (t.contact) } dd { (n.contact.as_str()) }
+        }
+        @if !n.advice.is_empty() {
+            h2 { (t.advice) }
+            p { (text(&n.advice, lang)) }
+        }
+        h2 { (t.scope) }
+        @match &verification {
+            Some(v) => {
+                ul.claims {
+                    @for c in &v.scope.entries {
+                        li { (serde_json::to_value(c.field).ok().and_then(|f| f.as_str().map(str::to_owned)).unwrap_or_default()) ": " code { (c.value) } " " (claim_badge(lang, c.effective_status())) " " span.hint { (c.basis) } }
+                    }
+                }
+            }
+            None => { p { (t.not_verified) } }
+        }
+        @if !n.symptoms.is_empty() {
+            h2 { (t.symptoms) }
+            ul {
+                @for s in &n.symptoms {
+                    li {
+                        @if let Some(r) = s.reply { code { (r.to_string()) } " " }
+                        @if let Some(st) = &s.status { code { (st.as_str()) } " " }
+                        @if let Some(tx) = &s.text { q { (tx.as_str()) } }
+                    }
+                }
+            }
+        }
+        @if !n.links.is_empty() {
+            h2 { (t.links) }
+            ul { @for l in &n.links { li { a href=(l.as_str()) rel="noopener noreferrer nofollow" { (l.as_str()) } } } }
+        }
+        h2 { (t.revisions) }
+        div.table {
+        table {
+            thead { tr { th scope="col" { (t.seq) } th scope="col" { (t.status) } th scope="col" { (t.published) }
+                th scope="col" { (t.received) } th scope="col" { (t.source) } th scope="col" { (t.signature) } th scope="col" { (t.summary) } } }
+            tbody {
+                @for r in &revisions {
+                    @if let Ok(rn) = Notice::from_verified_bytes(&r.bytes) {
+                        tr {
+                            td { (rn.seq) }
+                            td { (rn.status.as_str()) }
+                            td { (when(rn.published_at.unix())) }
+                            td { (when(r.received_at)) }
+                            td { (r.source) }
+                            td {
+                                @let key = serde_json::from_str::<Verification>(&r.verification).ok();
+                                span.badge.verified { (t.signature_ok) }
+                                @if let Some(k) = key { " " span.hint { (k.key.selector) " (" (k.key.source) ")" } }
+                                @if conflicting.contains(&r.cursor) { " " span.badge.unverified { (t.equivocation) } }
+                            }
+                            td { (text(&rn.summary, lang)) }
+                        }
+                    }
+                }
+            }
+        }
+        }
+    };
+    respond(StatusCode::OK, page(lang, &summary, &here, body))
+}

@@ -1,0 +1,186 @@
+// The pages in a real browser: Debian's Chromium, driven by playwright-core,
+// with axe-core run on every page visited. Started by tests/tests/pages.rs:
+//
+//   node check.mjs BASE_URL OUT_DIR SCENARIO.json
+//
+// SCENARIO.json names what the Rust test set up (the hostile incident's
+// path, an .eml file). Every page visited is kept as OUT_DIR/NN-name.png,
+// and a failure as OUT_DIR/failure-*.png. Prints one JSON line per check;
+// exits 1 when any check failed.
+import { readFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const [base, outDir, scenarioFile] = process.argv.slice(2);
+const scenario = JSON.parse(readFileSync(scenarioFile, "utf8"));
+mkdirSync(outDir, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+let failures = 0;
+let shot = 0;
+
+async function snap(page, name) {
+  shot += 1;
+  const file = `${outDir}/${String(shot).padStart(2, "0")}-${name}.png`;
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** axe-core in the page: serious and critical violations are failures. */
+async function axe(page, name) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () =>
+    await window.axe.run(document, { resultTypes: ["violations"] }));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  if (bad.length) {
+    throw new Error(`axe on ${name}: ` + bad.map((v) =>
+      `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`).join("; "));
+  }
+}
+
+async function check(name, fn, { width = 1280, height = 900, lang = "en-US" } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, locale: lang });
+  const page = await context.newPage();
+  const errors = [];
+  const dialogs = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text());
+  });
+  // A failed load is named by its address (the console only says it failed).
+  page.on("response", (r) => {
+    if (r.status() >= 400 && r.request().resourceType() !== "document") errors.push(`${r.status()} ${r.url()}`);
+  });
+  page.on("dialog", async (d) => { dialogs.push(d.message()); await d.dismiss(); });
+  try {
+    await fn(page, { errors, dialogs });
+    console.log(JSON.stringify({ check: name, ok: true }));
+  } catch (e) {
+    failures += 1;
+    let file = null;
+    try { file = `${outDir}/failure-${name}.png`; await page.screenshot({ path: file, fullPage: true }); } catch (_) { file = null; }
+    console.log(JSON.stringify({ check: name, ok: false, error: String(e && e.stack || e), screenshot: file }));
+  } finally {
+    await context.close();
+  }
+}
+
+function expect(cond, message) { if (!cond) throw new Error(message); }
+
+await check("paste-a-4.7.500-bounce", async (page, { errors }) => {
+  await page.goto(base + "/");
+  await axe(page, "home");
+  await snap(page, "home");
+  await page.fill("#bounce", "451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)");
+  await page.fill("#recipient", "someone@contoso.example");
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  const main = await page.textContent("main");
+  expect(main.includes("Who must act") && main.includes("The receiving side (contoso.example)"), "the verdict is not shown: " + main.slice(0, 400));
+  expect(await page.locator("ul.matches a[href*='/incidents/contoso.example/']").count() >= 1, "the matched incident is not linked");
+  expect(main.includes("Nothing to do"), "no nothing-to-do badge");
+  // The copy button is the script's; it appears, and copies.
+  const copy = page.locator("button.copy").first();
+  expect(await copy.isVisible(), "the copy button is hidden");
+  await copy.click();
+  await page.waitForFunction(() => document.querySelector("button.copy").textContent.startsWith("✓"));
+  await axe(page, "answer");
+  await snap(page, "answer-en");
+  expect(errors.length === 0, "script errors: " + errors.join("; "));
+});
+
+await check("switch-to-japanese", async (page) => {
+  await page.goto(base + "/explain?sample=1");
+  await Promise.all([page.waitForNavigation(), page.click("a[hreflang=ja]")]);
+  expect(await page.getAttribute("html", "lang") === "ja", "html lang is not ja");
+  const main = await page.textContent("main");
+  expect(main.includes("誰が対応するか") && main.includes("お客様への返信文"), "not Japanese: " + main.slice(0, 300));
+  // Links keep the language.
+  const nav = await page.getAttribute("header nav a[href^='/incidents']", "href");
+  expect(nav.includes("lang=ja"), "a link drops the language: " + nav);
+  await axe(page, "answer-ja");
+  await snap(page, "answer-ja");
+}, { lang: "en-US" });
+
+await check("accept-language-picks-japanese", async (page) => {
+  await page.goto(base + "/");
+  expect(await page.getAttribute("html", "lang") === "ja", "Accept-Language: ja did not give Japanese");
+  await snap(page, "home-ja");
+}, { lang: "ja-JP" });
+
+await check("upload-an-eml", async (page) => {
+  await page.goto(base + "/");
+  await page.setInputFiles("#eml", scenario.eml);
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  const main = await page.textContent("main");
+  expect(main.includes(scenario.eml_recipient), "the upload's recipient is not shown: " + main.slice(0, 300));
+  await axe(page, "upload");
+  await snap(page, "upload");
+});
+
+await check("incident-and-issuer", async (page) => {
+  await page.goto(base + "/explain?sample=1");
+  await Promise.all([page.waitForNavigation(), page.click("ul.matches a")]);
+  let main = await page.textContent("main");
+  expect(main.includes("Revisions") && main.includes("verified"), "no revisions or verification: " + main.slice(0, 300));
+  await axe(page, "incident");
+  await snap(page, "incident");
+  await Promise.all([page.waitForNavigation(), page.click("dl.facts a[href^='/issuers/']")]);
+  main = await page.textContent("main");
+  expect(main.includes("Public keys") && main.includes("contoso.example"), "the issuer page is wrong: " + main.slice(0, 300));
+  await axe(page, "issuer");
+  await snap(page, "issuer");
+  await page.goto(base + "/incidents");
+  expect(await page.locator("svg.timeline rect.bar").count() >= 1, "no bar in the timeline");
+  await axe(page, "incidents");
+  await snap(page, "incidents");
+});
+
+await check("hostile-text-is-text", async (page, { errors, dialogs }) => {
+  for (const path of [scenario.hostile_incident, scenario.hostile_answer, scenario.hostile_issuer]) {
+    await page.goto(base + path);
+    const main = await page.textContent("main");
+    expect(main.includes("<script>") && main.includes("onerror"), "the markup is not shown as text on " + path);
+    const ran = await page.evaluate(() => window.__pwned);
+    expect(ran === undefined, "a script from a notice ran on " + path);
+    expect(await page.locator("main img, main script, main iframe").count() === 0, "markup from a notice became elements on " + path);
+    // An attribute in a link stays inside the link.
+    const handlers = await page.evaluate(() => [...document.querySelectorAll("main *")]
+      .filter((el) => [...el.attributes].some((a) => a.name.startsWith("on"))).length);
+    expect(handlers === 0, "an event handler attribute appeared on " + path);
+    await axe(page, "hostile");
+    await snap(page, "hostile");
+  }
+  expect(dialogs.length === 0, "a dialog opened: " + dialogs.join("; "));
+});
+
+await check("errors-are-pages", async (page) => {
+  await page.goto(base + "/");
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  expect((await page.textContent("main")).includes("Nothing was entered"), "the empty paste gives no useful page");
+  await axe(page, "error-empty");
+  await snap(page, "error-empty");
+  const missing = await page.goto(base + "/no/such/page?lang=ja");
+  expect(missing.status() === 404, "a missing page is not 404");
+  expect((await page.textContent("main")).includes("見つかりませんでした"), "the 404 page is not in the chosen language");
+  await axe(page, "error-404");
+  await snap(page, "error-404");
+});
+
+await check("phone-width", async (page) => {
+  await page.goto(base + "/explain?sample=2");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow <= 1, `the page is ${overflow}px wider than the phone`);
+  await axe(page, "phone");
+  await snap(page, "phone-answer");
+  await page.goto(base + "/incidents");
+  await snap(page, "phone-incidents");
+}, { width: 375, height: 800 });
+
+await browser.close();
+process.exit(failures ? 1 : 0);
