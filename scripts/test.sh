@@ -10,6 +10,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/with-postgres.sh
 
+# The browser tests (tests/tests/pages.rs): Debian's Chromium, a Japanese
+# font so the screenshots show Japanese, and playwright-core and axe-core
+# from npm (tests/browser/package-lock.json).
+if ! [ -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qiE "ipagothic|noto sans cjk" \
+   || ! command -v npm >/dev/null; then
+  echo "== installing chromium, a Japanese font and npm"
+  if [ "$(id -u)" -ne 0 ]; then echo "need root to apt-get install chromium" >&2; exit 1; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  pkgs=(chromium fonts-ipafont-gothic fontconfig)
+  command -v npm >/dev/null || pkgs+=(nodejs npm)
+  apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+fi
+echo "== installing the browser tests' packages"
+npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+
 echo "== building"
 cargo build --workspace --bins --locked
 echo "== testing"

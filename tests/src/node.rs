@@ -117,7 +117,11 @@ impl DixNode {
 
     async fn spawn(&mut self) {
         let log = std::fs::File::create(&self.log).expect("log file");
+        // In the test's own folder: a node key written to the working
+        // directory (PostgreSQL's default) must not land in the source tree.
+        let dir = self.log.parent().expect("the log is in the test's folder");
         let mut child = Command::new(dixd_path())
+            .current_dir(dir)
             .args(&self.args)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())

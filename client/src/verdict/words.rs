@@ -99,10 +99,11 @@ fn gist(s: &str) -> String {
     out
 }
 
-/// Whether a sentence says that nobody needs to act: said once is enough,
-/// however it is worded ("送信側での対応は不要です", "まずは対応不要です").
-fn says_nothing_to_do(gist: &str) -> bool {
-    [
+/// What a sentence says, when it is one of the things every source says in
+/// its own words: said once is enough ("送信側での対応は不要です",
+/// "まずは対応不要です"; "送信サーバが自動的に再送します", "送信サーバが自動で再送し…").
+fn common_point(gist: &str) -> Option<u8> {
+    const NOTHING_TO_DO: [&str; 7] = [
         "対応不要",
         "対応は不要",
         "操作は不要",
@@ -110,9 +111,22 @@ fn says_nothing_to_do(gist: &str) -> bool {
         "noactionneeded",
         "noactionisneeded",
         "needtodoanything",
-    ]
-    .iter()
-    .any(|k| gist.contains(k))
+    ];
+    const RETRIES: [&str; 6] = [
+        "自動で再送",
+        "自動的に再送",
+        "retriesbyitself",
+        "retriesautomatically",
+        "mtawillretry",
+        "serverretries",
+    ];
+    if NOTHING_TO_DO.iter().any(|k| gist.contains(k)) {
+        Some(0)
+    } else if RETRIES.iter().any(|k| gist.contains(k)) {
+        Some(1)
+    } else {
+        None
+    }
 }
 
 /// Joins texts sentence by sentence, leaving out a sentence that one
@@ -126,7 +140,7 @@ pub fn merge(parts: &[Bilingual]) -> Bilingual {
                 let repeated = kept.iter().any(|(_, k)| {
                     k.contains(&g)
                         || g.contains(k.as_str())
-                        || (says_nothing_to_do(k) && says_nothing_to_do(&g))
+                        || common_point(k).is_some_and(|p| common_point(&g) == Some(p))
                 });
                 if g.is_empty() || repeated {
                     continue;

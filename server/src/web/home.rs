@@ -312,10 +312,10 @@ fn answer(lang: Lang, i: usize, a: &Answer) -> Markup {
             h2 #(id("answer")) {
                 (a.fact.recipient.as_deref().unwrap_or("?"))
                 @if !head.is_empty() { " — " code { (head) } }
-                " " span.cause { "(" (v.cause_label.get(l)) ")" }
+                " " span.cause { (if lang == Lang::Ja { "（" } else { "(" }) (v.cause_label.get(l)) (if lang == Lang::Ja { "）" } else { ")" }) }
             }
             p.badges {
-                span.badge.(actor_class(v.actor)) { (t.who_acts) ": " (v.actor_name.get(l)) }
+                span.badge.(actor_class(v.actor)) { (t.who_acts) (t.colon) (v.actor_name.get(l)) }
                 @if v.nothing_to_do && v.retry { " " span.badge.wait { (t.nothing_to_do) } }
             }
             h3 { (t.what_happened) }
@@ -335,7 +335,7 @@ fn answer(lang: Lang, i: usize, a: &Answer) -> Markup {
                     @for m in &a.matches {
                         li {
                             a href=(lang.href(&format!("/incidents/{}/{}", m.issuer, m.incident))) {
-                                (m.issuer) ": " (dix_client::knowledge::Bilingual::get(&m.summary, l))
+                                (m.issuer) (t.colon) (dix_client::knowledge::Bilingual::get(&m.summary, l))
                             }
                             " — " (t.score) " " (format!("{:.2}", m.score))
                             @if !m.decisive { " " span.badge.unverified { (t.unverified) } }
@@ -347,7 +347,7 @@ fn answer(lang: Lang, i: usize, a: &Answer) -> Markup {
             }
             h3 { (t.knowledge) }
             p { (a.knowledge.meaning.get(l)) }
-            p.basis { (t.basis) ": " code { (v.basis.entry) }
+            p.basis { (t.basis) (t.colon) code { (v.basis.entry) }
                 @if let Some(d) = &v.basis.documented { " — " (d) } }
             details {
                 summary { (t.evidence) }

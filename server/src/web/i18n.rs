@@ -82,6 +82,8 @@ impl Lang {
 
 /// Every fixed text of the pages.
 pub struct Words {
+    /// `：` in Japanese, `: ` in English.
+    pub colon: &'static str,
     pub switch_to: &'static str,
     pub skip: &'static str,
     pub nav_label: &'static str,
@@ -163,6 +165,7 @@ pub struct Words {
 }
 
 const JA: Words = Words {
+    colon: "：",
     switch_to: "English",
     skip: "本文へ移動",
     nav_label: "サイト内の移動",
@@ -244,6 +247,7 @@ const JA: Words = Words {
 };
 
 const EN: Words = Words {
+    colon: ": ",
     switch_to: "日本語",
     skip: "Skip to content",
     nav_label: "Site",

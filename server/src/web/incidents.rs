@@ -328,6 +328,23 @@ pub async fn by_id(
     }
 }
 
+/// A scope field in words.
+fn field_name(lang: Lang, field: crate::scope::ScopeField) -> &'static str {
+    use crate::scope::ScopeField as F;
+    match (lang, field) {
+        (Lang::Ja, F::RecipientDomains) => "宛先ドメイン",
+        (Lang::Ja, F::MxHosts) => "受信サーバ名",
+        (Lang::Ja, F::SendingIps) => "送信サーバの IP 範囲",
+        (Lang::Ja, F::ReceivingIps) => "受信サーバの IP 範囲",
+        (Lang::Ja, F::BlocklistZone) => "ブロックリストのゾーン",
+        (_, F::RecipientDomains) => "Recipient domains",
+        (_, F::MxHosts) => "MX hosts",
+        (_, F::SendingIps) => "Sending IP ranges",
+        (_, F::ReceivingIps) => "Receiving IP ranges",
+        (_, F::BlocklistZone) => "Blocklist zone",
+    }
+}
+
 fn claim_badge(lang: Lang, status: ClaimStatus) -> Markup {
     let t = lang.t();
     match status {
@@ -405,7 +422,11 @@ pub async fn one(
             Some(v) => {
                 ul.claims {
                     @for c in &v.scope.entries {
-                        li { (serde_json::to_value(c.field).ok().and_then(|f| f.as_str().map(str::to_owned)).unwrap_or_default()) ": " code { (c.value) } " " (claim_badge(lang, c.effective_status())) " " span.hint { (c.basis) } }
+                        li {
+                            (field_name(lang, c.field)) (t.colon) code { (c.value) } " " (claim_badge(lang, c.effective_status()))
+                            // The node's reasoning is written in English.
+                            @if lang == Lang::En { " " span.hint { (c.basis) } }
+                        }
                     }
                 }
             }
