@@ -59,7 +59,7 @@ fn bad_param(name: &str, message: String) -> ApiError {
 }
 
 /// Reads the query string into a filter, naming the parameter at fault.
-fn filter_from(
+pub(crate) fn filter_from(
     params: &HashMap<String, String>,
     max_page: u32,
 ) -> Result<IncidentFilter, ApiError> {

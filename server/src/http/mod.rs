@@ -2,9 +2,11 @@
 //! assembles the router and the layers every request passes through (client
 //! rate limit, timeout, metrics, JSON errors for unknown routes).
 
+mod atom;
+mod changes;
 pub(crate) mod explain;
 mod feed;
-mod incidents;
+pub(crate) mod incidents;
 mod issuers;
 mod log;
 mod meta;
@@ -48,6 +50,8 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/v1/proof/consistency", get(log::consistency))
         .route("/v1/peers", get(peers::list))
         .route("/v1/incidents", get(incidents::list))
+        .route("/v1/incidents.atom", get(atom::feed))
+        .route("/v1/stream", get(changes::stream))
         .route("/v1/incidents/{id}", get(incidents::one))
         .route("/v1/incidents/{issuer}/{id}", get(incidents::by_issuer))
         .route("/v1/issuers/{domain}", get(issuers::one))

@@ -17,6 +17,8 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/v1/proof/consistency"),
     ("get", "/v1/peers"),
     ("get", "/v1/incidents"),
+    ("get", "/v1/incidents.atom"),
+    ("get", "/v1/stream"),
     ("get", "/v1/incidents/{id}"),
     ("get", "/v1/incidents/{issuer}/{id}"),
     ("get", "/v1/issuers/{domain}"),
@@ -137,6 +139,20 @@ pub fn document() -> Value {
             "/v1/feed/stream": {"get": {
                 "summary": "Server-Sent Events: a `head` event carrying the feed's newest cursor on connect and whenever an entry is appended",
                 "responses": {"200": {"description": "text/event-stream; `event: head`, `data: <cursor>`; a keep-alive comment every 15 s.", "content": {"text/event-stream": {}}}}
+            }},
+            "/v1/incidents.atom": {"get": {
+                "summary": "The incidents /v1/incidents lists (same filters, e.g. ?domain=example.jp), as an Atom feed: one entry per revision",
+                "parameters": [query("lang", "ja or en (default: Accept-Language, else en); the feed's xml:lang", json!({"type": "string", "enum": ["ja", "en"]})),
+                    query("domain", "Destination domain", json!({"type": "string"})), query("issuer", "Issuer", json!({"type": "string"})),
+                    query("kind", "Notice kind", json!({"type": "string"})), query("status", "Lifecycle status", json!({"type": "string"}))],
+                "responses": {"200": {"description": "application/atom+xml", "content": {"application/atom+xml": {}}}, "400": error_response("invalid_parameter")}
+            }},
+            "/v1/stream": {"get": {
+                "summary": "Server-Sent Events of new and changed incidents: an `incident` event per revision stored, for one destination domain or all",
+                "parameters": [query("domain", "Only incidents whose recipient_domains cover this domain", json!({"type": "string"})),
+                    {"name": "Last-Event-ID", "in": "header", "required": false, "description": "Resume after this event id (a feed cursor); without it the stream starts at the present", "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "text/event-stream; `id: <cursor>`, `event: incident`, `data: {issuer, incident, seq, kind, status, started_at, ended_at, recipient_domains, summary, advice, href}`; a keep-alive comment every 15 s.", "content": {"text/event-stream": {}}},
+                    "400": error_response("invalid_parameter"), "503": error_response("too_many_streams")}
             }},
             "/v1/checkpoint": {"get": {
                 "summary": "The signed checkpoint of the feed's Merkle log (C2SP signed-note format)",

@@ -74,7 +74,7 @@ fn here(path: &str, q: &HashMap<String, String>) -> String {
     format!("{path}?{}", query.join("&"))
 }
 
-pub(super) fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
