@@ -70,6 +70,31 @@ pub struct PeerConfig {
     pub node_key: Option<String>,
 }
 
+/// A webhook: new and changed incidents for these destinations are POSTed
+/// to `url` as JSON, signed with HMAC-SHA256 of the body under `secret`.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// Where to POST, `http(s)://…`.
+    pub url: String,
+    /// Destination domains (an incident whose recipient_domains cover one is
+    /// sent); empty: every incident.
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// The HMAC key; the receiver checks `X-Dix-Signature` with it.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    // The secret stays out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("url", &self.url)
+            .field("domains", &self.domains)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A pinned key from the config file or `--pin`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -159,6 +184,15 @@ pub struct Config {
     /// tells an authentication refusal for them as the operator's to fix,
     /// when a request names no domains of its own.
     pub our_domains: Vec<String>,
+    /// Webhook subscriptions (`[[webhooks]]`).
+    pub webhooks: Vec<WebhookConfig>,
+    /// The first wait before a failed webhook delivery is tried again, s;
+    /// it doubles with each failure, up to `webhook_retry_cap_secs`.
+    pub webhook_retry_secs: u64,
+    /// The longest wait between attempts of one delivery, s.
+    pub webhook_retry_cap_secs: u64,
+    /// How long one delivery attempt may take, s.
+    pub webhook_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -195,6 +229,10 @@ impl Default for Config {
             max_streams: 256,
             match_index: true,
             our_domains: Vec::new(),
+            webhooks: Vec::new(),
+            webhook_retry_secs: 10,
+            webhook_retry_cap_secs: 3600,
+            webhook_timeout_secs: 10,
         }
     }
 }
@@ -260,6 +298,32 @@ impl Config {
         }
         if config.sync_every_secs == 0 {
             anyhow::bail!("sync_every_secs must be at least 1");
+        }
+        for (i, hook) in config.webhooks.iter().enumerate() {
+            let url = reqwest::Url::parse(&hook.url)
+                .map_err(|e| anyhow::anyhow!("webhooks[{i}] {}: not a URL: {e}", hook.url))?;
+            if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                anyhow::bail!(
+                    "webhooks[{i}] {}: expected http(s)://HOST[:PORT]/PATH",
+                    hook.url
+                );
+            }
+            if hook.secret.len() < 16 {
+                anyhow::bail!(
+                    "webhooks[{i}] {}: the secret must be at least 16 characters (a long random string shared with the receiver)",
+                    hook.url
+                );
+            }
+            for d in &hook.domains {
+                dix_schema::types::Domain::parse_lenient(d)
+                    .map_err(|e| anyhow::anyhow!("webhooks[{i}] {}: domain {d}: {e}", hook.url))?;
+            }
+            if config.webhooks[..i].iter().any(|h| h.url == hook.url) {
+                anyhow::bail!("webhooks[{i}] {}: listed twice", hook.url);
+            }
+        }
+        if config.webhook_retry_secs == 0 || config.webhook_timeout_secs == 0 {
+            anyhow::bail!("webhook_retry_secs and webhook_timeout_secs must be at least 1");
         }
         for pin in flags.pins {
             let mut parts = pin.splitn(3, ':');

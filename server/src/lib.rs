@@ -20,7 +20,9 @@
 //! | [`startup`] | `Application::build` → `local_addr` → `run_until_stopped` |
 //! | [`serve`] | the accept loop: connection cap, header-read and idle timeouts, graceful shutdown |
 //! | [`http`] | the router, one module per resource, the OpenAPI document |
+//! | [`changes`] | stored revisions as events for `/v1/stream` and the webhooks (verified claims decide who gets them) |
 //! | [`web`] | the pages people read: the helpdesk's page, incidents, issuers (maud, ja/en, CSP) |
+//! | [`webhooks`] | incidents POSTed to subscribers, signed, in order, from a durable outbox |
 //! | [`ingest`] | the publish pipeline, shared by every way a notice arrives, and its error type |
 //! | [`federation`] | pulling peers' feeds: schedule, live stream, backoff, checkpoint checks |
 //! | [`tlog`] | the feed as a Merkle log: node key, signed checkpoints, consistency proofs |
@@ -33,6 +35,7 @@
 //! | [`demo`] | demonstration data for `dixd --demo` |
 //! | [`error`] | the HTTP error type: status, stable code, message, field |
 
+pub mod changes;
 pub mod config;
 pub mod demo;
 pub mod dns;
@@ -50,3 +53,4 @@ pub mod startup;
 pub mod store;
 pub mod tlog;
 pub mod web;
+pub mod webhooks;

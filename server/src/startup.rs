@@ -130,6 +130,7 @@ impl Application {
             }
         });
         let federation = crate::federation::start(&node).await?;
+        let webhooks = crate::webhooks::start(&node);
         let limits = crate::serve::ConnectionLimits {
             header_timeout: Duration::from_secs(node.config.header_timeout_secs.max(1)),
             idle_timeout: Duration::from_secs(node.config.idle_timeout_secs.max(1)),
@@ -145,6 +146,9 @@ impl Application {
         janitor.abort();
         replicas.abort();
         federation.stop().await;
+        for hook in webhooks {
+            hook.abort();
+        }
         node.store.close().await;
         served.map_err(Into::into)
     }

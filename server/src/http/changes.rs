@@ -1,6 +1,6 @@
 //! `GET /v1/stream?domain=…`: Server-Sent Events of new and changed
 //! incidents (one `incident` event per revision this node stores), for the
-//! destination domain given, or all. Each event's id is the revision's feed
+//! destination domain given (where a verified claim covers it), or all. Each event's id is the revision's feed
 //! cursor, so a client that reconnects with `Last-Event-ID` (browsers do it
 //! themselves) misses nothing and sees nothing twice; a new subscription
 //! starts at the present. Capped with the feed streams (`max_streams`).
@@ -14,34 +14,20 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use dix_schema::Notice;
 use dix_schema::types::Domain;
-use serde_json::json;
 
+use crate::changes::Change;
 use crate::error::ApiError;
 use crate::node::Node;
 
 /// Revisions read from the store per round.
 const PAGE: u32 = 200;
 
-fn concerns(notice: &Notice, domain: Option<&Domain>) -> bool {
-    domain.is_none_or(|d| notice.scope.recipient_domains.iter().any(|p| p.matches(d)))
-}
-
-fn event(cursor: i64, n: &Notice) -> Event {
-    let text = |t: &dix_schema::types::LocalizedText| json!({"ja": t.ja.as_ref().map(|s| s.as_str()), "en": t.en.as_ref().map(|s| s.as_str())});
-    let data = json!({
-        "issuer": n.issuer, "incident": n.incident.to_string(), "seq": n.seq,
-        "kind": n.kind.as_str(), "status": n.status.as_str(),
-        "started_at": n.started_at.to_string(), "ended_at": n.ended_at.map(|e| e.to_string()),
-        "recipient_domains": n.scope.recipient_domains.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
-        "summary": text(&n.summary), "advice": text(&n.advice),
-        "href": format!("/v1/incidents/{}/{}", n.issuer, n.incident),
-    });
+fn event(change: &Change) -> Event {
     Event::default()
-        .id(cursor.to_string())
+        .id(change.cursor.to_string())
         .event("incident")
-        .data(data.to_string())
+        .data(change.json().to_string())
 }
 
 pub async fn stream(
@@ -108,10 +94,10 @@ pub async fn stream(
             }
             for row in &page.notices {
                 *cursor = row.cursor;
-                if let Ok(n) = Notice::from_verified_bytes(&row.bytes)
-                    && concerns(&n, domain.as_ref())
+                if let Some(change) = Change::read(row)
+                    && change.concerns(domain.as_slice())
                 {
-                    pending.push_back(event(row.cursor, &n));
+                    pending.push_back(event(&change));
                 }
             }
         }

@@ -13,6 +13,7 @@ mod meta;
 mod notices;
 pub mod openapi;
 mod peers;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -49,6 +50,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/v1/checkpoint", get(log::checkpoint))
         .route("/v1/proof/consistency", get(log::consistency))
         .route("/v1/peers", get(peers::list))
+        .route("/v1/webhooks", get(webhooks::list))
         .route("/v1/incidents", get(incidents::list))
         .route("/v1/incidents.atom", get(atom::feed))
         .route("/v1/stream", get(changes::stream))

@@ -16,6 +16,7 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/v1/checkpoint"),
     ("get", "/v1/proof/consistency"),
     ("get", "/v1/peers"),
+    ("get", "/v1/webhooks"),
     ("get", "/v1/incidents"),
     ("get", "/v1/incidents.atom"),
     ("get", "/v1/stream"),
@@ -153,6 +154,11 @@ pub fn document() -> Value {
                     {"name": "Last-Event-ID", "in": "header", "required": false, "description": "Resume after this event id (a feed cursor); without it the stream starts at the present", "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "text/event-stream; `id: <cursor>`, `event: incident`, `data: {issuer, incident, seq, kind, status, started_at, ended_at, recipient_domains, summary, advice, href}`; a keep-alive comment every 15 s.", "content": {"text/event-stream": {}}},
                     "400": error_response("invalid_parameter"), "503": error_response("too_many_streams")}
+            }},
+            "/v1/webhooks": {"get": {
+                "summary": "Each webhook subscription's delivery state ([[webhooks]] in the config; never the secret)",
+                "responses": {"200": {"description": "`webhooks`: per subscription `url`, `domains`, `enqueued_through` (feed cursor), `pending`, `delivered`, `last_delivered_at`, and `next` (the oldest pending event: `event_id`, `attempts`, `next_attempt_at`, `last_error`).",
+                    "content": {"application/json": {"schema": {"type": "object"}}}}}
             }},
             "/v1/checkpoint": {"get": {
                 "summary": "The signed checkpoint of the feed's Merkle log (C2SP signed-note format)",

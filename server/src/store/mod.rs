@@ -12,6 +12,7 @@ mod issuers;
 mod notices;
 mod peers;
 mod rows;
+mod webhooks;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -25,6 +26,7 @@ pub use incidents::{IncidentFilter, IncidentRow, ScopeRow};
 pub use issuers::IssuerKeyRow;
 pub use notices::{FeedPage, NewNotice, NoticeRow, PublishOutcome};
 pub use peers::{PeerAdvance, PeerRow};
+pub use webhooks::{OutboxEvent, WebhookStats};
 
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +72,11 @@ impl<'s> MigrationSource<'s> for Embedded {
                     "peers",
                     include_str!("../../migrations/sqlite/0003_peers.sql"),
                 ),
+                (
+                    4,
+                    "webhooks",
+                    include_str!("../../migrations/sqlite/0004_webhooks.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -86,6 +93,11 @@ impl<'s> MigrationSource<'s> for Embedded {
                     3,
                     "peers",
                     include_str!("../../migrations/postgres/0003_peers.sql"),
+                ),
+                (
+                    4,
+                    "webhooks",
+                    include_str!("../../migrations/postgres/0004_webhooks.sql"),
                 ),
             ],
         };
