@@ -36,8 +36,14 @@ async fn world() -> World {
         .as_str()
         .unwrap()
         .to_owned();
-    let r = post(&node.at("/v1/notices"), notice).await;
+    let r = post(&node.at("/v1/notices"), notice.clone()).await;
     assert_eq!(r.status, 201, "{}", r.text);
+    // The same revision number again, saying something else: equivocation,
+    // shown side by side on the issuer's page.
+    let mut twin: serde_json::Value = serde_json::from_slice(&notice).unwrap();
+    twin["summary"] = json!({"en": format!("Nothing happened {HOSTILE}")});
+    let r = post(&node.at("/v1/notices"), evil.sign(&twin)).await;
+    assert_eq!(r.code(), "equivocation", "{}", r.text);
     World {
         _dns: dns,
         _db: db,
@@ -253,6 +259,12 @@ async fn pages_over_http() {
         issuer.status == 200 && issuer.text.contains("pinned"),
         "{}",
         issuer.text
+    );
+    let twins = send(c.get(w.node.at("/issuers/evil.example?lang=en"))).await;
+    assert!(
+        twins.text.contains("Conflicting notices") && twins.text.matches("<pre").count() == 2,
+        "{}",
+        twins.text
     );
 
     // Hostile text is text, everywhere it is shown.
