@@ -208,6 +208,22 @@ async fn pages_over_http() {
         "{}",
         binary.text
     );
+    let huge = vec![b'a'; 400 * 1024];
+    let (kind, body) = multipart(&[("lang", None, b"en"), ("eml", Some("big.eml"), &huge)]);
+    let too_large = send(
+        c.post(w.node.at("/explain"))
+            .header("content-type", kind)
+            .body(body),
+    )
+    .await;
+    assert!(
+        too_large.status == 413
+            && too_large.text.contains("too large")
+            && too_large.text.contains("<html"),
+        "{}: {}",
+        too_large.status,
+        too_large.text
+    );
     let not_bounce = send(c.get(w.node.at("/explain?bounce=hello%20there&lang=en"))).await;
     assert!(
         not_bounce.status == 422 && not_bounce.text.contains("whole bounce message"),

@@ -158,7 +158,25 @@ fn readable(bytes: &[u8]) -> bool {
     !bytes.is_empty() && !bytes[..bytes.len().min(8192)].contains(&0)
 }
 
-async fn read_form(request: Request) -> Result<Submitted, ()> {
+/// Why a form could not be read.
+enum Unreadable {
+    /// Larger than the node accepts.
+    TooLarge,
+    /// Anything else.
+    Malformed,
+}
+
+impl From<axum::extract::multipart::MultipartError> for Unreadable {
+    fn from(e: axum::extract::multipart::MultipartError) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::TooLarge
+        } else {
+            Self::Malformed
+        }
+    }
+}
+
+async fn read_form(request: Request) -> Result<Submitted, Unreadable> {
     let is_multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -168,11 +186,11 @@ async fn read_form(request: Request) -> Result<Submitted, ()> {
     if is_multipart {
         let mut form = Multipart::from_request(request, &())
             .await
-            .map_err(|_| ())?;
-        while let Some(field) = form.next_field().await.map_err(|_| ())? {
+            .map_err(|_| Unreadable::Malformed)?;
+        while let Some(field) = form.next_field().await? {
             let name = field.name().unwrap_or_default().to_owned();
             let has_file = field.file_name().is_some_and(|f| !f.is_empty());
-            let bytes = field.bytes().await.map_err(|_| ())?;
+            let bytes = field.bytes().await?;
             match name.as_str() {
                 "bounce" => out.text = String::from_utf8_lossy(&bytes).into_owned(),
                 "recipient" => out.recipient = String::from_utf8_lossy(&bytes).trim().to_owned(),
@@ -184,7 +202,7 @@ async fn read_form(request: Request) -> Result<Submitted, ()> {
     } else {
         let axum::Form(fields) = axum::Form::<HashMap<String, String>>::from_request(request, &())
             .await
-            .map_err(|_| ())?;
+            .map_err(|_| Unreadable::Malformed)?;
         out.text = fields.get("bounce").cloned().unwrap_or_default();
         out.recipient = fields.get("recipient").cloned().unwrap_or_default();
         out.lang = fields.get("lang").cloned();
@@ -211,8 +229,19 @@ pub async fn explain(
     );
     let t = lang.t();
     let here = lang.href("/explain");
-    let Ok(submitted) = submitted else {
-        return error(lang, StatusCode::BAD_REQUEST, t.unreadable_upload, &here);
+    let submitted = match submitted {
+        Ok(s) => s,
+        Err(Unreadable::TooLarge) => {
+            let message = format!(
+                "{} ({} KiB)",
+                t.too_large,
+                node.config.max_body_bytes / 1024
+            );
+            return error(lang, StatusCode::PAYLOAD_TOO_LARGE, &message, &here);
+        }
+        Err(Unreadable::Malformed) => {
+            return error(lang, StatusCode::BAD_REQUEST, t.unreadable_upload, &here);
+        }
     };
     let text = match &submitted.upload {
         Some(bytes) if !readable(bytes) => {

@@ -16,9 +16,9 @@ use maud::{Markup, html};
 
 use super::i18n::Lang;
 use super::layout::{error, page, respond};
+use crate::http::incidents::filter_from;
 use crate::node::Node;
 use crate::scope::claim::{ClaimStatus, Verification};
-use crate::store::IncidentFilter;
 
 const KINDS: [Kind; 5] = [
     Kind::BlocklistListing,
@@ -95,62 +95,19 @@ pub async fn list(
     let t = lang.t();
     let here = here("/incidents", &q);
     let get = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
-    let mut filter = IncidentFilter {
-        limit: node.config.max_page.min(500),
-        ..IncidentFilter::default()
+    // The API's own reading of the filters; a form's empty fields mean "any".
+    let mut params: HashMap<String, String> = q
+        .iter()
+        .filter(|(k, v)| *k != "lang" && !v.trim().is_empty())
+        .map(|(k, v)| (k.clone(), v.trim().to_owned()))
+        .collect();
+    params
+        .entry("limit".into())
+        .or_insert_with(|| node.config.max_page.min(500).to_string());
+    let filter = match filter_from(&params, node.config.max_page) {
+        Ok(f) => f,
+        Err(e) => return error(lang, StatusCode::BAD_REQUEST, e.message(), &here),
     };
-    if let Some(v) = get("issuer") {
-        match Domain::parse_lenient(v) {
-            Ok(d) => filter.issuer = Some(d.to_string()),
-            Err(e) => {
-                return error(
-                    lang,
-                    StatusCode::BAD_REQUEST,
-                    &format!("{}: {e}", t.issuer),
-                    &here,
-                );
-            }
-        }
-    }
-    if let Some(v) = get("kind") {
-        match KINDS.iter().find(|k| k.as_str() == v) {
-            Some(k) => filter.kind = Some(k.as_str().to_owned()),
-            None => {
-                return error(
-                    lang,
-                    StatusCode::BAD_REQUEST,
-                    &format!("{}: {v}", t.kind),
-                    &here,
-                );
-            }
-        }
-    }
-    if let Some(v) = get("status") {
-        match STATUSES.iter().find(|s| s.as_str() == v) {
-            Some(s) => filter.status = Some(s.as_str().to_owned()),
-            None => {
-                return error(
-                    lang,
-                    StatusCode::BAD_REQUEST,
-                    &format!("{}: {v}", t.status),
-                    &here,
-                );
-            }
-        }
-    }
-    if let Some(v) = get("domain") {
-        match Domain::parse_lenient(v) {
-            Ok(d) => filter.domain = Some(d),
-            Err(e) => {
-                return error(
-                    lang,
-                    StatusCode::BAD_REQUEST,
-                    &format!("{}: {e}", t.domain),
-                    &here,
-                );
-            }
-        }
-    }
     let rows = match node.store.incidents(&filter).await {
         Ok(rows) => rows,
         Err(e) => {
