@@ -286,10 +286,27 @@ fn parse(args: ParseArgs) -> Result<(), String> {
     for e in &errors {
         eprintln!("dix: {}: {}", e.path, e.error);
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
+    // An input that held nothing readable says so: silence would look like
+    // "no bounces" when nothing was understood.
+    for path in &args.paths {
+        let name = path.display().to_string();
+        let name = name.trim_end_matches('/');
+        let within = |source: &str| {
+            source == name
+                || source
+                    .strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with(':') || rest.starts_with('/'))
+        };
+        if !facts.iter().any(|f| within(&f.source)) && !errors.iter().any(|e| within(&e.path)) {
+            eprintln!("dix: {name}: no bounce, SMTP reply or MTA log line found");
+        }
+    }
+    if !errors.is_empty() {
         Err(format!("{} input(s) could not be read", errors.len()))
+    } else if facts.is_empty() {
+        Err("nothing was read: no input held a bounce, an SMTP reply or an MTA log line".into())
+    } else {
+        Ok(())
     }
 }
 

@@ -357,9 +357,17 @@ fn what_is_not_a_dsn() {
         "letter.eml",
         "From: Taro <taro@example.jp>\nTo: hanako@example.jp\nSubject: Re: returned mail?\nContent-Type: text/plain\n\nThe parcel was returned to sender, could not be delivered. Call me.\n",
     );
+    // A letter about a returned parcel is no bounce: nothing on stdout, and
+    // the command says it read nothing rather than exiting 0 in silence.
+    let out = Command::new(env!("CARGO_BIN_EXE_dix"))
+        .args(["parse", "--json", &letter])
+        .output()
+        .expect("dix runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.stdout.is_empty(), "a letter about a returned parcel");
     assert!(
-        parse_path(&letter).is_empty(),
-        "a letter about a returned parcel"
+        !out.status.success() && stderr.contains("letter.eml: no bounce"),
+        "{stderr}"
     );
 }
 

@@ -305,6 +305,9 @@ async fn pages_over_http() {
             "{path}"
         );
     }
+    // dixd's log, written to a file here, has no colour codes.
+    let log = w.node.logs();
+    assert!(log.contains("INFO") && !log.contains('\u{1b}'), "{log}");
     let page = send(c.get(w.node.at(&w.hostile_incident))).await;
     assert!(
         page.text

@@ -25,16 +25,30 @@ static SYSLOG_TIME: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Text every log line of a format we read contains: inputs without any
 /// of these are not logs (the caller checks before converting bytes).
-pub const MARKERS: [&str; 4] = ["postfix/", "sendmail[", " ** ", " == "];
+pub const MARKERS: [&str; 5] = ["postfix/", "sendmail[", " ** ", " == ", " <= "];
 
-/// Whether the text starts like an MTA log.
+/// Any line an MTA writes to its log, deliveries or not: a real log starts
+/// with pickup, cleanup and qmgr lines (Postfix), message arrivals (Exim,
+/// Sendmail), and its first failure may come thousands of lines later.
+static ANY_MTA_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\bpostfix(?:-[\w-]+)?/[\w/-]+\[\d+\]: |\bsendmail\[\d+\]: |^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [+-]\d{4})? (?:\[\d+\] )?(?:[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4} |Start queue run|End queue run|SMTP connection|no host name found|H=))").unwrap()
+});
+
+/// Whether the text starts like an MTA log: one of its first lines is a
+/// line an MTA writes (not only a delivery line).
 pub fn looks_like_log(head: &str) -> bool {
     if !MARKERS.iter().any(|marker| head.contains(marker)) {
         return false;
     }
     head.lines()
+        .filter(|l| !l.trim().is_empty())
         .take(5)
-        .any(|l| POSTFIX.is_match(l) || EXIM.is_match(l) || SENDMAIL.is_match(l))
+        .any(|l| {
+            ANY_MTA_LINE.is_match(l)
+                || POSTFIX.is_match(l)
+                || EXIM.is_match(l)
+                || SENDMAIL.is_match(l)
+        })
 }
 
 /// One fact per deferral or bounce line; delivered lines are skipped.
@@ -278,5 +292,37 @@ Dec 31 23:00:00 mail sendmail[999]: 2ANA01x: to=<e@example.net>, delay=00:00:01,
         let g = bare_reply("421-4.7.28 Our system has detected an unusual rate of\n421-4.7.28 unsolicited mail originating from your IP address.", "-").unwrap();
         assert_eq!(g.reason.as_str(), "ratelimited");
         assert!(bare_reply("Hello there", "-").is_none());
+    }
+}
+
+#[cfg(test)]
+mod real_order_tests {
+    use super::*;
+
+    #[test]
+    fn a_log_that_starts_with_other_lines_is_a_log() {
+        let log = "Dec  1 09:00:01 mx1 postfix/pickup[1201]: 4XyZ1A2B3C: uid=1000 from=<taro@example.jp>\nDec  1 09:00:01 mx1 postfix/cleanup[1202]: 4XyZ1A2B3C: message-id=<x@example.jp>\n";
+        assert!(ANY_MTA_LINE.is_match(log.lines().next().unwrap()));
+        assert!(looks_like_log(log));
+    }
+
+    /// A day of Postfix log in its real order: the first failure comes after
+    /// many lines that are not deliveries.
+    #[test]
+    fn the_first_failure_may_come_late() {
+        let mut log = String::new();
+        for i in 0..40 {
+            log.push_str(&format!("Dec  1 09:00:{:02} mx1 postfix/smtpd[1300]: connect from unknown[198.51.100.{i}]\n", i % 60));
+            log.push_str(&format!("Dec  1 09:00:{:02} mx1 postfix/qmgr[1100]: 4XyZ{i:04}: from=<taro@example.jp>, size=1234, nrcpt=1 (queue active)\n", i % 60));
+        }
+        log.push_str("Dec  1 09:01:04 mx1 postfix/smtp[1400]: 4XyZ0001: to=<someone@contoso.example>, relay=mx.contoso.example[203.0.113.7]:25, delay=3, dsn=4.7.500, status=deferred (host mx.contoso.example[203.0.113.7] said: 451 4.7.500 Server busy (in reply to RCPT TO command))\n");
+        let facts = super::super::parse_bytes(log.as_bytes(), "maillog");
+        assert_eq!(facts.len(), 1, "{facts:?}");
+        assert_eq!(facts[0].status.as_deref(), Some("4.7.500"));
+        // Exim's main log starts with arrivals.
+        let exim = "2026-12-01 09:00:00 1tQxyz-0001ab-C3 <= taro@example.jp H=(client) [198.51.100.9] P=esmtpa S=1234\n\
+2026-12-01 09:00:05 1tQxyz-0001ab-C3 ** someone@example.net R=dnslookup T=remote_smtp: SMTP error from remote mail server after RCPT TO:<someone@example.net>: 550 5.1.1 User unknown\n";
+        let facts = super::super::parse_bytes(exim.as_bytes(), "mainlog");
+        assert_eq!(facts.len(), 1, "{facts:?}");
     }
 }

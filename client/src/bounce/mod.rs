@@ -148,7 +148,7 @@ pub fn parse_bytes(bytes: &[u8], source: &str) -> Vec<Fact> {
         .copied()
         .unwrap_or_default();
     // Built once: building a searcher per call cost more than the search.
-    static LOG_MARKS: LazyLock<[memchr::memmem::Finder<'static>; 4]> =
+    static LOG_MARKS: LazyLock<[memchr::memmem::Finder<'static>; 5]> =
         LazyLock::new(|| logline::MARKERS.map(memchr::memmem::Finder::new));
     let maybe_log = LOG_MARKS.iter().any(|mark| mark.find(raw_head).is_some());
     if !maybe_log && !first_byte.is_ascii_digit() {
