@@ -226,6 +226,14 @@ fn sign(args: SignArgs) -> Result<(), String> {
     let signed = dix_schema::sign_json(&input, &key.key)
         .map_err(|e| format!("cannot sign {}: {e}", args.file.display()))?;
     let notice = signed.notice();
+    let unfinished = crate::template::unfinished(notice);
+    if !unfinished.is_empty() {
+        return Err(format!(
+            "{} still holds the template's placeholder text; write what it should say, or delete the field where it is optional: {}",
+            args.file.display(),
+            unfinished.join("; ")
+        ));
+    }
     if notice.issuer != key.issuer || notice.key != key.selector {
         return Err(format!(
             "the notice names issuer {} and key {}, but {} is the key for {} (selector {}): fix the notice's issuer/key or use the matching key file",

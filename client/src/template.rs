@@ -84,6 +84,48 @@ pub fn notice_template(
     }
 }
 
+/// The template's placeholder texts: a notice holding one was not finished.
+pub const PLACEHOLDERS: [&str; 11] = [
+    "(list name)",
+    "（隔離されるメール）",
+    "(what is quarantined)",
+    "（判定基準）",
+    "(on which criteria)",
+    "（受信者に見えること）",
+    "(what the recipient sees)",
+    "（何が起きているかを書いてください）",
+    "(describe what is happening)",
+    "（送信者がすべきことを書いてください）",
+    "(what senders should do)",
+];
+
+/// The placeholders a notice still holds, with where: `summary.en: (describe what is happening)`.
+pub fn unfinished(notice: &Notice) -> Vec<String> {
+    let mut texts: Vec<(String, &str)> = Vec::new();
+    fn add<'a>(texts: &mut Vec<(String, &'a str)>, field: &str, t: &'a LocalizedText) {
+        for (lang, text) in [("ja", &t.ja), ("en", &t.en)] {
+            if let Some(text) = text {
+                texts.push((format!("{field}.{lang}"), text.as_str()));
+            }
+        }
+    }
+    add(&mut texts, "summary", &notice.summary);
+    add(&mut texts, "advice", &notice.advice);
+    if let Some(q) = &notice.quarantine {
+        add(&mut texts, "quarantine.what", &q.what);
+        add(&mut texts, "quarantine.criteria", &q.criteria);
+        add(&mut texts, "quarantine.recipient_sees", &q.recipient_sees);
+    }
+    if let Some(b) = &notice.blocklist {
+        texts.push(("blocklist.name".into(), b.name.as_str()));
+    }
+    texts
+        .into_iter()
+        .filter(|(_, t)| PLACEHOLDERS.iter().any(|p| t.contains(p)))
+        .map(|(field, t)| format!("{field}: {t}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +150,14 @@ mod tests {
             let json = serde_json::to_string_pretty(&t).unwrap();
             dix_schema::sign_json(json.as_bytes(), &key)
                 .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+            // ...and `dix notice sign` refuses it until every placeholder is replaced.
+            assert!(!unfinished(&t).is_empty(), "{kind:?}");
+            let mut filled = json.clone();
+            for p in PLACEHOLDERS {
+                filled = filled.replace(p, "written");
+            }
+            let t: Notice = serde_json::from_str(&filled).unwrap();
+            assert_eq!(unfinished(&t), Vec::<String>::new(), "{kind:?}");
         }
     }
 

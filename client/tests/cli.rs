@@ -4,6 +4,15 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// A template with every placeholder written over.
+fn fill(template: &str) -> String {
+    dix_client::template::PLACEHOLDERS
+        .iter()
+        .fold(template.to_owned(), |t, p| {
+            t.replace(p, "Written by the operator.")
+        })
+}
+
 fn dix(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dix"))
         .args(args)
@@ -65,12 +74,21 @@ fn keygen_sign_verify_round_trip_and_a_changed_character_is_caught() {
     ]);
     assert!(new.status.success(), "{}", text(&new.stderr));
     let draft = dir.path().join("draft.json");
+    // The template's placeholders cannot be signed.
+    std::fs::write(&draft, text(&new.stdout)).unwrap();
+    let unfinished = dix(&["notice", "sign", draft.to_str().unwrap(), "--key", &key]);
+    assert!(
+        !unfinished.status.success()
+            && text(&unfinished.stderr).contains("summary.en: (describe what is happening)"),
+        "{}",
+        text(&unfinished.stderr)
+    );
     std::fs::write(
         &draft,
-        text(&new.stdout).replace(
+        fill(&text(&new.stdout).replace(
             "(describe what is happening)",
             "Inbound MX overloaded; we are deferring mail.",
-        ),
+        )),
     )
     .unwrap();
 
@@ -139,10 +157,12 @@ fn verify_rejects_another_issuers_key_and_revoked_records() {
     let draft = dir.path().join("d.json");
     std::fs::write(
         &draft,
-        dix(&[
-            "notice", "new", "--key", &key, "--kind", "outage", "--seq", "1",
-        ])
-        .stdout,
+        fill(&text(
+            &dix(&[
+                "notice", "new", "--key", &key, "--kind", "outage", "--seq", "1",
+            ])
+            .stdout,
+        )),
     )
     .unwrap();
     let signed = dir.path().join("s.json");
@@ -196,6 +216,7 @@ fn sign_refuses_invalid_notices_and_mismatched_keys() {
         ])
         .stdout,
     );
+    let template = fill(&template);
     std::fs::write(&draft, &template).unwrap();
 
     let mismatch = dix(&[

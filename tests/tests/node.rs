@@ -128,6 +128,19 @@ async fn publish_and_read_back_byte_identical(backend: Backend) {
     );
     let openapi = get(&w.node.at("/v1/openapi.json")).await;
     assert_eq!(openapi.json["openapi"], "3.1.0");
+    // What a shell leaves after the JSON (the newline `dix notice sign`
+    // prints) is not part of the notice: the exact bytes before it are stored.
+    let signed = w.isp.notice(|_| {});
+    let mut with_newline = signed.clone();
+    with_newline.extend_from_slice(b"\r\n \n");
+    let r = post(&w.node.at("/v1/notices"), with_newline).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let stored = get(&w.node.at("/v1/feed")).await;
+    assert!(
+        stored.text.contains(&format!("{}]", text(&signed))),
+        "the trailing whitespace was stored: {}",
+        stored.text
+    );
 }
 
 async fn every_rejection_has_its_code(backend: Backend) {

@@ -44,7 +44,11 @@ pub async fn publish(
     State(node): State<Arc<Node>>,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
-    let accepted = ingest(&node, &body, Origin::Direct).await?;
+    // What a shell or an editor leaves after the JSON (the newline
+    // `dix notice sign` prints, `curl --data-binary @file` sends) is not
+    // part of the notice: the exact canonical bytes before it are what is
+    // verified, stored and relayed.
+    let accepted = ingest(&node, body.trim_ascii_end(), Origin::Direct).await?;
     let n = accepted.notice.notice();
     let about = json!({"issuer": n.issuer, "seq": n.seq, "incident": n.incident});
     Ok(match accepted.outcome {
