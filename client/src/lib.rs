@@ -8,6 +8,7 @@
 //! | [`knowledge`] | the knowledge base (`data/knowledge.toml`): which provider answered, the cause, in the written order of evidence |
 //! | [`verdict`] | the answer: who acts, whether it is retried, what happened, the customer reply — all from one cause |
 //! | [`explain`] | asking nodes for incidents, and the text answer |
+//! | [`publish`] | `dix notice publish / update / resolve / list`: sign here, post to a node, seq from the clock |
 //! | [`cli`] | argument parsing and the subcommands (`keygen`, `notice new/sign/verify`, `parse`, `explain`) |
 //!
 //! Notice types, signing and verification live in `dix-schema`; this crate
@@ -18,5 +19,6 @@ pub mod cli;
 pub mod explain;
 pub mod keyfile;
 pub mod knowledge;
+pub mod publish;
 pub mod template;
 pub mod verdict;

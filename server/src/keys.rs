@@ -48,10 +48,14 @@ impl KeySource {
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     /// The issuer's domain does not exist.
-    #[error("the issuer {0} does not exist in DNS")]
+    #[error(
+        "the issuer {0} does not exist in DNS: publish the key record `dix keygen` printed (SELECTOR._dix.{0} TXT \"v=DIX1; k=ed25519; p=...\") in the issuer's zone; a private or test node can pin the key instead (dixd --pin {0}:SELECTOR:PUBLIC_KEY, or [[pins]] in its config)"
+    )]
     UnknownIssuer(String),
     /// No record at the selector's name.
-    #[error("no dix key record at {0}")]
+    #[error(
+        "no dix key record at {0}: publish the TXT record `dix keygen` printed there (check the selector in the notice's \"key\"), or pin the key on a private or test node (dixd --pin ISSUER:SELECTOR:PUBLIC_KEY)"
+    )]
     NoKey(String),
     /// The record is revoked.
     #[error("the key at {0} is revoked (empty p=)")]

@@ -1,6 +1,8 @@
 //! The `dix` command line. Each subcommand parses its arguments with clap and
 //! calls into the library; nothing here is needed to use the library itself.
 
+mod publishing;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -105,6 +107,14 @@ enum NoticeCommand {
     Sign(SignArgs),
     /// Verify a signed notice against a key record or a public key.
     Verify(VerifyArgs),
+    /// Sign a notice and post it to a node in one step (seq and published_at set for you).
+    Publish(publishing::PublishArgs),
+    /// Publish the next revision of an incident: new status, summary or advice.
+    Update(publishing::UpdateArgs),
+    /// Publish the incident's resolution (status resolved, ended_at).
+    Resolve(publishing::ResolveArgs),
+    /// List an issuer's incidents on a node.
+    List(publishing::ListArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -175,6 +185,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Keygen(args) => keygen(args),
         Command::Notice(NoticeCommand::New(args)) => new_notice(args),
         Command::Notice(NoticeCommand::Sign(args)) => sign(args),
+        Command::Notice(NoticeCommand::Publish(args)) => publishing::publish_file(args),
+        Command::Notice(NoticeCommand::Update(args)) => publishing::update(args),
+        Command::Notice(NoticeCommand::Resolve(args)) => publishing::resolve(args),
+        Command::Notice(NoticeCommand::List(args)) => publishing::list(args),
         Command::Notice(NoticeCommand::Verify(args)) => verify(args),
         Command::Parse(args) => parse(args),
         Command::Explain(args) => explain(args),
@@ -451,7 +465,7 @@ fn explain(args: ExplainArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn read_input(path: &Path) -> Result<Vec<u8>, String> {
+pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     if path == Path::new("-") {
         std::io::stdin()
