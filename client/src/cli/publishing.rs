@@ -103,7 +103,7 @@ pub struct ListArgs {
     json: bool,
 }
 
-fn read_key(path: &PathBuf) -> Result<KeyFile, String> {
+fn read_key(path: &std::path::Path) -> Result<KeyFile, String> {
     KeyFile::read(path).map_err(|e| e.to_string())
 }
 
