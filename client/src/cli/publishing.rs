@@ -159,7 +159,7 @@ pub fn publish_file(args: PublishArgs) -> Result<(), String> {
 
 /// Publishes the next revision of an incident after `edit`.
 fn revise(
-    key: &PathBuf,
+    key: &std::path::Path,
     node: &str,
     incident: &str,
     edit: impl FnOnce(&mut Value),
