@@ -330,3 +330,98 @@ Remote-MTA: dns; gmail-smtp-in.l.google.com\r\nDiagnostic-Code: smtp; 552-5.2.2 
         "half-width colons in the Japanese answer: {ja}"
     );
 }
+
+#[test]
+fn key_rotation_prints_the_records_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keygen(dir.path(), "example-isp.jp", "s2026");
+    let next = dir.path().join("s2027.dixkey");
+    let out = dix(&[
+        "key",
+        "rotate",
+        "--key",
+        &key,
+        "--selector",
+        "s2027",
+        "--out",
+        next.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    let publish = shown
+        .find("s2027._dix.example-isp.jp. IN TXT \"v=DIX1; k=ed25519; p=")
+        .expect(&shown);
+    let keep = shown
+        .find("Keep the current record (s2026._dix.example-isp.jp)")
+        .expect(&shown);
+    assert!(publish < keep, "{shown}");
+    assert!(
+        !shown.contains("p=\""),
+        "a retirement revokes nothing: {shown}"
+    );
+    // The new key file signs for the same issuer under the new selector.
+    let template = text(
+        &dix(&[
+            "notice",
+            "new",
+            "--key",
+            next.to_str().unwrap(),
+            "--kind",
+            "outage",
+            "--seq",
+            "1",
+        ])
+        .stdout,
+    );
+    assert!(
+        template.contains("\"key\": \"s2027\"")
+            && template.contains("\"issuer\": \"example-isp.jp\""),
+        "{template}"
+    );
+    // A compromised key is revoked with an empty p=.
+    let third = dir.path().join("s2028.dixkey");
+    let out = dix(&[
+        "key",
+        "rotate",
+        "--key",
+        next.to_str().unwrap(),
+        "--selector",
+        "s2028",
+        "--out",
+        third.to_str().unwrap(),
+        "--compromised",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("s2027._dix.example-isp.jp. IN TXT \"v=DIX1; k=ed25519; p=\""),
+        "{}",
+        text(&out.stdout)
+    );
+    // Refusals: the same selector, an existing file.
+    let same = dix(&[
+        "key",
+        "rotate",
+        "--key",
+        &key,
+        "--selector",
+        "s2026",
+        "--out",
+        dir.path().join("x").to_str().unwrap(),
+    ]);
+    assert!(!same.status.success() && text(&same.stderr).contains("must differ"));
+    let again = dix(&[
+        "key",
+        "rotate",
+        "--key",
+        &key,
+        "--selector",
+        "s2029",
+        "--out",
+        next.to_str().unwrap(),
+    ]);
+    assert!(
+        !again.status.success() && text(&again.stderr).contains("refusing to overwrite"),
+        "{}",
+        text(&again.stderr)
+    );
+}

@@ -205,4 +205,53 @@ async fn publish_update_resolve_list() {
     ]);
     assert_eq!(code, 1);
     assert!(err.contains("not_found"), "{err}");
+
+    // A new key: published beside the old one, it signs the next revision;
+    // the revisions the old key signed still verify.
+    let next = dir.join("s2027.dixkey");
+    let next = next.to_str().unwrap();
+    let (code, out, err) = dix(&[
+        "key",
+        "rotate",
+        "--key",
+        key,
+        "--selector",
+        "s2027",
+        "--out",
+        next,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("s2027._dix."))
+        .expect("the new record")
+        .trim();
+    let (name, rest) = line.split_once(" IN TXT ").unwrap();
+    dns.set_txt(name.trim_end_matches('.'), &[rest.trim_matches('"')]);
+    let (code, _, err) = dix(&[
+        "notice",
+        "update",
+        &id,
+        "--key",
+        next,
+        "--node",
+        &node.url,
+        "--summary-en",
+        "Signed with the new key.",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let rotated = get(&node.at(&format!("/v1/incidents/example-isp.jp/{id}"))).await;
+    assert_eq!(rotated.json["notice"]["key"], "s2027");
+    let keys = get(&node.at("/v1/issuers/example-isp.jp")).await;
+    let selectors: Vec<&str> = keys.json["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["selector"].as_str().unwrap())
+        .collect();
+    assert!(
+        selectors.contains(&"s2026") && selectors.contains(&"s2027"),
+        "{}",
+        keys.text
+    );
 }

@@ -2,6 +2,7 @@
 //! calls into the library; nothing here is needed to use the library itself.
 
 mod publishing;
+mod rotate;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -29,6 +30,9 @@ pub struct Cli {
 enum Command {
     /// Generate a signing key and print the DNS TXT record that publishes it.
     Keygen(KeygenArgs),
+    /// Manage keys: `dix key rotate`.
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Write, sign and verify notices.
     #[command(subcommand)]
     Notice(NoticeCommand),
@@ -97,6 +101,12 @@ struct KeygenArgs {
     /// Where to write the private key (created with mode 0600; never overwritten).
     #[arg(long)]
     out: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Make the next key (a new selector) and print the records to publish, in order.
+    Rotate(rotate::RotateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +193,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Keygen(args) => keygen(args),
+        Command::Key(KeyCommand::Rotate(args)) => rotate::rotate(args),
         Command::Notice(NoticeCommand::New(args)) => new_notice(args),
         Command::Notice(NoticeCommand::Sign(args)) => sign(args),
         Command::Notice(NoticeCommand::Publish(args)) => publishing::publish_file(args),

@@ -166,6 +166,8 @@ fn revise(
 ) -> Result<(), String> {
     let key = read_key(key)?;
     let (mut notice, seq) = publish::current(node, key.issuer.as_str(), incident)?;
+    // After a rotation the next revision is signed with the new key.
+    notice["key"] = json!(key.selector.as_str());
     edit(&mut notice);
     report(publish::sign_and_post(&mut notice, &key, node, Some(seq))?)
 }
