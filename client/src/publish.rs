@@ -84,23 +84,29 @@ pub fn sign_and_post(
     Ok(Published { status, body })
 }
 
-/// The incident's current notice on `node` (without its signature) and its seq.
-pub fn current(node: &str, issuer: &str, incident: &str) -> Result<(Value, u64), String> {
-    let url = format!(
-        "{}/v1/incidents/{issuer}/{incident}",
-        node.trim_end_matches('/')
-    );
+/// A node's JSON answer to a GET; its error answer as a refusal.
+fn get_json(url: &str) -> Result<Value, String> {
     let response = client()?
-        .get(&url)
+        .get(url)
         .send()
         .map_err(|e| format!("{url}: {e}"))?;
     let status = response.status();
     let body: Value = response
         .json()
         .map_err(|e| format!("{url}: {status}: {e}"))?;
-    if !status.is_success() {
-        return Err(refusal(&body, status.as_u16()));
+    if status.is_success() {
+        Ok(body)
+    } else {
+        Err(refusal(&body, status.as_u16()))
     }
+}
+
+/// The incident's current notice on `node` (without its signature) and its seq.
+pub fn current(node: &str, issuer: &str, incident: &str) -> Result<(Value, u64), String> {
+    let body = get_json(&format!(
+        "{}/v1/incidents/{issuer}/{incident}",
+        node.trim_end_matches('/')
+    ))?;
     let mut notice = body["notice"].clone();
     let seq = notice["seq"]
         .as_u64()
@@ -113,21 +119,10 @@ pub fn current(node: &str, issuer: &str, incident: &str) -> Result<(Value, u64),
 
 /// The incidents of `issuer` on `node`, newest first.
 pub fn list(node: &str, issuer: &str) -> Result<Vec<Value>, String> {
-    let url = format!(
+    let body = get_json(&format!(
         "{}/v1/incidents?issuer={issuer}&limit=100",
         node.trim_end_matches('/')
-    );
-    let response = client()?
-        .get(&url)
-        .send()
-        .map_err(|e| format!("{url}: {e}"))?;
-    let status = response.status();
-    let body: Value = response
-        .json()
-        .map_err(|e| format!("{url}: {status}: {e}"))?;
-    if !status.is_success() {
-        return Err(refusal(&body, status.as_u16()));
-    }
+    ))?;
     Ok(body["incidents"].as_array().cloned().unwrap_or_default())
 }
 
