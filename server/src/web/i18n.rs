@@ -161,6 +161,7 @@ pub struct Words {
     pub no_bounce: &'static str,
     pub not_found: &'static str,
     pub busy: &'static str,
+    pub internal: &'static str,
     pub back_home: &'static str,
     pub footer: &'static str,
 }
@@ -244,6 +245,7 @@ const JA: Words = Words {
     no_bounce: "エラーメール、SMTP の応答、ログの行が見つかりませんでした。エラーメールを丸ごと、または「451 4.7.500 …」のような応答の行を貼り付けてください。",
     not_found: "このページは見つかりませんでした。",
     busy: "ただいま混み合っています。少し待ってからもう一度お試しください。",
+    internal: "このノードで問題が起きました。少し待ってからもう一度お試しください。続く場合はノードの運用者にお知らせください。",
     back_home: "エラーの解説に戻る",
     footer: "dix — Delivery Incident eXchange。障害情報は各発行者が Ed25519 で署名し、このノードが検証しています。",
 };
@@ -327,6 +329,7 @@ const EN: Words = Words {
     no_bounce: "No bounce, SMTP reply or log line was found. Paste the whole bounce message, or the reply line (such as 451 4.7.500 ...).",
     not_found: "This page does not exist.",
     busy: "The node is busy. Wait a moment and try again.",
+    internal: "Something went wrong on this node. Try again in a moment; if it lasts, tell the node's operator.",
     back_home: "Back to explaining a bounce",
     footer: "dix — Delivery Incident eXchange. Incidents are signed by their issuers with Ed25519 and verified by this node.",
 };

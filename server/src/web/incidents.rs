@@ -15,7 +15,7 @@ use dix_schema::{IncidentId, Kind, Notice, Status};
 use maud::{Markup, html};
 
 use super::i18n::Lang;
-use super::layout::{error, page, respond};
+use super::layout::{error, internal, page, respond};
 use crate::http::incidents::filter_from;
 use crate::node::Node;
 use crate::scope::claim::{ClaimStatus, Verification};
@@ -110,14 +110,7 @@ pub async fn list(
     };
     let rows = match node.store.incidents(&filter).await {
         Ok(rows) => rows,
-        Err(e) => {
-            return error(
-                lang,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &e.to_string(),
-                &here,
-            );
-        }
+        Err(e) => return internal(lang, e, &here),
     };
     let incidents: Vec<(crate::store::IncidentRow, Notice)> = rows
         .into_iter()
@@ -250,14 +243,7 @@ pub async fn by_id(
     };
     let rows = match node.store.incident(&id.to_string()).await {
         Ok(r) => r,
-        Err(e) => {
-            return error(
-                lang,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &e.to_string(),
-                &here,
-            );
-        }
+        Err(e) => return internal(lang, e, &here),
     };
     match rows.as_slice() {
         [] => error(lang, StatusCode::NOT_FOUND, t.not_found, &here),
@@ -329,31 +315,17 @@ pub async fn one(
     let row = match node.store.incident_of(&issuer, &id).await {
         Ok(Some(r)) => r,
         Ok(None) => return error(lang, StatusCode::NOT_FOUND, t.not_found, &here),
-        Err(e) => {
-            return error(
-                lang,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &e.to_string(),
-                &here,
-            );
-        }
+        Err(e) => return internal(lang, e, &here),
     };
     let (revisions, conflicting) = match (
         node.store.revisions(&issuer, &id).await,
         node.store.equivocating_cursors(&issuer).await,
     ) {
         (Ok(r), Ok(c)) => (r, c),
-        (Err(e), _) | (_, Err(e)) => {
-            return error(
-                lang,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &e.to_string(),
-                &here,
-            );
-        }
+        (Err(e), _) | (_, Err(e)) => return internal(lang, e, &here),
     };
     let Ok(n) = Notice::from_verified_bytes(&row.bytes) else {
-        return error(lang, StatusCode::INTERNAL_SERVER_ERROR, t.not_found, &here);
+        return internal(lang, "a stored notice does not parse", &here);
     };
     let verification: Option<Verification> = serde_json::from_str(&row.verification).ok();
     let summary = text(&n.summary, lang);

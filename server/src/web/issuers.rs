@@ -14,7 +14,7 @@ use maud::html;
 
 use super::i18n::Lang;
 use super::incidents::{text, when};
-use super::layout::{error, page, respond};
+use super::layout::{error, internal, page, respond};
 use crate::node::Node;
 use crate::store::IncidentFilter;
 
@@ -39,10 +39,10 @@ pub async fn one(
         return error(lang, StatusCode::NOT_FOUND, t.not_found, "/issuers");
     };
     let here = format!("/issuers/{issuer}");
-    let fail = |e: String| error(lang, StatusCode::INTERNAL_SERVER_ERROR, &e, &here);
+    let fail = |e: sqlx::Error| internal(lang, e, &here);
     let (count, _) = match node.store.issuer_summary(issuer.as_str()).await {
         Ok(s) => s,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail(e),
     };
     let pinned = node.keys.pinned_selectors(&issuer);
     if count == 0 && pinned.is_empty() {
@@ -50,11 +50,11 @@ pub async fn one(
     }
     let keys = match node.store.issuer_keys(issuer.as_str()).await {
         Ok(k) => k,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail(e),
     };
     let equivocations = match node.store.equivocations(issuer.as_str()).await {
         Ok(e) => e,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail(e),
     };
     let filter = IncidentFilter {
         issuer: Some(issuer.to_string()),
@@ -63,7 +63,7 @@ pub async fn one(
     };
     let incidents = match node.store.incidents(&filter).await {
         Ok(r) => r,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail(e),
     };
     let body = html! {
         h1 { (t.issuer_title) " " code { (issuer) } }

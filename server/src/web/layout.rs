@@ -78,6 +78,18 @@ pub fn error(lang: Lang, status: StatusCode, message: &str, here: &str) -> Respo
     )
 }
 
+/// A failure of the node itself (the store): logged with its detail, shown
+/// as a generic page, as the API's 500s are — the detail is not the reader's.
+pub fn internal(lang: Lang, detail: impl std::fmt::Display, here: &str) -> Response {
+    tracing::error!(error = %detail, page = here, "page failed");
+    error(
+        lang,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        lang.t().internal,
+        here,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
