@@ -9,7 +9,8 @@
 //! | [`verdict`] | the answer: who acts, whether it is retried, what happened, the customer reply — all from one cause |
 //! | [`explain`] | asking nodes for incidents, and the text answer |
 //! | [`publish`] | `dix notice publish / update / resolve / list`: sign here, post to a node, seq from the clock |
-//! | [`cli`] | argument parsing and the subcommands (`keygen`, `notice new/sign/verify`, `parse`, `explain`) |
+//! | [`scan`] | `dix scan`: a day of logs and bounces, messages joined by queue ID, summarised by domain and reason |
+//! | [`cli`] | argument parsing and the subcommands (`keygen`, `key rotate`, `notice …`, `parse`, `scan`, `explain`) |
 //!
 //! Notice types, signing and verification live in `dix-schema`; this crate
 //! adds what an operator at a terminal needs around them.
@@ -20,5 +21,6 @@ pub mod explain;
 pub mod keyfile;
 pub mod knowledge;
 pub mod publish;
+pub mod scan;
 pub mod template;
 pub mod verdict;

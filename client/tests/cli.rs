@@ -425,3 +425,93 @@ fn key_rotation_prints_the_records_in_order() {
         text(&again.stderr)
     );
 }
+
+#[test]
+fn scan_summarises_logs_and_bounces_and_fails_on_nothing() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    // A rotated, compressed Postfix log and a folder of .eml bounces.
+    let log = std::fs::read(fixtures.join("postfix.log")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&log).unwrap();
+    std::fs::write(dir.path().join("maillog.1.gz"), gz.finish().unwrap()).unwrap();
+    let bounces = dir.path().join("bounces");
+    std::fs::create_dir(&bounces).unwrap();
+    std::fs::copy(
+        fixtures.join("microsoft-4.7.500.eml"),
+        bounces.join("a.eml"),
+    )
+    .unwrap();
+    let gz_path = dir.path().join("maillog.1.gz").display().to_string();
+    let bounce_dir = bounces.display().to_string();
+
+    let out = dix(&["scan", "--lang", "en", &gz_path, &bounce_dir]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Piped: no progress bar, nothing on stderr.
+    assert_eq!(text(&out.stderr), "");
+    let table = text(&out.stdout);
+    assert!(table.contains("Read 2 input(s) (1 log(s), "), "{table}");
+    assert!(
+        table.contains("example.net") && table.contains("userunknown"),
+        "{table}"
+    );
+
+    let out = dix(&["scan", "--json", &gz_path, &bounce_dir]);
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<&str> = doc["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["log", "mail"]);
+    assert!(doc["summary"]["groups"].as_array().unwrap().len() >= 3);
+
+    let out = dix(&["scan", "--csv", &gz_path]);
+    assert!(out.status.success());
+    let csv = text(&out.stdout);
+    assert!(
+        csv.starts_with("domain,reason,messages,hard,soft,"),
+        "{csv}"
+    );
+    // A reply with a comma is quoted.
+    assert!(
+        csv.lines().skip(1).all(|l| l.split(',').count() >= 14),
+        "{csv}"
+    );
+
+    let out = dix(&["scan", "--messages", "--json", &gz_path]);
+    assert!(out.status.success());
+    let messages: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!messages.is_empty());
+    assert!(
+        messages
+            .iter()
+            .all(|m| m["attempts"].as_u64() >= Some(1) && m["failure"].is_object())
+    );
+
+    // Nothing readable: said on stderr, exit 1, for each such input.
+    let junk = dir.path().join("junk.txt");
+    std::fs::write(&junk, "hello\nworld\n").unwrap();
+    let junk = junk.display().to_string();
+    let out = dix(&["scan", &junk]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("junk.txt: nothing read"),
+        "{}",
+        text(&out.stderr)
+    );
+    // With one good input, the run succeeds and still names the empty one.
+    let out = dix(&["scan", &junk, &gz_path]);
+    assert!(out.status.success());
+    assert!(text(&out.stderr).contains("junk.txt: nothing read"));
+    // A missing file is an error.
+    let out = dix(&["scan", "/nonexistent/maillog"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("/nonexistent/maillog"));
+}

@@ -8,8 +8,9 @@
 //!                                               │         ├─ dsn: message/delivery-status fields
 //!                                               │         ├─ ses: Amazon SES JSON notifications
 //!                                               │         └─ text: non-standard formats, by phrase
-//!                                               ├─ log lines (Postfix, Exim, Sendmail; logtime: their clocks)
-//!                                               └─ a bare SMTP reply
+//!                                               ├─ log lines: logline (each line), logjoin (a message's lines
+//!                                               │            by queue ID: sender, Message-ID), logtime (clocks)
+//!                                               └─ reply: a bare SMTP reply
 //! each fact ─ smtp (codes, command, hosts, IPs from text) ─ classify (reason, hard/soft)
 //!                                                            └─ phrases: ordered rules, literal prefilter
 //! ```
@@ -26,9 +27,11 @@ pub mod batch;
 pub mod classify;
 mod dsn;
 mod email;
-mod logline;
+pub mod logjoin;
+pub mod logline;
 pub mod logtime;
 mod phrases;
+mod reply;
 mod ses;
 pub mod smtp;
 mod text;
@@ -74,6 +77,10 @@ pub struct Fact {
     pub timestamp: Option<String>,
     /// The original message's Message-ID.
     pub message_id: Option<String>,
+    /// The envelope sender (MAIL FROM), where a log names it.
+    pub sender: Option<String>,
+    /// The sending MTA's queue ID, for a log line.
+    pub queue_id: Option<String>,
     /// The original message's From.
     pub original_from: Option<String>,
     /// The original message's Subject.
@@ -156,12 +163,12 @@ pub fn parse_bytes(bytes: &[u8], source: &str) -> Vec<Fact> {
     }
     let head = String::from_utf8_lossy(raw_head);
     if logline::looks_like_log(&head) {
-        return logline::parse(&String::from_utf8_lossy(bytes), source);
+        return logjoin::parse(&String::from_utf8_lossy(bytes), source);
     }
     // A bare reply starts with its code: look at the first line before
     // converting anything more.
-    if logline::starts_like_reply(&head)
-        && let Some(fact) = logline::bare_reply(
+    if reply::starts_like_reply(&head)
+        && let Some(fact) = reply::bare_reply(
             &String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]),
             source,
         )
@@ -173,7 +180,7 @@ pub fn parse_bytes(bytes: &[u8], source: &str) -> Vec<Fact> {
 
 /// Parses a pasted SMTP reply with an optional recipient and time.
 pub fn parse_reply(reply: &str, recipient: Option<&str>, at: Option<&str>) -> Option<Fact> {
-    let mut fact = logline::bare_reply(reply, "reply")?;
+    let mut fact = reply::bare_reply(reply, "reply")?;
     if let Some(r) = recipient {
         fact.recipient = Some(r.to_owned());
         fact = fact.finish();

@@ -3,6 +3,7 @@
 
 mod publishing;
 mod rotate;
+mod scan;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -38,6 +39,8 @@ enum Command {
     Notice(NoticeCommand),
     /// Parse bounces (files, maildirs, mbox, directories, - for stdin) into facts.
     Parse(ParseArgs),
+    /// Summarise a day of mail logs and bounces by destination domain and reason.
+    Scan(scan::ScanArgs),
     /// Explain why a message bounced and who must act (asks nodes for published incidents).
     Explain(ExplainArgs),
 }
@@ -203,6 +206,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Notice(NoticeCommand::Verify(args)) => verify(args),
         Command::Parse(args) => parse(args),
         Command::Explain(args) => explain(args),
+        Command::Scan(args) => scan::scan(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

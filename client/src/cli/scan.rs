@@ -1,0 +1,164 @@
+//! `dix scan`: a day of logs and bounces, summarised by destination domain
+//! and reason.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::explain::ask_node;
+use crate::scan::{self, Options, render};
+use crate::verdict::MENTION_SCORE;
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Mail logs (Postfix, Exim, Sendmail; plain, .gz or a rotated series),
+    /// mbox files, maildirs, directories of .eml, or - for standard input.
+    ///
+    /// A rotated series is read oldest first whatever order it is given in
+    /// (maillog.2.gz maillog.1 maillog). Log times without a year or an
+    /// offset are read in the system's zone; set TZ for logs written
+    /// elsewhere.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// The whole scan as JSON.
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// One CSV row per domain and reason.
+    #[arg(long)]
+    csv: bool,
+    /// List every failed message (one JSON object a line with --json)
+    /// instead of the summary.
+    #[arg(long, conflicts_with = "csv")]
+    messages: bool,
+    /// A dix node to ask which published incidents match each group
+    /// (repeatable); also DIX_NODES, comma-separated.
+    #[arg(long = "node", env = "DIX_NODES", value_delimiter = ',')]
+    nodes: Vec<String>,
+    /// Table language: ja or en (default: from LANG).
+    #[arg(long, value_parser = ["ja", "en"])]
+    lang: Option<String>,
+}
+
+/// Queries per request to a node (its limit is 1,000).
+const QUERIES_PER_REQUEST: usize = 500;
+
+pub fn scan(args: ScanArgs) -> Result<(), String> {
+    let mut options = Options::new();
+    options.keep_messages = args.messages;
+    // A bar on a terminal only: piped or redirected, stderr stays clean.
+    if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {bytes}/{total_bytes} {bytes_per_sec} {wide_bar} {eta}",
+            )
+            .expect("a valid template"),
+        );
+        options.progress = Some(bar);
+    }
+    let mut result = scan::scan(&args.paths, &options);
+    let mut unreachable = Vec::new();
+    for node in &args.nodes {
+        let samples: Vec<crate::bounce::Fact> = result
+            .summary
+            .groups
+            .iter()
+            .map(|g| g.sample.clone())
+            .collect();
+        for (chunk_index, chunk) in samples.chunks(QUERIES_PER_REQUEST).enumerate() {
+            let report = ask_node(node, chunk);
+            match report.result {
+                Ok(per_query) => {
+                    for (offset, matches) in per_query.into_iter().enumerate() {
+                        let group =
+                            &mut result.summary.groups[chunk_index * QUERIES_PER_REQUEST + offset];
+                        group.incidents.extend(
+                            matches
+                                .into_iter()
+                                .filter(|m| m.decisive || m.score >= MENTION_SCORE)
+                                .map(|mut m| {
+                                    m.node = Some(node.clone());
+                                    m
+                                }),
+                        );
+                    }
+                }
+                Err(e) => {
+                    unreachable.push(format!("node {node} could not be asked: {e}"));
+                    break;
+                }
+            }
+        }
+    }
+    let lang = args.lang.clone().unwrap_or_else(|| {
+        if std::env::var("LANG").is_ok_and(|l| l.starts_with("ja")) {
+            "ja".into()
+        } else {
+            "en".into()
+        }
+    });
+    let text = if args.messages {
+        let mut text = String::new();
+        for m in &result.failed_messages {
+            if args.json {
+                text.push_str(&serde_json::to_string(m).expect("messages serialise"));
+            } else {
+                let failure = m.failure.as_ref();
+                text.push_str(&format!(
+                    "{}\t{}\t{}\t{}\t{:?}\tattempts={}\tfirst={}\tlast={}\t{}\n",
+                    m.source,
+                    m.recipient,
+                    m.sender.as_deref().unwrap_or("-"),
+                    m.message_id.as_deref().unwrap_or("-"),
+                    m.state,
+                    m.attempts,
+                    m.first_attempt
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    m.last_attempt
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    failure.map_or("", |f| f.reason.as_str()),
+                ));
+                continue;
+            }
+            text.push('\n');
+        }
+        text
+    } else if args.json {
+        render::json(&result) + "\n"
+    } else if args.csv {
+        render::csv(&result)?
+    } else {
+        render::table(&result, &lang)
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| e.to_string())?;
+    for line in &unreachable {
+        eprintln!("dix: {line}");
+    }
+    let mut errors = 0;
+    for input in &result.inputs {
+        match &input.error {
+            Some(e) => {
+                errors += 1;
+                eprintln!("dix: {}: {e}", input.path);
+            }
+            None if input.recognised == 0 => eprintln!(
+                "dix: {}: nothing read: no MTA log line about a message, and no bounce",
+                input.path
+            ),
+            None => {}
+        }
+    }
+    if errors > 0 {
+        Err(format!("{errors} input(s) could not be read"))
+    } else if result.inputs.iter().all(|i| i.recognised == 0) {
+        Err("nothing was read: no input held an MTA log line about a message or a bounce".into())
+    } else {
+        Ok(())
+    }
+}
