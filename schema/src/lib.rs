@@ -35,7 +35,7 @@ pub mod types;
 pub use error::{Error, ErrorCode};
 pub use keys::{DelegationRecord, KeyRecord, PublicKey, SecretKey};
 pub use notice::{
-    Blocklist, IncidentId, Kind, Notice, Quarantine, Scope, Status, Symptom, Version,
+    Blocklist, IncidentId, IssuerRole, Kind, Notice, Quarantine, Scope, Status, Symptom, Version,
 };
 pub use signing::{
     MAX_NOTICE_BYTES, SIGNING_CONTEXT, SignedNotice, UnverifiedNotice, sign, sign_json,

@@ -325,7 +325,47 @@ pub struct Notice {
     pub links: Vec<Link>,
 }
 
+/// Which side of a delivery the issuer speaks for in a notice, as its
+/// fields show: a list operator about its listings, a receiver about its
+/// own domains, MX hosts or receiving IPs, a sender's provider about its own
+/// sending IPs only. It decides who acts on a matched incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IssuerRole {
+    /// A blocklist operator (a `blocklist_listing`, or a notice naming its list).
+    Blocklist,
+    /// The receiving operator.
+    Receiver,
+    /// The sender's provider: the notice names sending IPs and nothing of a receiver.
+    SenderProvider,
+}
+
+impl IssuerRole {
+    /// The role's name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IssuerRole::Blocklist => "blocklist",
+            IssuerRole::Receiver => "receiver",
+            IssuerRole::SenderProvider => "sender_provider",
+        }
+    }
+}
+
 impl Notice {
+    /// The side the issuer speaks for (see [`IssuerRole`]).
+    pub fn issuer_role(&self) -> IssuerRole {
+        let receiving_side = !self.scope.recipient_domains.is_empty()
+            || !self.scope.mx_hosts.is_empty()
+            || !self.scope.receiving_ips.is_empty();
+        if self.kind == Kind::BlocklistListing || self.blocklist.is_some() {
+            IssuerRole::Blocklist
+        } else if !receiving_side && !self.scope.sending_ips.is_empty() {
+            IssuerRole::SenderProvider
+        } else {
+            IssuerRole::Receiver
+        }
+    }
+
     /// The rules that tie fields together. Each error names the field to fix.
     pub fn check(&self) -> Result<(), Error> {
         let inconsistent =

@@ -638,3 +638,37 @@ fn every_error_code_is_distinct_and_snake_case() {
             .all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
     );
 }
+
+/// The side an issuer speaks for, from the notice's own fields.
+#[test]
+fn the_issuers_role_comes_from_the_notices_fields() {
+    use dix_schema::IssuerRole;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
+    let key = dix_schema::SecretKey::from_seed(&[7; 32]);
+    let role = |file: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join(file)).unwrap()).unwrap();
+        edit(&mut v);
+        dix_schema::sign_json(v.to_string().as_bytes(), &key)
+            .unwrap()
+            .notice()
+            .issuer_role()
+    };
+    let as_is = |_: &mut serde_json::Value| {};
+    assert_eq!(role("valid-blocklist.json", &as_is), IssuerRole::Blocklist);
+    assert_eq!(role("valid-throttling.json", &as_is), IssuerRole::Receiver);
+    assert_eq!(role("valid-quarantine.json", &as_is), IssuerRole::Receiver);
+    // Only its own sending servers: a sender's provider.
+    let sending_only = |v: &mut serde_json::Value| {
+        v["scope"] = serde_json::json!({"sending_ips": ["192.0.2.0/25"]});
+    };
+    assert_eq!(
+        role("valid-throttling.json", &sending_only),
+        IssuerRole::SenderProvider
+    );
+    // Sending IPs beside its own domains: still the receiver speaking.
+    let both = |v: &mut serde_json::Value| {
+        v["scope"]["sending_ips"] = serde_json::json!(["192.0.2.0/25"]);
+    };
+    assert_eq!(role("valid-throttling.json", &both), IssuerRole::Receiver);
+}

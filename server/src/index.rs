@@ -608,6 +608,7 @@ impl Snapshot {
             contact: n.contact.to_string(),
             scope_verified: entry.scope_verified,
             issuer_flagged: self.flagged.contains(&entry.issuer),
+            issuer_role: Some(n.issuer_role().as_str().into()),
             score: (score.min(1.0) * 100.0).round() / 100.0,
             decisive,
             reasons,

@@ -6,12 +6,14 @@
 //! | [`TestDb`] | a fresh SQLite file, or a fresh database on the PostgreSQL that `scripts/test.sh` starts (`DIX_TEST_PG_URL`) |
 //! | [`DixNode`] | a real `dixd` process on 127.0.0.1 port 0: start, restart, `kill -9` |
 //! | [`Issuer`] | an operator with a key, publishing its key record and signing notices |
+//! | [`load`] | a mixed load of publishing, explaining and feed following, checked for errors and lost notices |
 //! | [`FakePeer`] | an HTTP server posing as a peer: garbage, cut-short, endless, oversized answers, or a switchable proxy |
 //!
 //! Tests live in `tests/tests/`; each scenario runs on both databases.
 
 mod dns;
 mod fake;
+pub mod load;
 mod node;
 
 /// Generates `<scenario>::sqlite` and `<scenario>::postgres` tests from

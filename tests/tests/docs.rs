@@ -173,8 +173,12 @@ async fn the_readme_demo_command_serves_the_pages() {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
+        // Its own process group: cargo and the dixd it runs go with the
+        // shell when the test ends (killing the shell alone left dixd running).
+        .process_group(0)
         .spawn()
         .expect("sh runs");
+    let _group = KillGroup(child.id().expect("a pid"));
     let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let first = tokio::time::timeout(std::time::Duration::from_secs(300), lines.next_line())
         .await
@@ -201,4 +205,15 @@ async fn the_readme_demo_command_serves_the_pages() {
         incidents.text
     );
     let _ = child.kill().await;
+}
+
+/// Kills a process group when dropped, whether the test passed or panicked.
+struct KillGroup(u32);
+
+impl Drop for KillGroup {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0)])
+            .status();
+    }
 }

@@ -63,6 +63,10 @@ pub struct IncidentMatch {
     /// The same reasons in Japanese (absent from older nodes' answers).
     #[serde(default)]
     pub reasons_ja: Vec<String>,
+    /// The side the issuer speaks for: `receiver`, `sender_provider` or
+    /// `blocklist` (absent from older nodes' answers: taken as the receiver).
+    #[serde(default)]
+    pub issuer_role: Option<String>,
 }
 
 /// Matches on unverified claims at or above this score are mentioned.
@@ -170,18 +174,41 @@ pub struct Verdict {
     pub not_relied_on: Vec<Bilingual>,
 }
 
-/// The cause an incident of this kind gives, with what the knowledge base
-/// found as the tie-breaker.
-fn incident_cause(kind: &str, kb: &Explanation) -> Cause {
-    match kind {
-        "blocklist_listing" if kb.cause == Cause::DomainBlocklisted => Cause::DomainBlocklisted,
-        "blocklist_listing" => Cause::IpBlocklisted,
-        "throttling" => Cause::ReceiverThrottling,
-        "outage" => Cause::ReceiverOutage,
-        "quarantine_policy" => Cause::Quarantined,
-        // A policy change explains the refusal the reply shows.
-        _ if kb.cause != Cause::Unexplained => kb.cause,
-        _ => Cause::ReceiverPolicy,
+/// The cause an incident gives: its kind, the side its issuer speaks for,
+/// and what the knowledge base found as the tie-breaker.
+fn incident_cause(incident: &IncidentMatch, kb: &Explanation) -> Cause {
+    let sending_server = |c: Cause| cause::actor(c) == Actor::SenderProvider;
+    // The knowledge base only read the reply's code or the parser's reason.
+    let guessed = matches!(kb.source, "rfc" | "reason");
+    match (incident.kind.as_str(), incident.issuer_role.as_deref()) {
+        ("blocklist_listing", _) if kb.cause == Cause::DomainBlocklisted => {
+            Cause::DomainBlocklisted
+        }
+        ("blocklist_listing", _) | (_, Some("blocklist")) => Cause::IpBlocklisted,
+        // A sender's provider speaks of its own sending servers: receivers
+        // limit or refuse them, and the provider is the one acting.
+        (_, Some("sender_provider")) if sending_server(kb.cause) => kb.cause,
+        ("throttling", Some("sender_provider")) => Cause::IpRateLimited,
+        (_, Some("sender_provider")) => Cause::IpReputation,
+        ("quarantine_policy", _) => Cause::Quarantined,
+        ("outage", _) => Cause::ReceiverOutage,
+        // A receiver that limits this sending server (not all senders):
+        // the sender's provider paces its sending.
+        ("throttling", _) if kb.cause == Cause::IpRateLimited => Cause::IpRateLimited,
+        ("throttling", _) => Cause::ReceiverThrottling,
+        // A receiver's policy change explains the refusal the reply shows
+        // when that names something the sending side must fix (its
+        // authentication, its reverse DNS); a guess from the reply code, or
+        // a cause of the receiving side, is the receiver's policy itself.
+        _ if guessed => Cause::ReceiverPolicy,
+        _ if matches!(
+            cause::actor(kb.cause),
+            Actor::Receiver | Actor::Recipient | Actor::Unknown
+        ) =>
+        {
+            Cause::ReceiverPolicy
+        }
+        _ => kb.cause,
     }
 }
 
@@ -259,7 +286,7 @@ pub fn decide(
         .iter()
         .filter(|m| m.decisive && m.score >= RELY_SCORE)
         .max_by(|a, b| a.score.total_cmp(&b.score));
-    let cause = best.map_or(kb.cause, |m| incident_cause(&m.kind, kb));
+    let cause = best.map_or(kb.cause, |m| incident_cause(m, kb));
     let owner = if cause::owned_by_sending_domain(cause) {
         owner::owner(
             fact,
@@ -397,6 +424,7 @@ mod tests {
             contact: "postmaster@contoso.example".into(),
             scope_verified: true,
             issuer_flagged: false,
+            issuer_role: Some("receiver".into()),
             score,
             decisive: true,
             reasons: vec!["recipient domain in scope".into()],
@@ -433,6 +461,47 @@ mod tests {
             weak.what_happened
                 .ja
                 .contains("公開された障害情報はありません")
+        );
+    }
+
+    #[test]
+    fn who_acts_follows_the_incidents_kind_and_its_issuers_side() {
+        let fact = parse_reply(
+            "421 4.7.0 Too many messages from 192.0.2.44 in a short time; try again later",
+            Some("someone@contoso.example"),
+            None,
+        )
+        .unwrap();
+        let kb = KnowledgeBase::embedded().explain(&fact);
+        let actor_for = |kind: &str, role: Option<&str>| {
+            let mut incident = throttling_incident(0.9);
+            incident.kind = kind.into();
+            incident.issuer_role = role.map(str::to_owned);
+            let v = decide(&fact, &kb, &[incident], &Sending::default());
+            (v.actor, v.cause)
+        };
+        // The sender's provider announcing its own throttled servers acts itself.
+        assert_eq!(
+            actor_for("throttling", Some("sender_provider")),
+            (Actor::SenderProvider, Cause::IpRateLimited)
+        );
+        // A blocklist's listing: the list operator (or its delisting) decides.
+        assert_eq!(
+            actor_for("blocklist_listing", Some("blocklist")).1,
+            Cause::IpBlocklisted
+        );
+        // A receiver's outage: the receiver, whatever the reply suggested.
+        assert_eq!(
+            actor_for("outage", Some("receiver")),
+            (Actor::Receiver, Cause::ReceiverOutage)
+        );
+        // An older node's answer without the role counts as the receiver's.
+        assert_eq!(actor_for("outage", None).0, Actor::Receiver);
+        // A receiver's new policy whose refusal names what the sending
+        // side must change (here its rate): the reply's own cause.
+        assert_eq!(
+            actor_for("policy_change", Some("receiver")),
+            (Actor::SenderProvider, Cause::IpRateLimited)
         );
     }
 

@@ -119,7 +119,7 @@ pub fn document() -> Value {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["queries"], "properties": {"queries": {"type": "array", "items": {"type": "object", "properties": {
                     "recipient_domain": {"type": "string"}, "remote_host": {"type": "string"}, "remote_ip": {"type": "string"}, "sender_ip": {"type": "string"},
                     "reply_code": {"type": "integer"}, "status": {"type": "string"}, "text": {"type": "string"}, "timestamp": {"type": "string"}}}}}}}}},
-                "responses": {"200": {"description": "`results`: one `{matches}` per query, best first, each with `score` (0-1) and `reasons`."}, "400": error_response("invalid_request or too_many_queries")}
+                "responses": {"200": {"description": "`results`: one `{matches}` per query, best first, each with `score` (0-1), `reasons` (and `reasons_ja`), `decisive`, and `issuer_role` (`receiver`, `sender_provider` or `blocklist`: the side the issuer speaks for, which decides who acts)."}, "400": error_response("invalid_request or too_many_queries")}
             }},
             "/v1/feed": {"get": {
                 "summary": "The append-only feed of signed notices, verbatim, for federation",

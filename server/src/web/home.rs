@@ -19,27 +19,35 @@ use super::layout::{error, page, respond};
 use crate::http::explain::{Answer, ExplainRequest, run};
 use crate::node::Node;
 
-/// The samples one click away: (label ja, label en, reply, recipient).
-const SAMPLES: [(&str, &str, &str, &str); 3] = [
-    (
-        "Microsoft の 4.7.500「Server busy」",
-        "Microsoft's 4.7.500 \"Server busy\"",
-        "451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)",
-        "someone@contoso.example",
-    ),
-    (
-        "ブロックリストによる拒否",
-        "Refused by a blocklist",
-        "554 5.7.1 Service unavailable; Client host [198.51.100.25] blocked using bl.blocklist.example",
-        "taro@example.jp",
-    ),
-    (
-        "Gmail の DMARC による拒否",
-        "Gmail's DMARC refusal",
-        "550-5.7.26 Unauthenticated email from example.co.jp is not accepted due to domain's DMARC policy.",
-        "friend@gmail.com",
-    ),
-];
+/// A sample one click away: its label, its text, its recipient.
+struct Sample {
+    ja: &'static str,
+    en: &'static str,
+    text: String,
+    recipient: Option<&'static str>,
+}
+
+/// The samples: one for each demo story (`data/demo.json`), then a refusal
+/// no incident explains, answered from the knowledge base alone.
+fn samples() -> Vec<Sample> {
+    let mut samples: Vec<Sample> = crate::demo::stories()
+        .iter()
+        .flat_map(|story| &story.samples)
+        .map(|s| Sample {
+            ja: &s.label.ja,
+            en: &s.label.en,
+            text: crate::demo::sample_text(s),
+            recipient: s.recipient.as_deref(),
+        })
+        .collect();
+    samples.push(Sample {
+        ja: "Gmail の DMARC による拒否",
+        en: "Gmail's DMARC refusal",
+        text: "550-5.7.26 Unauthenticated email from example.co.jp is not accepted due to domain's DMARC policy.".into(),
+        recipient: Some("friend@gmail.com"),
+    });
+    samples
+}
 
 fn form(lang: Lang, text: &str, recipient: &str) -> Markup {
     let t = lang.t();
@@ -82,13 +90,13 @@ pub async fn home(Query(q): Query<HashMap<String, String>>, headers: HeaderMap) 
         section aria-labelledby="samples" {
             h2 #samples { (t.samples) }
             ul.samples {
-                @for (i, (ja, en, reply, _)) in SAMPLES.iter().enumerate() {
+                @for (i, sample) in samples().iter().enumerate() {
                     li {
                         a href=(lang.href(&format!("/explain?sample={}", i + 1))) {
-                            (if lang == Lang::Ja { *ja } else { *en })
+                            (if lang == Lang::Ja { sample.ja } else { sample.en })
                         }
                         " "
-                        code { (reply) }
+                        code { (sample.text) }
                     }
                 }
             }
@@ -128,17 +136,17 @@ pub async fn sample(
         "/explain?sample={}",
         q.get("sample").map(|s| urlencode(s)).unwrap_or_default()
     );
-    let Some((_, _, reply, to)) = q
+    let Some(sample) = q
         .get("sample")
         .and_then(|n| n.parse::<usize>().ok())
         .and_then(|n| n.checked_sub(1))
-        .and_then(|i| SAMPLES.get(i))
+        .and_then(|i| samples().into_iter().nth(i))
     else {
         return error(lang, StatusCode::NOT_FOUND, lang.t().not_found, &here);
     };
     let request = ExplainRequest {
-        text: (*reply).to_owned(),
-        recipient: Some((*to).to_owned()),
+        text: sample.text,
+        recipient: sample.recipient.map(str::to_owned),
         ..ExplainRequest::default()
     };
     answer_page(&node, lang, request, &here).await
