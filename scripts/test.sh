@@ -36,10 +36,7 @@ cargo test --workspace --locked -- "${filter[@]}"
 # The parser's accuracy on the labelled corpus, printed for the log (the
 # corpus test above enforces the floors).
 if [ -d ../shared/corpus/sisimai ]; then
-  echo "== bounce parser accuracy on ../shared/corpus/sisimai"
-  out=$(mktemp)
-  target/debug/dix parse --json ../shared/corpus/sisimai/maildir > "$out"
-  python3 ../shared/corpus/score.py ../shared/corpus/sisimai/expected.jsonl "$out" --show 5
-  rm -f "$out"
+  echo "== bounce parser accuracy on ../shared/corpus/sisimai (whole, and its two fixed halves)"
+  scripts/accuracy.sh
 fi
 echo "== all tests passed"

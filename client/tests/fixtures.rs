@@ -1,7 +1,10 @@
 //! Our own fixtures (`tests/fixtures/`, written by us, modelled on real
 //! formats), parsed by the `dix parse --json` binary: Japanese bounces in
 //! ISO-2022-JP, Shift_JIS and EUC-JP, Microsoft's 4.7.500 throttling,
-//! Gmail's 421 4.7.28, Yahoo's TSS04, and Postfix, Exim and Sendmail logs.
+//! Gmail's 421 4.7.28, Yahoo's TSS04, and Postfix, Exim and Sendmail logs;
+//! an Exchange Online report that is HTML only, a report with blank lines
+//! and CR LF before its headers, and challenge-response and
+//! sender-verification requests (not failures).
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -566,5 +569,101 @@ fn delivery_status_fields_inside_a_quoted_printable_text_part_are_decoded() {
     assert!(
         diagnostic.contains("Message expired: unable to deliver in 840 minutes"),
         "{diagnostic}"
+    );
+}
+
+#[test]
+fn an_exchange_online_report_whose_only_content_is_html() {
+    // The text/plain alternative is empty; the report's table is HTML.
+    let fact = only("exchange-online-html-only.eml");
+    check(
+        "exchange-online-html-only.eml",
+        &fact,
+        &[
+            ("recipient", "hanako@contoso.example".into()),
+            ("reason", "userunknown".into()),
+            ("status", "5.1.10".into()),
+            ("reply_code", 550.into()),
+            ("hard_bounce", true.into()),
+            ("original_subject", "Meeting on Friday".into()),
+        ],
+    );
+    let diagnostic = fact["diagnostic"].as_str().unwrap();
+    assert!(
+        diagnostic.starts_with("Reported error: 550 5.1.10 RESOLVER.ADR.RecipientNotFound"),
+        "the labelled reply comes first: {diagnostic}"
+    );
+}
+
+#[test]
+fn blank_lines_and_cr_lf_before_the_headers_do_not_hide_a_bounce() {
+    let fact = only("leading-blank-lines-crlf.eml");
+    check(
+        "leading-blank-lines-crlf.eml",
+        &fact,
+        &[
+            ("recipient", "jiro@example.net".into()),
+            ("reason", "userunknown".into()),
+            ("status", "5.1.1".into()),
+            ("command", "RCPT".into()),
+            // The headers were read as headers: the report's date.
+            ("timestamp", "2026-12-02T10:05:00+09:00".into()),
+        ],
+    );
+}
+
+#[test]
+fn challenge_response_and_sender_verification_requests_are_not_failures() {
+    for fixture in ["challenge-response.eml", "whitelist-request.eml"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_dix"))
+            .args(["parse", "--json"])
+            .arg(format!(
+                "{}/tests/fixtures/{fixture}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .output()
+            .expect("dix runs");
+        assert!(
+            out.stdout.is_empty(),
+            "{fixture}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{fixture}: nothing to report is not success"
+        );
+    }
+}
+
+#[test]
+fn postfix_gives_its_own_status_where_the_text_has_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("maillog");
+    std::fs::write(
+        &log,
+        "Dec  2 09:00:01 mx postfix/smtp[100]: 4A1B2C3D4E: to=<a@nonexistent.example>, relay=none, delay=0.1, delays=0/0/0.1/0, dsn=5.4.4, status=bounced (Host or domain name not found. Name service error for name=nonexistent.example type=A: Host not found)\n\
+Dec  2 09:00:02 mx postfix/smtp[100]: 4A1B2C3D4F: to=<a@slow.example>, relay=none, delay=30, delays=0/0/30/0, dsn=4.4.1, status=deferred (connect to mx.slow.example[192.0.2.9]:25: Connection timed out)\n\
+Dec  2 09:00:03 mx postfix/smtp[100]: 4A1B2C3D50: to=<a@n.example>, relay=mx.n.example[192.0.2.26]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.7.1, status=bounced (host mx.n.example[192.0.2.26] said: 554 5.7.1 <mail.example.jp>: Helo command rejected: Host not found (in reply to RCPT TO command))\n",
+    )
+    .unwrap();
+    let facts = parse_path(log.to_str().unwrap());
+    let got: Vec<(&str, &str)> = facts
+        .iter()
+        .map(|f| {
+            (
+                f["status"].as_str().unwrap_or("-"),
+                f["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("5.4.4", "hostunknown"),
+            ("4.4.1", "networkerror"),
+            ("5.7.1", "blocked")
+        ],
+        "{facts:#?}"
     );
 }

@@ -169,6 +169,10 @@ const RULES: &[(Reason, &[&str])] = &[
         Reason::Blocked,
         &[
             r"my name was rejected",
+            // Postfix's reject_unknown_helo_hostname and its siblings
+            // (smtpd_check.c): "Helo command rejected: Host not found",
+            // "…: need fully-qualified hostname" — the sending host's name.
+            r"helo command rejected",
             r"client host blocked",
             r"adresse ip source bloquee",
             r"aup#[a-z]*rbl\b",
@@ -197,6 +201,9 @@ const RULES: &[(Reason, &[&str])] = &[
             r"relay(?:ing)? (?:access )?(?:denied|not (?:permitted|allowed)|prohibited)",
             r"(?:not permitted|unable|cannot) to relay",
             r"we do not relay",
+            // qmail-smtpd.c: "553 sorry, that domain isn't in my list of
+            // allowed rcpthosts (#5.7.1)".
+            r"isn't in my list of allowed rcpthosts",
             r"no relaying",
             r"relay not permitted",
             r"not configured to relay",
@@ -293,6 +300,10 @@ const RULES: &[(Reason, &[&str])] = &[
             r"not accepting (?:any )?(?:e-?)?mail",
             r"null ?mx",
             r"not configured to accept",
+            // qmail-remote.c perm_nomx(): the domain resolves but gives no
+            // host to deliver to (an MX without addresses, a null MX);
+            // a domain that does not exist is perm_dns(), "couldn't find
+            // any host named".
             r"couldn't find a mail exchanger",
             r"no mx record",
             r"type=mx: malformed",
@@ -318,6 +329,12 @@ const RULES: &[(Reason, &[&str])] = &[
             r"invalid domain",
             r"unknown mail domain",
             r"recipient domain .{0,40}(?:not found|unknown)",
+            // Exim: route.c when no router takes the address (a remote
+            // domain dnslookup cannot find), routers/dnslookup.c and
+            // transports/smtp.c when every MX or address lookup fails.
+            r"unrouteable address",
+            r"mx records point to non-existent hosts",
+            r"all host address lookups failed permanently",
             r"nxdomain",
             r"domain is not reachable",
             r"host name lookup failure",
@@ -405,7 +422,6 @@ const RULES: &[(Reason, &[&str])] = &[
             r"not (?:our|a local) (?:customer|user)",
             r"\bdoes not exist\b",
             r"no account by that name",
-            r"unrouteable address",
             r"(?:user|recipient) not (?:listed|in (?:local )?(?:recipient|user) (?:table|list))",
             r"mailbox unavailable",
             r"unknown or illegal alias",

@@ -41,7 +41,7 @@ pub(super) struct Original {
 }
 
 pub(super) fn parse(bytes: &[u8], source: &str) -> Vec<Fact> {
-    let Some(msg) = parse_message(bytes) else {
+    let Some(msg) = parse_message(headers_start(bytes)) else {
         return Vec::new();
     };
     let original = original_of(&msg);
@@ -67,9 +67,39 @@ pub(super) fn parse(bytes: &[u8], source: &str) -> Vec<Fact> {
         return facts;
     }
     if !looks_like_bounce(&msg, &body) {
+        // Challenge-response and sender-verification requests are
+        // automatic answers too, but nothing failed: the message waits
+        // for the sender to confirm. Neither a bounce nor an absence.
+        if asks_sender_to_confirm(&msg, &body) {
+            return Vec::new();
+        }
         return auto_reply(&msg, &base).into_iter().collect();
     }
     text::facts(&msg, &body, &base, &original)
+}
+
+/// Where the headers begin. A message saved or pasted by hand can start
+/// with a byte-order mark, blank lines (LF or CR LF) or an mbox `From `
+/// line; mail-parser would take the first blank line for the end of the
+/// headers and the whole message for its body.
+fn headers_start(bytes: &[u8]) -> &[u8] {
+    let mut rest = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut from_line_seen = false;
+    loop {
+        let line_end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+        let line = &rest[..line_end];
+        let blank = line
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+        let mbox_from = !from_line_seen && line.starts_with(b"From ");
+        // Keep what is left if nothing would be: an empty input stays empty.
+        if (blank || mbox_from) && line_end > 0 && line_end < rest.len() {
+            from_line_seen |= mbox_from;
+            rest = &rest[line_end..];
+        } else {
+            return rest;
+        }
+    }
 }
 
 fn header_text(msg: &Message<'_>, name: &str) -> Option<String> {
@@ -132,12 +162,20 @@ const MAX_HTML_CONVERTED: usize = 16 * 1024;
 pub(super) fn body_text(msg: &Message<'_>) -> String {
     let mut out = String::new();
     // Plain-text parts first; HTML (converted to text, which costs) only
-    // when the report has no plain text at all.
+    // when the report has no plain text at all — Exchange Online sends
+    // reports whose text/plain alternative is empty and whose whole content
+    // is the HTML one, which mail-parser lists among the HTML bodies only.
     for html in [false, true] {
-        for i in 0..msg.text_body_count() {
-            let Some(part) = msg.text_part(i as u32) else {
-                continue;
-            };
+        // Part numbers, each once: a lone HTML part is in both lists.
+        let mut ids: Vec<u32> = msg.text_body.clone();
+        if html {
+            ids.extend(
+                msg.html_body
+                    .iter()
+                    .filter(|id| !msg.text_body.contains(id)),
+            );
+        }
+        for part in ids.iter().filter_map(|&id| msg.part(id)) {
             if matches!(part.body, PartType::Html(_)) != html {
                 continue;
             }
@@ -145,12 +183,11 @@ pub(super) fn body_text(msg: &Message<'_>) -> String {
                 // The explanation is at the top of an HTML notice; the
                 // conversion costs in proportion to the whole (some notices
                 // carry 60 KB of markup), so only the head is converted.
-                PartType::Html(html) => {
-                    Some(Cow::Owned(mail_parser::decoders::html::html_to_text(
-                        &html[..super::smtp::floor_char_boundary(html, MAX_HTML_CONVERTED)],
-                    )))
-                }
-                _ => msg.body_text(i),
+                PartType::Html(html) => Some(Cow::Owned(html_text(
+                    &html[..super::smtp::floor_char_boundary(html, MAX_HTML_CONVERTED)],
+                ))),
+                PartType::Text(text) => Some(Cow::Borrowed(text.as_ref())),
+                _ => None,
             };
             if let Some(t) = text {
                 out.push_str(&t);
@@ -185,6 +222,38 @@ pub(super) fn body_text(msg: &Message<'_>) -> String {
         }
     }
     out
+}
+
+/// An HTML report as text. mail-parser's conversion joins the text of
+/// adjacent cells and blocks ("hanako@contoso.exampleYour message …" in an
+/// Exchange Online report's table), which glues an address to the next
+/// word; a `<br>` before each block and a space between cells keep them
+/// apart.
+fn html_text(html: &str) -> String {
+    const BLOCKS: [&str; 9] = ["tr", "table", "p", "div", "br", "li", "ul", "ol", "hr"];
+    let mut spaced = String::with_capacity(html.len() + html.len() / 16);
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        spaced.push_str(&rest[..at]);
+        let tag = rest[at + 1..].trim_start_matches('/');
+        let name_len = tag.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let name = tag[..name_len].to_ascii_lowercase();
+        let heading = name.len() == 2
+            && name.starts_with('h')
+            && tag[1..].starts_with(|c: char| c.is_ascii_digit());
+        // The conversion drops whitespace between tags: a line break it
+        // keeps before each block, a space (as an entity) between cells,
+        // so that a label and its value stay on one line.
+        if BLOCKS.contains(&name.as_str()) || heading {
+            spaced.push_str("<br>");
+        } else if name == "td" || name == "th" {
+            spaced.push_str("&#32;");
+        }
+        spaced.push('<');
+        rest = &rest[at + 1..];
+    }
+    spaced.push_str(rest);
+    mail_parser::decoders::html::html_to_text(&spaced)
 }
 
 /// ARF (RFC 5965): a message/feedback-report part; or one of the complaint
@@ -522,12 +591,16 @@ fn looks_like_bounce(msg: &Message<'_>, body: &str) -> bool {
     ]
     .iter()
     .any(|w| subject.contains(w));
-    let failed_header = msg.header_raw("X-Failed-Recipients").is_some();
+    // Exim's list of failed addresses; Exchange's mark on its own NDRs.
+    let failed_header = msg.header_raw("X-Failed-Recipients").is_some()
+        || msg.header_raw("X-MS-Exchange-Message-Is-Ndr").is_some();
     // The explanation is at the top; what follows is the returned message.
     let lower = body[..super::smtp::floor_char_boundary(body, 8 * 1024)].to_ascii_lowercase();
     static BODY_SAYS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
         aho_corasick::AhoCorasick::new([
             "could not be delivered",
+            // Exchange and Exchange Online: "Your message to … couldn't be delivered."
+            "couldn't be delivered",
             "was not delivered",
             "delivery has failed",
             "permanent error",
@@ -583,6 +656,44 @@ fn report_layout(lowered_body: &str) -> bool {
         .expect("layouts compile")
     });
     LAYOUTS.is_match(lowered_body)
+}
+
+/// Whether an automatic message asks the sender to prove it sent the
+/// message (challenge-response systems such as TMDA, whose confirmation
+/// requests carry `X-Delivery-Agent: TMDA`, and the "verify you are a
+/// person" requests of sender-verification services), rather than telling
+/// of a failure or an absence.
+fn asks_sender_to_confirm(msg: &Message<'_>, body: &str) -> bool {
+    if msg
+        .header_raw("X-Delivery-Agent")
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("tmda"))
+    {
+        return true;
+    }
+    let automatic = header_text(msg, "Auto-Submitted")
+        .is_some_and(|v| !v.trim().eq_ignore_ascii_case("no"))
+        || header_text(msg, "Precedence").is_some_and(|v| {
+            ["bulk", "junk", "auto_reply"].contains(&v.trim().to_ascii_lowercase().as_str())
+        });
+    if !automatic {
+        return false;
+    }
+    static ASKS: LazyLock<RegexSet> = LazyLock::new(|| {
+        RegexSet::new([
+            r"challenge[- ]response",
+            r"confirm (?:that )?you (?:sent|are the sender)",
+            r"please confirm your (?:message|e-?mail)",
+            r"verify (?:that )?you are (?:a )?(?:human|person|real person|not a (?:spam )?robot)",
+            r"(?:approved|verified) senders?",
+            r"sender verification",
+            r"(?:white|allow) ?list(?:ed)? (?:request|verification)",
+            r"add(?:ed)? (?:you )?to (?:my|the) (?:white ?list|allow ?list|list of approved senders)",
+        ])
+        .expect("phrases compile")
+    });
+    let head = body[..super::smtp::floor_char_boundary(body, 4 * 1024)].to_ascii_lowercase();
+    let subject = msg.subject().unwrap_or_default().to_ascii_lowercase();
+    ASKS.is_match(&head) || ASKS.is_match(&subject)
 }
 
 /// RFC 3834 auto-replies: vacation and out-of-office answers.

@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use memchr::memmem;
 use regex::Regex;
 
-use super::{Fact, logtime::LogClock};
+use super::{Fact, logtime::LogClock, smtp};
 
 /// Exim's failure and deferral lines (`**`, `==`), whole.
 static EXIM: LazyLock<Regex> = LazyLock::new(|| {
@@ -160,17 +160,21 @@ fn postfix(line: &str, from_name: &str, clock: &LogClock) -> Option<LogLine> {
     let (queue_id, text) = queue_id_and_text(rest)?;
     let queue = || queue_id.to_owned();
     if let Some(delivery) = text.strip_prefix("to=<") {
-        let (recipient, outcome, relay, diagnostic) = postfix_attempt(delivery)?;
-        let (remote_host, remote_ip) = relay.map_or((None, None), split_relay);
+        let attempt_fields = postfix_attempt(delivery)?;
+        let (remote_host, remote_ip) = attempt_fields.relay.map_or((None, None), split_relay);
         let fact = Fact {
-            recipient: Some(recipient.to_owned()),
-            diagnostic: diagnostic.to_owned(),
+            recipient: Some(attempt_fields.recipient.to_owned()),
+            // Postfix's own enhanced code for the attempt: the remote
+            // server's, or the one Postfix gave a failure of its own
+            // (4.4.1 no answer, 5.4.4 no such domain, 4.4.3 DNS failure).
+            status: attempt_fields.dsn.map(str::to_owned),
+            diagnostic: attempt_fields.text.to_owned(),
             remote_host,
             remote_ip,
             timestamp: syslog_time(line, clock),
             ..Fact::default()
         };
-        return Some(attempt(Mta::Postfix, queue(), outcome, fact));
+        return Some(attempt(Mta::Postfix, queue(), attempt_fields.outcome, fact));
     }
     if let Some(fields) = text.strip_prefix("from=<") {
         let (sender, after) = fields.split_once('>')?;
@@ -200,17 +204,21 @@ fn postfix(line: &str, from_name: &str, clock: &LogClock) -> Option<LogLine> {
 }
 
 /// Postfix's delivery line after `to=<`: `r>, [orig_to=<o>,] relay=…,
-/// delay=…, dsn=…, status=deferred (text)` → the recipient, the outcome,
-/// the relay and the text. Read by hand: these are a fifth of a day's
-/// lines, and a regular expression with captures cost more than the rest.
-fn postfix_attempt(delivery: &str) -> Option<(&str, Outcome, Option<&str>, &str)> {
+/// delay=…, dsn=…, status=deferred (text)` → its fields. Read by hand:
+/// these are a fifth of a day's lines, and a regular expression with
+/// captures cost more than the rest.
+fn postfix_attempt(delivery: &str) -> Option<PostfixAttempt<'_>> {
     let (recipient, fields) = delivery.split_once('>')?;
     let status_at = memmem::find(fields.as_bytes(), b" status=")?;
     let before_status = &fields[..status_at];
-    let relay = memmem::find(before_status.as_bytes(), b" relay=").map(|at| {
-        let value = &before_status[at + 7..];
-        value.split([',', ' ']).next().unwrap_or_default()
-    });
+    let field = |name: &[u8]| {
+        memmem::find(before_status.as_bytes(), name).map(|at| {
+            let value = &before_status[at + name.len()..];
+            value.split([',', ' ']).next().unwrap_or_default()
+        })
+    };
+    let relay = field(b" relay=");
+    let dsn = field(b" dsn=").filter(|d| smtp::is_enhanced_status(d));
     let status = &fields[status_at + 8..];
     let (word, text) = status.split_once(" (")?;
     let outcome = match word {
@@ -221,7 +229,22 @@ fn postfix_attempt(delivery: &str) -> Option<(&str, Outcome, Option<&str>, &str)
         _ => return None,
     };
     let text = text.trim_end().strip_suffix(')')?;
-    Some((recipient, outcome, relay, text))
+    Some(PostfixAttempt {
+        recipient,
+        outcome,
+        relay,
+        dsn,
+        text,
+    })
+}
+
+/// The fields of a Postfix delivery line that a fact takes.
+struct PostfixAttempt<'a> {
+    recipient: &'a str,
+    outcome: Outcome,
+    relay: Option<&'a str>,
+    dsn: Option<&'a str>,
+    text: &'a str,
 }
 
 /// `sendmail[pid]: QUEUEID: text`.

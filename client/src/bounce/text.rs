@@ -350,14 +350,44 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
             };
             // Only a text without an error reply or status can need the
             // preamble; deciding costs a second scan, so ask only then.
+            // The reply under its own label is the diagnostic, the prose
+            // around the address its explanation.
+            if let Some(error) = labelled_error(section, &recipient) {
+                return fact(format!("{error}\n{text}"));
+            }
             let first = fact(text.clone());
             let silent = first.reply_code.is_none_or(|r| r < 400) && first.status.is_none();
-            match silent.then(|| recipients.explained(&text)).flatten() {
+            if !silent {
+                return first;
+            }
+            match recipients.explained(&text) {
                 Some(explained) => fact(explained),
                 None => first,
             }
         })
         .collect()
+}
+
+/// The line where a report states the remote server's reply under a label
+/// of its own, away from the address: Exchange Online's "Reported error:
+/// 550 5.1.10 RESOLVER.ADR.RecipientNotFound; …" and Exchange Server's
+/// "Remote Server returned '550 5.1.1 …'" (the NDR layouts Microsoft
+/// documents). The one naming `recipient`, else the only one.
+fn labelled_error<'a>(section: &'a str, recipient: &str) -> Option<&'a str> {
+    let labelled: Vec<&str> = section
+        .lines()
+        .map(str::trim)
+        .filter(|line| {
+            let lower = line.to_ascii_lowercase();
+            lower.starts_with("reported error:") || lower.contains("remote server returned '")
+        })
+        .collect();
+    let wanted = recipient.to_ascii_lowercase();
+    labelled
+        .iter()
+        .copied()
+        .find(|line| !wanted.is_empty() && line.to_ascii_lowercase().contains(&wanted))
+        .or_else(|| (labelled.len() == 1).then(|| labelled[0]))
 }
 
 #[cfg(test)]
