@@ -265,7 +265,9 @@ const RULES: &[(Reason, &[&str])] = &[
             r"\bdkim\b",
             r"\bdmarc\b",
             r"sender policy framework",
-            r"5\.7\.2[3-7]\b",
+            // RFC 7372: x.7.23–26 (SPF, reverse DNS, multiple checks);
+            // x.7.27 is RFC 7505's null MX, a refused sender.
+            r"5\.7\.2[3-6]\b",
             r"5\.7\.509\b",
             r"domain authentication",
             r"not pass(?:es)? (?:authentication|spf|dkim)",
@@ -292,6 +294,9 @@ const RULES: &[(Reason, &[&str])] = &[
             r"not accepting network messages",
         ],
     ),
+    // RFC 7505 §4.2: the sender's domain publishes a null MX (before the
+    // null MX of a recipient's domain below).
+    (Reason::Rejected, &[r"sender address has null mx"]),
     (
         Reason::NotAccept,
         &[
@@ -469,6 +474,10 @@ const RULES: &[(Reason, &[&str])] = &[
         Reason::RateLimited,
         &[
             r"too many (?:messages|mails|e-?mails|connections|sessions|concurrent)",
+            // Google's SMTP error reference, 4.2.1: one recipient receiving
+            // faster than it accepts (a rate limit, not a disabled mailbox,
+            // whatever x.2.1 means in RFC 3463).
+            r"receiving mail (?:at a rate|too quickly)",
             r"rate[ -]?limit",
             r"throttl",
             r"sending (?:too )?fast",
@@ -518,7 +527,15 @@ const RULES: &[(Reason, &[&str])] = &[
     // qmail says the sender was refused at MAIL FROM in its own words
     // ("Connected to … but sender was rejected"), whatever the remote added
     // ("Access denied"); reputation, spam and rate words above come first.
-    (Reason::Rejected, &[r"sender was rejected"]),
+    (
+        Reason::Rejected,
+        &[
+            r"sender was rejected",
+            // Mimecast's published codes: the envelope sender's domain
+            // does not resolve ("451 … unresolvable RFC.5321 from address").
+            r"unresolvable rfc\.?5321 from address",
+        ],
+    ),
     (
         Reason::Blocked,
         &[
@@ -786,7 +803,9 @@ pub fn by_status(status: &str) -> Option<Reason> {
         (7, 4..=9) => SecurityError,
         (7, 13) | (7, 14) => Suspend,
         (7, 23) | (7, 24) | (7, 25) if detail == 25 => RequirePtr,
-        (7, 23..=27) | (7, 509) => AuthFailure,
+        // RFC 7505: x.7.27 "sender address has null MX".
+        (7, 27) => Rejected,
+        (7, 23..=26) | (7, 509) => AuthFailure,
         (7, 28) => RateLimited,
         (7, 500..=699) => Blocked,
         (7, 0) => SecurityError,
