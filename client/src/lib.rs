@@ -4,9 +4,7 @@
 //! |---|---|
 //! | [`keyfile`] | the private-key file `dix keygen` writes: key + issuer + selector |
 //! | [`template`] | a fresh, editable notice for `dix notice new` |
-//! | [`bounce`] | bounce parsing and classification: DSNs, non-standard bounces, logs, replies → facts with a reason |
-//! | [`knowledge`] | the knowledge base (`data/knowledge.toml`): which provider answered, the cause, in the written order of evidence |
-//! | [`verdict`] | the answer: who acts, whether it is retried, what happened, the customer reply — all from one cause |
+//! | [`bounce`], [`knowledge`], [`verdict`] | re-exported from `dix-bounce`: facts with a reason, the knowledge base, the answer |
 //! | [`explain`] | asking nodes for incidents, and the text answer |
 //! | [`publish`] | `dix notice publish / update / resolve / list`: sign here, post to a node, seq from the clock |
 //! | [`scan`] | `dix scan`: a day of logs and bounces, messages joined by queue ID, summarised by domain and reason |
@@ -15,12 +13,14 @@
 //! Notice types, signing and verification live in `dix-schema`; this crate
 //! adds what an operator at a terminal needs around them.
 
-pub mod bounce;
 pub mod cli;
 pub mod explain;
 pub mod keyfile;
-pub mod knowledge;
 pub mod publish;
 pub mod scan;
 pub mod template;
-pub mod verdict;
+
+// The bounce reader, the knowledge base and the verdict are their own
+// crate (no network, no CLI), shared with dixd; here under their old names.
+pub use dix_bounce as bounce;
+pub use dix_bounce::{knowledge, verdict};

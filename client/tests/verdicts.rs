@@ -1,7 +1,7 @@
 //! The answers, checked from outside: every cause, every knowledge-base
 //! entry and every generic fallback gives a customer reply that agrees with
 //! its verdict, in both languages; the provider-code table is covered; the
-//! golden table of realistic replies (`tests/golden/replies.toml`) gets the
+//! golden table of realistic replies (`bounce/tests/golden/replies.toml`) gets the
 //! right actor, retry, cause and basis, and its must / must-not phrases.
 
 use std::path::Path;
@@ -191,7 +191,7 @@ fn every_knowledge_entry_gives_a_reply_that_agrees_with_its_verdict() {
     struct File {
         code: Vec<toml::Value>,
     }
-    let file: File = toml::from_str(include_str!("../data/knowledge.toml")).unwrap();
+    let file: File = toml::from_str(include_str!("../../bounce/data/knowledge.toml")).unwrap();
     for code in &file.code {
         for field in ["meaning", "action"] {
             let ja = code[field]["ja"].as_str().unwrap();
@@ -337,7 +337,8 @@ fn verdict_for(c: &Case) -> Verdict {
 
 #[test]
 fn the_golden_replies() {
-    let golden: Golden = toml::from_str(include_str!("golden/replies.toml")).unwrap();
+    let golden: Golden =
+        toml::from_str(include_str!("../../bounce/tests/golden/replies.toml")).unwrap();
     assert!(golden.case.len() >= 100, "{} cases", golden.case.len());
     let mut failures = Vec::new();
     for c in &golden.case {

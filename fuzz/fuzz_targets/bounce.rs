@@ -8,19 +8,19 @@ fuzz_target!(
     init: {
         // libfuzzer-sys aborts on every panic, even one caught by
         // `catch_unwind`; the parser contains mail-parser's own panics that
-        // way (see client/src/bounce/email.rs), so put the default hook back.
+        // way (see bounce/src/email.rs), so put the default hook back.
         // A panic anywhere else still reaches libFuzzer and is reported.
         let _ = std::panic::take_hook();
     },
     |data: &[u8]| {
-        let facts = dix_client::bounce::parse_bytes(data, "fuzz");
+        let facts = dix_bounce::parse_bytes(data, "fuzz");
         for fact in &facts {
-            let kb = dix_client::knowledge::KnowledgeBase::embedded().explain(fact);
-            let _ = dix_client::verdict::decide(
+            let kb = dix_bounce::knowledge::KnowledgeBase::embedded().explain(fact);
+            let _ = dix_bounce::verdict::decide(
                 fact,
                 &kb,
                 &[],
-                &dix_client::verdict::Sending::default(),
+                &dix_bounce::verdict::Sending::default(),
             );
         }
     }

@@ -21,8 +21,8 @@ use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
 
-use dix_client::knowledge::Bilingual;
-use dix_client::verdict::{IncidentMatch, MatchQuery};
+use dix_bounce::knowledge::Bilingual;
+use dix_bounce::verdict::{IncidentMatch, MatchQuery};
 use dix_schema::Notice;
 use dix_schema::types::{Domain, Timestamp};
 use ipnet::IpNet;

@@ -1,6 +1,6 @@
 //! `POST /v1/match` (facts in, matching incidents out) and `POST /v1/explain`
 //! (a raw bounce, reply or log line in; facts, knowledge, matches and a
-//! verdict out). The parser and knowledge base are dix-client's: one parser
+//! verdict out). The parser and knowledge base are dix-bounce's: one parser
 //! for the CLI and the node.
 
 use std::sync::Arc;
@@ -8,9 +8,9 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use dix_client::bounce::{Fact, batch, parse_bytes, parse_reply};
-use dix_client::knowledge::KnowledgeBase;
-use dix_client::verdict::{MatchQuery, Sending, decide};
+use dix_bounce::knowledge::KnowledgeBase;
+use dix_bounce::verdict::{MatchQuery, Sending, decide};
+use dix_bounce::{Fact, batch, parse_bytes, parse_reply};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -98,9 +98,9 @@ pub(crate) struct Answer {
     pub fact: Fact,
     pub diagnostic_truncated: bool,
     pub reason: &'static str,
-    pub knowledge: dix_client::knowledge::Explanation,
-    pub matches: Vec<dix_client::verdict::IncidentMatch>,
-    pub verdict: dix_client::verdict::Verdict,
+    pub knowledge: dix_bounce::knowledge::Explanation,
+    pub matches: Vec<dix_bounce::verdict::IncidentMatch>,
+    pub verdict: dix_bounce::verdict::Verdict,
 }
 
 pub async fn explain(
@@ -183,7 +183,7 @@ pub(crate) async fn run(
 /// `matcher` finds the incidents for one fact.
 pub(crate) fn answers(
     request: &ExplainRequest,
-    matcher: &dyn Fn(&MatchQuery) -> Vec<dix_client::verdict::IncidentMatch>,
+    matcher: &dyn Fn(&MatchQuery) -> Vec<dix_bounce::verdict::IncidentMatch>,
 ) -> Option<(Vec<Answer>, bool)> {
     let facts: Vec<Fact> = match parse_reply(
         &request.text,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use axum::extract::{FromRequest, Multipart, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use dix_client::knowledge::Actor;
+use dix_bounce::knowledge::Actor;
 use maud::{Markup, html};
 
 use super::i18n::Lang;
@@ -372,7 +372,7 @@ fn answer(lang: Lang, i: usize, a: &Answer) -> Markup {
                     @for m in &a.matches {
                         li {
                             a href=(lang.href(&format!("/incidents/{}/{}", m.issuer, m.incident))) {
-                                (m.issuer) (t.colon) (dix_client::knowledge::Bilingual::get(&m.summary, l))
+                                (m.issuer) (t.colon) (dix_bounce::knowledge::Bilingual::get(&m.summary, l))
                             }
                             " — " (t.score) " " (format!("{:.2}", m.score))
                             @if !m.decisive { " " span.badge.unverified { (t.unverified) } }

@@ -1,6 +1,6 @@
 //! The pages' language: `?lang=ja|en` first, else the browser's
 //! `Accept-Language`, else English; kept on every link. The words of the
-//! pages in both languages (the answers' own words are dix-client's).
+//! pages in both languages (the answers' own words are dix-bounce's).
 
 use axum::http::HeaderMap;
 

@@ -1,4 +1,4 @@
-//! The provider-code knowledge base (`client/data/knowledge.toml`): which
+//! The provider-code knowledge base (`bounce/data/knowledge.toml`): which
 //! provider answered, what its code means, and the [`Cause`] — even when
 //! nobody has published an incident.
 //!
@@ -31,7 +31,7 @@ use std::sync::LazyLock;
 use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 
-use crate::bounce::Fact;
+use crate::Fact;
 
 pub mod cause;
 pub mod generic;
@@ -528,7 +528,7 @@ impl KnowledgeBase {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bounce::parse_reply;
+    use crate::parse_reply;
 
     fn explain(reply: &str, to: &str) -> Explanation {
         KnowledgeBase::embedded().explain(&parse_reply(reply, Some(to), None).unwrap())

@@ -1,10 +1,10 @@
 //! The words of the answer that are not the customer reply: names of the
 //! actors, the incident's summary line, the evidence lines, and joining
 //! sentences from two sources (an issuer's advice, the knowledge base)
-//! without saying anything twice. Terms follow `client/data/GLOSSARY.md`.
+//! without saying anything twice. Terms follow `bounce/data/GLOSSARY.md`.
 
 use super::{IncidentMatch, Verdict, pick};
-use crate::bounce::Fact;
+use crate::Fact;
 use crate::knowledge::{Actor, Bilingual, Explanation};
 
 /// Who acts, in words. A blocklist operator is named only when an incident names it.

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Fact, parse_bytes};
+use crate::{Fact, parse_bytes};
 
 /// One unit of work: a message, a log or a reply, and its name.
 pub struct Item {

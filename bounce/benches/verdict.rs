@@ -5,9 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use dix_client::bounce::parse_reply;
-use dix_client::knowledge::KnowledgeBase;
-use dix_client::verdict::{Sending, decide};
+use dix_bounce::knowledge::KnowledgeBase;
+use dix_bounce::parse_reply;
+use dix_bounce::verdict::{Sending, decide};
 
 fn replies() -> Vec<(String, String)> {
     let text = include_str!("../tests/golden/replies.toml");

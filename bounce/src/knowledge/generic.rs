@@ -5,7 +5,7 @@
 //! published incident gives.
 
 use super::{Bilingual, Cause, Explanation, cause, status_parts, transient};
-use crate::bounce::{Fact, Reason};
+use crate::{Fact, Reason};
 
 fn mentions(fact: &Fact, words: &[&str]) -> bool {
     let text = fact.diagnostic.to_ascii_lowercase();

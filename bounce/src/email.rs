@@ -8,8 +8,8 @@ use std::sync::LazyLock;
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 use regex::RegexSet;
 
-use super::classify::Reason;
-use super::{Fact, dsn, text};
+use crate::classify::Reason;
+use crate::{Fact, dsn, text};
 
 /// mail-parser, with its panics contained. mail-parser aims never to panic,
 /// but version 0.11.9 does on some malformed nested multiparts (found by our

@@ -1,7 +1,7 @@
 //! No input panics the bounce parser: truncated and mutated real-looking
 //! messages, arbitrary bytes, and oversized messages and header lines.
 
-use dix_client::bounce::parse_bytes;
+use dix_bounce::parse_bytes;
 use proptest::prelude::*;
 
 const DSN: &str = "From: MAILER-DAEMON@mx.example.jp\r\nTo: sender@example.jp\r\nSubject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\n\r\n\x1b$B%a!<%k$rG[?.$G$-$^$;$s$G$7$?\x1b(B\r\n<user@example.net>: host mx.example.net[198.51.100.4] said: 550 5.1.1 User unknown (in reply to RCPT TO command)\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.jp\r\n\r\nFinal-Recipient: rfc822; user@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\r\n--B\r\nContent-Type: message/rfc822\r\n\r\nFrom: sender@example.jp\r\nTo: user@example.net\r\nSubject: hello\r\n\r\nbody\r\n--B--\r\n";

@@ -7,9 +7,9 @@
 
 use std::collections::HashMap;
 
-use super::Fact;
-use super::logline::{self, Attempt, LogLine, Mta};
-use super::logtime::LogClock;
+use crate::Fact;
+use crate::logline::{self, Attempt, LogLine, Mta};
+use crate::logtime::LogClock;
 
 /// What earlier lines said about a queued message.
 #[derive(Debug, Clone, Default)]
@@ -117,7 +117,7 @@ pub fn parse_with_clock(text: &str, source: &str, clock: &LogClock) -> Vec<Fact>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bounce::logline::looks_like_log;
+    use crate::logline::looks_like_log;
 
     #[test]
     fn postfix_deferral() {
@@ -257,7 +257,7 @@ Dec  1 09:00:07 mx1 sendmail[999]: 2ANA01x: to=<d@example.net>, delay=00:00:01, 
 
 #[cfg(test)]
 mod real_order_tests {
-    use crate::bounce::logline::looks_like_log;
+    use crate::logline::looks_like_log;
 
     #[test]
     fn a_log_that_starts_with_other_lines_is_a_log() {
@@ -275,14 +275,14 @@ mod real_order_tests {
             log.push_str(&format!("Dec  1 09:00:{:02} mx1 postfix/qmgr[1100]: 4XyZ{i:04}: from=<taro@example.jp>, size=1234, nrcpt=1 (queue active)\n", i % 60));
         }
         log.push_str("Dec  1 09:01:04 mx1 postfix/smtp[1400]: 4XyZ0001: to=<someone@contoso.example>, relay=mx.contoso.example[203.0.113.7]:25, delay=3, dsn=4.7.500, status=deferred (host mx.contoso.example[203.0.113.7] said: 451 4.7.500 Server busy (in reply to RCPT TO command))\n");
-        let facts = super::super::parse_bytes(log.as_bytes(), "maillog");
+        let facts = crate::parse_bytes(log.as_bytes(), "maillog");
         assert_eq!(facts.len(), 1, "{facts:?}");
         assert_eq!(facts[0].status.as_deref(), Some("4.7.500"));
         assert_eq!(facts[0].sender.as_deref(), Some("taro@example.jp"));
         // Exim's main log starts with arrivals.
         let exim = "2026-12-01 09:00:00 1tQxyz-0001ab-C3 <= taro@example.jp H=(client) [198.51.100.9] P=esmtpa S=1234\n\
 2026-12-01 09:00:05 1tQxyz-0001ab-C3 ** someone@example.net R=dnslookup T=remote_smtp: SMTP error from remote mail server after RCPT TO:<someone@example.net>: 550 5.1.1 User unknown\n";
-        let facts = super::super::parse_bytes(exim.as_bytes(), "mainlog");
+        let facts = crate::parse_bytes(exim.as_bytes(), "mainlog");
         assert_eq!(facts.len(), 1, "{facts:?}");
     }
 }

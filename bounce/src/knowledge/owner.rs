@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::bounce::Fact;
+use crate::Fact;
 
 /// Whose sending domain it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

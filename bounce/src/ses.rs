@@ -9,8 +9,8 @@
 
 use serde_json::Value;
 
-use super::Fact;
-use super::classify::Reason;
+use crate::Fact;
+use crate::classify::Reason;
 
 /// Facts from an SES notification in `body`, if it is one.
 pub(super) fn facts(body: &str, base: &Fact) -> Option<Vec<Fact>> {

@@ -1,10 +1,27 @@
-//! Bounce parsing: whatever a user has — a DSN, a non-standard MTA bounce, a
-//! whole mbox or maildir, a bare SMTP reply, MTA log lines — becomes one
-//! [`Fact`] per failed recipient, with a [`Reason`] and hard/soft.
+//! # dix-bounce — what a bounce says, and what to do about it
+//!
+//! Parsing, classification, the knowledge base and the verdict, with no
+//! network and no command line: `dix` (dix-client) and `dixd` (dix-server)
+//! both build on it.
+//!
+//! | module | what it does |
+//! |---|---|
+//! | this crate's root | [`Fact`]: one failed (or reported) delivery to one recipient; [`parse_bytes`], [`parse_reply`] |
+//! | [`batch`] | mbox, maildir, directories, stdin → messages and log text |
+//! | [`classify`] + `phrases` | the reason and hard/soft, from codes and the MTAs' own words |
+//! | [`logline`], [`logjoin`], [`logtime`] | MTA log lines, a message's lines joined by queue ID, log clocks |
+//! | [`smtp`] | reply codes, enhanced status codes, hosts and IPs in text |
+//! | [`knowledge`] | the knowledge base (`data/knowledge.toml`): which provider answered, the cause, in the written order of evidence |
+//! | [`verdict`] | the answer: who acts, whether it is retried, what happened, the customer reply — all from one cause |
+//!
+//! Whatever a user has — a DSN, a non-standard MTA bounce, a whole mbox or
+//! maildir, a bare SMTP reply, MTA log lines — becomes one [`Fact`] per
+//! failed recipient, with a [`Reason`] and hard/soft:
 //!
 //! ```text
 //! input ─ batch (mbox / maildir / dir / stdin) ─┬─ email ─┬─ ARF feedback report   (feedback)
 //!                                               │         ├─ auto-reply, RFC 3834   (vacation)
+//!                                               │         ├─ challenge-response     (not a failure)
 //!                                               │         ├─ dsn: message/delivery-status fields
 //!                                               │         ├─ ses: Amazon SES JSON notifications
 //!                                               │         └─ text: non-standard formats, by phrase
@@ -13,13 +30,16 @@
 //!                                               └─ reply: a bare SMTP reply
 //! each fact ─ smtp (codes, command, hosts, IPs from text) ─ classify (reason, hard/soft)
 //!                                                            └─ phrases: ordered rules, literal prefilter
+//! fact ─ knowledge (cause, provider, evidence) ─ verdict (+ matched incidents) ─ answer in ja / en
 //! ```
 //!
 //! Feedback covers ARF reports, Microsoft's JMRP complaints and Apple Mail's
 //! unsubscribe messages. Nothing here panics on any input: the email layer is
 //! mail-parser (its one known panic is contained), everything after it is
-//! bounded string scanning. Our own fixtures are in `tests/fixtures/`; the
-//! labelled corpus in `../shared/corpus` measures accuracy (`tests/corpus.rs`).
+//! bounded string scanning. Fixtures are in `client/tests/fixtures/` (read
+//! through the `dix` binary); the MTAs' own messages in
+//! `tests/golden/mta_messages.toml`; the labelled corpus in `../shared/corpus`
+//! measures accuracy (`client/tests/corpus.rs`, `scripts/accuracy.sh`).
 
 use std::sync::LazyLock;
 
@@ -27,6 +47,7 @@ pub mod batch;
 pub mod classify;
 mod dsn;
 mod email;
+pub mod knowledge;
 pub mod logjoin;
 pub mod logline;
 pub mod logtime;
@@ -35,6 +56,7 @@ mod reply;
 mod ses;
 pub mod smtp;
 mod text;
+pub mod verdict;
 
 use std::net::IpAddr;
 

@@ -58,7 +58,7 @@ fn main() {
             lean_parser.parse(b).map_or(0, |m| m.parts.len())
         }));
         ours.push(rate(&files, rounds, |b| {
-            dix_client::bounce::parse_bytes(b, "bench").len()
+            dix_bounce::parse_bytes(b, "bench").len()
         }));
     }
     let best = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);

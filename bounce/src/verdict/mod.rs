@@ -14,7 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bounce::Fact;
+use crate::Fact;
 use crate::knowledge::owner::{self, DomainOwner};
 use crate::knowledge::{Actor, Bilingual, Cause, Explanation, KnowledgeBase, cause, generic};
 
@@ -403,8 +403,8 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bounce::Reason;
-    use crate::bounce::parse_reply;
+    use crate::Reason;
+    use crate::parse_reply;
 
     fn throttling_incident(score: f64) -> IncidentMatch {
         IncidentMatch {

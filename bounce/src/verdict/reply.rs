@@ -2,7 +2,7 @@
 //! (cause, who acts, whether the server retries, whose sending domain it
 //! is), so it can never contradict them: three sentences — what happened,
 //! what happens to the message now, what the customer is asked to do.
-//! The words follow `client/data/GLOSSARY.md` (お客様, 当社, 受信側, 受信者様).
+//! The words follow `bounce/data/GLOSSARY.md` (お客様, 当社, 受信側, 受信者様).
 
 use crate::knowledge::owner::DomainOwner;
 use crate::knowledge::{Actor, Bilingual, Cause, cause};

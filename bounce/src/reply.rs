@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Fact, smtp};
+use crate::{Fact, smtp};
 
 static REPLY_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*([245][0-5][0-9])(?:[ \-]([245]\.\d{1,3}\.\d{1,3}))?[ \-]\S").unwrap()

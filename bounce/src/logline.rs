@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use memchr::memmem;
 use regex::Regex;
 
-use super::{Fact, logtime::LogClock, smtp};
+use crate::{Fact, logtime::LogClock, smtp};
 
 /// Exim's failure and deferral lines (`**`, `==`), whole.
 static EXIM: LazyLock<Regex> = LazyLock::new(|| {

@@ -11,8 +11,8 @@ use std::sync::LazyLock;
 
 use serde::Serialize;
 
-use super::Fact;
-use super::phrases::Matcher;
+use crate::Fact;
+use crate::phrases::Matcher;
 
 /// The bounce reasons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
@@ -1314,7 +1314,7 @@ mod evidence_tests {
             Some("5.5.0"),
             554,
         );
-        ip.sender_ip = super::super::smtp::scan(&ip.diagnostic).sender_ip;
+        ip.sender_ip = crate::smtp::scan(&ip.diagnostic).sender_ip;
         assert_eq!(ip.sender_ip, Some("192.0.2.254".parse().unwrap()));
         assert_eq!(classify(&ip), Reason::Blocked);
         // It names only the recipient: the address is refused.

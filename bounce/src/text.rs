@@ -10,8 +10,8 @@ use std::sync::LazyLock;
 use mail_parser::Message;
 use regex::Regex;
 
-use super::email::Original;
-use super::{Fact, Reason};
+use crate::email::Original;
+use crate::{Fact, Reason};
 
 /// Lines where the copy of the original message begins.
 static ORIGINAL_MARKERS: LazyLock<Regex> = LazyLock::new(|| {

@@ -4,7 +4,7 @@
 //! the MTA would send and parsed: every one gets its reason. Unlike the
 //! labelled corpus, nothing here was chosen from bounces we were shown.
 
-use dix_client::bounce::parse_bytes;
+use dix_bounce::parse_bytes;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
