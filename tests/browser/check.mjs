@@ -130,9 +130,11 @@ await check("incident-and-issuer", async (page) => {
   expect(main.includes("Revisions") && main.includes("verified"), "no revisions or verification: " + main.slice(0, 300));
   await axe(page, "incident");
   await snap(page, "incident");
-  await Promise.all([page.waitForNavigation(), page.click("dl.facts a[href^='/issuers/']")]);
+  const issuerLink = page.locator("dl.facts a[href^='/issuers/']").first();
+  const issuer = decodeURIComponent((await issuerLink.getAttribute("href")).replace("/issuers/", "").split("?")[0]);
+  await Promise.all([page.waitForNavigation(), issuerLink.click()]);
   main = await page.textContent("main");
-  expect(main.includes("Public keys") && main.includes("contoso.example"), "the issuer page is wrong: " + main.slice(0, 300));
+  expect(main.includes("Public keys") && main.includes(issuer), "the issuer page of " + issuer + " is wrong: " + main.slice(0, 300));
   await axe(page, "issuer");
   await snap(page, "issuer");
   await page.goto(base + "/incidents");
