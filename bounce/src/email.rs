@@ -440,23 +440,12 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
                 // end of DATA command").
                 f.command = super::smtp::failed_command(&f.diagnostic)
                     .or_else(|| command_near(body(), f.recipient.as_deref()));
-                let mut f = f.finish();
-                // A failure reported with a temporary connection error: when
-                // the report's own words say it stopped retrying ("could not
-                // be delivered for 5 days"), the queue lifetime is why.
-                if f.reason == Reason::NetworkError
-                    && f.action.as_deref() == Some("failed")
-                    && f.status.as_deref().is_some_and(|s| s.starts_with("4."))
-                    && human()
-                        .for_recipient(f.recipient.as_deref())
-                        .and_then(|t| super::classify::by_text(&t))
-                        == Some(Reason::Expired)
-                {
-                    f.reason = Reason::Expired;
-                    f.hard_bounce =
-                        super::classify::is_hard(f.reason, f.status.as_deref(), f.reply_code);
-                }
-                f
+                let recipient = f.recipient.clone();
+                f.finish_with_report(&|| {
+                    human()
+                        .for_recipient(recipient.as_deref())
+                        .map(|t| t.into_owned())
+                })
             })
             .collect(),
     )

@@ -121,7 +121,14 @@ impl Fact {
     /// Fills the derived fields: recipient domain, codes and hosts from the
     /// diagnostic text where the structured fields lacked them, the reason
     /// and hard/soft.
-    pub(crate) fn finish(mut self) -> Self {
+    pub(crate) fn finish(self) -> Self {
+        self.finish_with_report(&|| None)
+    }
+
+    /// [`Fact::finish`] for a fact of a report that also explains it in
+    /// prose: `report_says` gives that prose, which the decision reads only
+    /// if it needs it (see `classify::decide`).
+    pub(crate) fn finish_with_report(mut self, report_says: &dyn Fn() -> Option<String>) -> Self {
         if let Some(r) = &self.recipient {
             let r = r.trim().trim_matches(|c| c == '<' || c == '>').to_owned();
             self.recipient_domain = r
@@ -156,7 +163,7 @@ impl Fact {
         self.remote_ip = self.remote_ip.or(found.remote_ip);
         self.sender_ip = self.sender_ip.or(found.sender_ip);
         if self.reason == Reason::Undefined {
-            self.reason = classify::classify_lowered(&self, &lowered);
+            self.reason = classify::classify_lowered(&self, &lowered, report_says);
         }
         self.hard_bounce = classify::is_hard(self.reason, self.status.as_deref(), self.reply_code);
         self

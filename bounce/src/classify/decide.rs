@@ -1,0 +1,471 @@
+//! The decision: which evidence decides a fact's reason, in order — what
+//! the report's structure says, the phrase rules on the diagnostic, the
+//! enhanced status, the reply code — and whether the result is hard.
+
+use std::sync::LazyLock;
+
+use super::{Reason, by_lowered_text, by_status};
+use crate::Fact;
+
+/// Classifies a fact whose structure did not already decide.
+pub fn classify(fact: &Fact) -> Reason {
+    classify_lowered(
+        fact,
+        &crate::smtp::lowered_prefix(&fact.diagnostic),
+        &|| None,
+    )
+}
+
+/// [`classify`], given the fact's diagnostic as [`crate::smtp::lowered_prefix`] made it.
+/// `report_says` gives the report's own prose about this recipient (a
+/// DSN's human-readable part), read only when the rest leaves the
+/// question open.
+pub(crate) fn classify_lowered(
+    fact: &Fact,
+    lowered_diagnostic: &str,
+    report_says: &dyn Fn() -> Option<String>,
+) -> Reason {
+    let reason = by_evidence(fact, lowered_diagnostic);
+    // "Diagnostic-Code: x-unix; 75": the local delivery program's exit,
+    // not a remote reply, whatever its words or status suggest.
+    if fact
+        .diagnostic_type
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("x-unix"))
+    {
+        return reason.for_local_mailer();
+    }
+    // A failure reported with a temporary connection error: when the
+    // report's own words say it stopped retrying ("could not be delivered
+    // for 5 days"), the queue lifetime is why.
+    if reason == Reason::NetworkError
+        && fact.action.as_deref() == Some("failed")
+        && fact.status.as_deref().is_some_and(|s| s.starts_with("4."))
+        && report_says().and_then(|t| super::by_text(&t)) == Some(Reason::Expired)
+    {
+        return Reason::Expired;
+    }
+    reason
+}
+
+/// The reason the fact's words, status, code and action give.
+fn by_evidence(fact: &Fact, lowered_diagnostic: &str) -> Reason {
+    if fact.action.as_deref().is_some_and(|a| {
+        ["delivered", "deliverable", "relayed", "expanded"]
+            .iter()
+            .any(|d| a.eq_ignore_ascii_case(d))
+    }) {
+        return Reason::Delivered;
+    }
+    // "No answer from host" (4.4.1) in a failure report: connection attempts
+    // timed out until the queue lifetime ran out.
+    let failed_report = fact
+        .action
+        .as_deref()
+        .is_some_and(|a| a.eq_ignore_ascii_case("failed"));
+    let text_reason = by_lowered_text(lowered_diagnostic);
+    if failed_report
+        && fact.status.as_deref() == Some("4.4.1")
+        && matches!(text_reason, None | Some(Reason::NetworkError))
+    {
+        return Reason::Expired;
+    }
+    // x.4.7 "delivery time expired": the connection failures it mentions are
+    // what kept happening until the queue lifetime ran out.
+    if fact.status.as_deref().is_some_and(|s| s.ends_with(".4.7"))
+        && text_reason == Some(Reason::NetworkError)
+    {
+        return Reason::Expired;
+    }
+    if let Some(reason) = text_reason {
+        // An address refused only after DATA was accepted at RCPT time: what
+        // refused the message was a filter, not a missing mailbox — unless the
+        // status says outright that the mailbox does not exist (5.1.1;
+        // pipelining MTAs show DATA in transcripts of RCPT failures).
+        // "Host not found" under a temporary status is a DNS failure that may
+        // clear, not a domain that does not exist.
+        let transient = fact.status.as_deref().is_some_and(|s| s.starts_with('4'))
+            || fact.reply_code.is_some_and(|r| (400..500).contains(&r));
+        if reason == Reason::HostUnknown && transient {
+            return Reason::NetworkError;
+        }
+        if matches!(reason, Reason::UserUnknown | Reason::HostUnknown)
+            && names_another_domain_missing(fact, lowered_diagnostic)
+        {
+            return Reason::Rejected;
+        }
+        if reason == Reason::UserUnknown {
+            return user_unknown_or_not(fact, lowered_diagnostic);
+        }
+        return reason;
+    }
+    // Google Groups refuse posts from senders who may not post (or to groups
+    // that are gone) in a prose notice in the sender's language.
+    if fact.recipient_domain.as_deref() == Some("googlegroups.com") {
+        return Reason::Rejected;
+    }
+    // A failure report that still carries a temporary status or reply, with
+    // nothing more specific said: the MTA retried until its queue lifetime
+    // ran out.
+    let temporary = match fact.status.as_deref() {
+        Some(status) => status.starts_with("4."),
+        None => fact.reply_code.is_some_and(|r| (400..500).contains(&r)),
+    };
+    if failed_report && temporary {
+        return Reason::Expired;
+    }
+    let status = fact
+        .status
+        .as_deref()
+        .filter(|s| !crate::smtp::is_generic_status(s));
+    if let Some(reason) = status.and_then(by_status) {
+        return reason;
+    }
+    if fact
+        .action
+        .as_deref()
+        .is_some_and(|a| a.eq_ignore_ascii_case("delayed"))
+    {
+        return Reason::Expired;
+    }
+    // Refused at the greeting, before any sender or recipient was named:
+    // the refusal is of the connecting host.
+    if matches!(fact.command.as_deref(), Some("CONN" | "HELO")) {
+        return Reason::Blocked;
+    }
+    let permanent = fact.reply_code.is_some_and(|c| c >= 500);
+    // A refusal that quotes the sending IP back ("554 IP=192.0.2.9 - …")
+    // and says nothing else is about that IP.
+    if permanent && fact.sender_ip.is_some() {
+        return Reason::Blocked;
+    }
+    // A code without a conventional meaning that names only the recipient
+    // ("542 a@example.net Rejected") is about the address, as a bare 550 is.
+    let names_recipient = || {
+        fact.recipient.as_deref().is_some_and(|r| {
+            r.contains('@') && lowered_diagnostic.contains(&r.to_ascii_lowercase())
+        })
+    };
+    match fact.reply_code {
+        Some(550) | Some(551) | Some(553) => Reason::UserUnknown,
+        Some(552) => Reason::MailboxFull,
+        Some(554) => Reason::Rejected,
+        Some(421) | Some(450) | Some(451) => Reason::SystemError,
+        Some(452) => Reason::SystemFull,
+        Some(c) if c >= 500 && names_recipient() => Reason::UserUnknown,
+        Some(c) if c >= 500 => Reason::OnHold,
+        // No code and no phrase we know: we cannot tell.
+        _ if fact.status.is_none() => Reason::Undefined,
+        _ => Reason::OnHold,
+    }
+}
+
+/// "User unknown" is what several receivers answer when they mean something
+/// else; the status and the moment of the refusal tell.
+fn user_unknown_or_not(fact: &Fact, lowered_diagnostic: &str) -> Reason {
+    let status = fact.status.as_deref().unwrap_or_default();
+    // 551 "user not local" with 5.1.6: the mailbox moved.
+    if status == "5.1.6" {
+        return Reason::HasMoved;
+    }
+    // A security/policy status (5.7.x) on a bare "user unknown": a filter
+    // that does not want to say so. (Other words under 5.7.x — "invalid
+    // recipient", "access denied" — are directory checks.)
+    if status.starts_with("5.7.") && lowered_diagnostic.contains("user unknown") {
+        return Reason::Filtered;
+    }
+    // Refused only after DATA was accepted at RCPT time: a filter, not a
+    // missing mailbox — unless the status says outright that the mailbox
+    // does not exist (5.1.1; pipelining MTAs show DATA in transcripts of
+    // RCPT failures).
+    if fact.command.as_deref() == Some("DATA")
+        && status != "5.1.1"
+        && says_stock_unknown(lowered_diagnostic)
+    {
+        return Reason::Filtered;
+    }
+    // KDDI (au) names the address it has no mailbox for ("550
+    // <a@ezweb.ne.jp>: User unknown"); its filter's refusal names none
+    // ("550 : User unknown").
+    if fact.recipient_domain.as_deref().is_some_and(is_kddi_domain)
+        && lowered_diagnostic.contains(">: user unknown")
+    {
+        return Reason::UserUnknown;
+    }
+    // The local delivery agent's own lookup ("mail.local: unknown user"):
+    // the final directory, whatever the stage.
+    if ["mail.local:", "maildrop:", "local delivery"]
+        .iter()
+        .any(|agent| lowered_diagnostic.contains(agent))
+    {
+        return Reason::UserUnknown;
+    }
+    if fact.command.is_none()
+        && !status.starts_with("5.1.")
+        && says_stock_unknown(lowered_diagnostic)
+    {
+        if status == "5.2.1" {
+            return Reason::Suspend;
+        }
+        return Reason::Filtered;
+    }
+    // NTT docomo answers a sender its subscriber has refused with "550
+    // Unknown user" at DATA; without 5.1.1 that is the filter.
+    if fact
+        .recipient_domain
+        .as_deref()
+        .is_some_and(|d| is_within(d, "docomo.ne.jp"))
+        && status != "5.1.1"
+    {
+        return Reason::Filtered;
+    }
+    Reason::UserUnknown
+}
+
+/// "553 sender.example does not exist" from the recipient's own server:
+/// the server that answered cannot be saying its own domain is missing,
+/// so the domain it names is the sender's.
+fn names_another_domain_missing(fact: &Fact, lowered_diagnostic: &str) -> bool {
+    static BARE_DOMAIN_MISSING: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?:^|[\s<])([a-z0-9-]+(?:\.[a-z0-9-]+)+)>?:? (?:does not|doesn't) exist",
+        )
+        .expect("valid")
+    });
+    let Some(recipient_domain) = fact.recipient_domain.as_deref() else {
+        return false;
+    };
+    // Not the recipient's domain, nor a parent of it.
+    BARE_DOMAIN_MISSING
+        .captures(lowered_diagnostic)
+        .is_some_and(|c| !is_within(recipient_domain, &c[1]))
+}
+
+/// `domain` is `parent` or a subdomain of it. (The schema's
+/// `Domain::is_within` needs validated names; facts carry raw text.)
+fn is_within(domain: &str, parent: &str) -> bool {
+    domain
+        .strip_suffix(parent)
+        .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+}
+
+fn is_kddi_domain(domain: &str) -> bool {
+    ["ezweb.ne.jp", "au.com"]
+        .iter()
+        .any(|parent| is_within(domain, parent))
+}
+
+/// The stock words a filter reuses when it refuses an address ("user
+/// unknown", "no such user"), as against a directory's own answer
+/// ("invalid recipient", "doesn't have a … account").
+pub(crate) fn says_stock_unknown(lowered_diagnostic: &str) -> bool {
+    [
+        "user unknown",
+        "unknown user",
+        "no such user",
+        "user not exist",
+    ]
+    .iter()
+    .any(|p| lowered_diagnostic.contains(p))
+}
+
+/// Hard bounces: the address or domain itself is wrong, and retrying or
+/// waiting will not help. A temporary (4xx) answer is never hard.
+pub fn is_hard(reason: Reason, status: Option<&str>, reply: Option<u16>) -> bool {
+    let transient = status.is_some_and(|s| s.starts_with('4'))
+        || reply.is_some_and(|r| (400..500).contains(&r));
+    matches!(
+        reason,
+        Reason::UserUnknown | Reason::HostUnknown | Reason::HasMoved | Reason::NotAccept
+    ) && !transient
+}
+
+#[cfg(test)]
+mod evidence_tests {
+    use super::*;
+
+    fn fact(diagnostic: &str, command: Option<&str>, status: Option<&str>, reply: u16) -> Fact {
+        Fact {
+            recipient_domain: Some("example.net".into()),
+            diagnostic: diagnostic.into(),
+            command: command.map(str::to_owned),
+            status: status.map(str::to_owned),
+            reply_code: Some(reply),
+            action: Some("failed".into()),
+            ..Fact::default()
+        }
+    }
+
+    #[test]
+    fn after_data_stock_words_are_a_filter_but_a_directory_answer_is_not() {
+        let stock = fact(
+            "550 5.0.0 <a@example.net>... User unknown",
+            Some("DATA"),
+            Some("5.0.0"),
+            550,
+        );
+        assert_eq!(classify(&stock), Reason::Filtered);
+        let directory = fact(
+            "550 5.5.0 Invalid recipient. <a@example.net>",
+            Some("DATA"),
+            Some("5.5.0"),
+            550,
+        );
+        assert_eq!(classify(&directory), Reason::UserUnknown);
+        let at_rcpt = fact("550 User unknown", Some("RCPT"), None, 550);
+        assert_eq!(classify(&at_rcpt), Reason::UserUnknown);
+    }
+
+    #[test]
+    fn stock_words_at_no_named_stage_are_a_filter_unless_a_code_says_otherwise() {
+        let unstaged = fact("550 Unknown user a@example.net", None, None, 550);
+        assert_eq!(classify(&unstaged), Reason::Filtered);
+        // The status names the missing mailbox outright.
+        let proven = fact("550 5.1.1 User unknown", None, Some("5.1.1"), 550);
+        assert_eq!(classify(&proven), Reason::UserUnknown);
+        // x.2.1: the mailbox exists but is disabled (RFC 3463).
+        let disabled = fact(
+            "550 5.2.1 <a@example.net>... User Unknown",
+            None,
+            Some("5.2.1"),
+            550,
+        );
+        assert_eq!(classify(&disabled), Reason::Suspend);
+        // A directory's own words are not the stock ones.
+        let directory = fact("550 Invalid recipient a@example.net", None, None, 550);
+        assert_eq!(classify(&directory), Reason::UserUnknown);
+        // The local delivery agent looked the user up itself.
+        let local = fact(
+            "mail.local: unknown user: a 554 <a@example.net>... Service unavailable",
+            None,
+            Some("5.5.0"),
+            554,
+        );
+        assert_eq!(classify(&local), Reason::UserUnknown);
+    }
+
+    #[test]
+    fn connection_failures_under_an_expiry_status_expired() {
+        let mut expired = fact(
+            "Unable to deliver message, due to being unable to connect successfully to the destination mail server.",
+            None,
+            Some("4.4.7"),
+            0,
+        );
+        expired.reply_code = None;
+        assert_eq!(classify(&expired), Reason::Expired);
+        // The same words under another status are the network's.
+        expired.status = Some("4.4.1".into());
+        expired.action = Some("delayed".into());
+        assert_eq!(classify(&expired), Reason::NetworkError);
+        // A DNS failure keeps its own reason whatever the status.
+        let mut dns = fact(
+            "Deferred: Name server: example.jp.: host name lookup failure",
+            None,
+            Some("4.4.7"),
+            0,
+        );
+        dns.reply_code = None;
+        assert_eq!(classify(&dns), Reason::NetworkError);
+    }
+
+    #[test]
+    fn kddi_names_the_address_only_when_the_mailbox_is_missing() {
+        let mut missing = fact("550 <a@ezweb.ne.jp>: User unknown", None, None, 550);
+        missing.recipient_domain = Some("ezweb.ne.jp".into());
+        assert_eq!(classify(&missing), Reason::UserUnknown);
+        let mut refused = fact("550 : User unknown", None, None, 550);
+        refused.recipient_domain = Some("ezweb.ne.jp".into());
+        assert_eq!(classify(&refused), Reason::Filtered);
+        // The same words from elsewhere say nothing of the stage.
+        let other = fact("550 <a@example.net>: User unknown", None, None, 550);
+        assert_eq!(classify(&other), Reason::Filtered);
+        assert!(!is_kddi_domain("notezweb.ne.jp"));
+        assert!(is_kddi_domain("biz.ezweb.ne.jp"));
+    }
+
+    #[test]
+    fn a_missing_domain_that_is_not_the_recipients_is_the_senders() {
+        let sender = fact(
+            "553 shop.example.jp does not exist",
+            Some("DATA"),
+            None,
+            553,
+        );
+        assert_eq!(classify(&sender), Reason::Rejected);
+        let own = fact("550 example.net does not exist", None, None, 550);
+        assert_ne!(classify(&own), Reason::Rejected);
+        let mut parent = fact("550 example.net does not exist", None, None, 550);
+        parent.recipient_domain = Some("mail.example.net".into());
+        assert_ne!(classify(&parent), Reason::Rejected);
+        let address = fact("550 a@shop.example.jp does not exist", None, None, 550);
+        assert_eq!(classify(&address), Reason::UserUnknown);
+    }
+
+    #[test]
+    fn a_wordless_refusal_is_about_what_it_names() {
+        // It quotes the sending IP: the IP is refused.
+        let mut ip = fact(
+            "554 IP=192.0.2.254 - A problem occurred. (Ask your postmaster for help.)",
+            None,
+            Some("5.5.0"),
+            554,
+        );
+        ip.sender_ip = crate::smtp::scan(&ip.diagnostic).sender_ip;
+        assert_eq!(ip.sender_ip, Some("192.0.2.254".parse().unwrap()));
+        assert_eq!(classify(&ip), Reason::Blocked);
+        // It names only the recipient: the address is refused.
+        let mut address = fact("542 yui@example.net Rejected", None, Some("5.0.0"), 542);
+        address.recipient = Some("yui@example.net".into());
+        assert_eq!(classify(&address), Reason::UserUnknown);
+        // Naming neither, a bare 5xx stays undecided.
+        let mut neither = fact("542 Rejected", None, Some("5.0.0"), 542);
+        neither.recipient = Some("yui@example.net".into());
+        assert_eq!(classify(&neither), Reason::OnHold);
+        // A code with a meaning of its own keeps it.
+        let mut full = fact("552 yui@example.net", None, Some("5.0.0"), 552);
+        full.recipient = Some("yui@example.net".into());
+        assert_eq!(classify(&full), Reason::MailboxFull);
+    }
+
+    #[test]
+    fn greeting_refusals_without_words_are_blocks() {
+        let conn = fact(
+            "554 mx.example.net ESMTP not available",
+            Some("CONN"),
+            None,
+            554,
+        );
+        assert_eq!(classify(&conn), Reason::Blocked);
+        let rcpt = fact("554 mx.example.net not available", Some("RCPT"), None, 554);
+        assert_eq!(classify(&rcpt), Reason::Rejected);
+    }
+
+    #[test]
+    fn a_failure_report_with_a_temporary_reply_and_no_words_expired() {
+        let mut f = fact("Error, ERROR_CODE :421", None, None, 421);
+        assert_eq!(classify(&f), Reason::Expired);
+        f.action = Some("delayed".into());
+        assert_eq!(classify(&f), Reason::Expired);
+        f.action = None;
+        assert_eq!(classify(&f), Reason::SystemError);
+    }
+
+    #[test]
+    fn an_x_unix_diagnostic_is_the_local_mailers() {
+        let mut f = fact("temporary failure", None, Some("4.3.0"), 451);
+        f.action = None;
+        assert_eq!(classify(&f), Reason::SystemError);
+        f.diagnostic_type = Some("X-Unix".into());
+        assert_eq!(classify(&f), Reason::MailerError);
+        f.diagnostic = "quota exceeded".into();
+        assert_eq!(classify(&f), Reason::MailboxFull);
+    }
+
+    #[test]
+    fn local_mailer_keeps_only_mailbox_reasons() {
+        assert_eq!(Reason::SystemError.for_local_mailer(), Reason::MailerError);
+        assert_eq!(Reason::UserUnknown.for_local_mailer(), Reason::MailerError);
+        assert_eq!(Reason::MailboxFull.for_local_mailer(), Reason::MailboxFull);
+    }
+}
