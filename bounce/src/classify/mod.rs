@@ -10,7 +10,7 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | `rules` | the phrase rules: the MTAs' and providers' words, each group with its reason, most specific first |
+//! | `rules` | the phrase rules of `data/phrases.toml`: the MTAs' and providers' words, each group with its reason and its source, most specific first |
 //! | `status` | what an enhanced status code means (RFC 3463, RFC 5248's registry) |
 //! | `decide` | the decision: the order in which the evidence above, the reply code and the report's own prose decide |
 
@@ -18,16 +18,16 @@ mod decide;
 mod rules;
 mod status;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use decide::{classify, is_hard};
 pub(crate) use decide::{classify_lowered, says_stock_unknown};
 pub(crate) use rules::by_lowered_text;
-pub use rules::by_text;
+pub use rules::{RULES, Rule, by_text};
 pub use status::by_status;
 
 /// The bounce reasons.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[allow(missing_docs)]
 pub enum Reason {
