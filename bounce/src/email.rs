@@ -289,7 +289,7 @@ fn feedback_report(msg: &Message<'_>, base: &Fact, original: &Original) -> Optio
         diagnostic: dsn::get(&fields, "feedback-type")
             .unwrap_or_default()
             .to_owned(),
-        format: "arf",
+        format: crate::Format::Arf,
         reason: Reason::Feedback,
         ..base.clone()
     };
@@ -319,7 +319,7 @@ fn other_complaint(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
                 recipient,
                 feedback_type: Some(feedback_type.to_owned()),
                 diagnostic: feedback_type.to_owned(),
-                format: "arf",
+                format: crate::Format::Arf,
                 reason: Reason::Feedback,
                 ..base.clone()
             }
@@ -404,8 +404,7 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
                 action: dsn::get(b, "action").map(|s| s.to_ascii_lowercase()),
                 status: dsn::get(b, "status")
                     .and_then(|s| s.split_whitespace().next())
-                    .map(str::to_owned)
-                    .filter(|s| s.split('.').count() == 3),
+                    .and_then(crate::EnhancedStatus::parse),
                 diagnostic,
                 remote_host: dsn::get(b, "remote-mta")
                     .map(|v| dsn::typed_value(v).to_ascii_lowercase())
@@ -415,7 +414,7 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
                     .and_then(mail_parser::DateTime::parse_rfc822)
                     .map(|d| d.to_rfc3339())
                     .or_else(|| base.timestamp.clone()),
-                format: "dsn",
+                format: crate::Format::Dsn,
                 ..base.clone()
             }
         })
@@ -730,7 +729,7 @@ fn auto_reply(msg: &Message<'_>, base: &Fact) -> Option<Fact> {
         Fact {
             recipient: first_address(msg, "from"),
             diagnostic: msg.subject().unwrap_or_default().to_owned(),
-            format: "rfc3834",
+            format: crate::Format::AutoReply,
             reason: Reason::Vacation,
             ..base.clone()
         }

@@ -11,6 +11,7 @@
 //! | [`classify`] + `phrases` | the reason and hard/soft, from codes and the MTAs' own words |
 //! | [`logline`], [`logjoin`], [`logtime`] | MTA log lines, a message's lines joined by queue ID, log clocks |
 //! | [`smtp`] | reply codes, enhanced status codes, hosts and IPs in text |
+//! | [`types`] | [`EnhancedStatus`], [`ReplyCode`], [`Format`]: a fact's typed values |
 //! | [`knowledge`] | the knowledge base (`data/knowledge.toml`): which provider answered, the cause, in the written order of evidence |
 //! | [`verdict`] | the answer: who acts, whether it is retried, what happened, the customer reply — all from one cause |
 //!
@@ -56,6 +57,7 @@ mod reply;
 mod ses;
 pub mod smtp;
 mod text;
+pub mod types;
 pub mod verdict;
 
 use std::net::IpAddr;
@@ -63,6 +65,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 pub use classify::Reason;
+pub use types::{EnhancedStatus, Format, ReplyCode};
 
 /// One failed (or reported) delivery to one recipient.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -76,9 +79,9 @@ pub struct Fact {
     /// DSN action: failed, delayed, delivered, relayed, expanded.
     pub action: Option<String>,
     /// SMTP reply code.
-    pub reply_code: Option<u16>,
+    pub reply_code: Option<ReplyCode>,
     /// Enhanced status code.
-    pub status: Option<String>,
+    pub status: Option<EnhancedStatus>,
     /// The diagnostic text, decoded, whitespace collapsed.
     pub diagnostic: String,
     /// What kind of text the diagnostic is, as a DSN's `Diagnostic-Code`
@@ -107,8 +110,8 @@ pub struct Fact {
     pub original_from: Option<String>,
     /// The original message's Subject.
     pub original_subject: Option<String>,
-    /// Which module decoded it.
-    pub format: &'static str,
+    /// What it was read from.
+    pub format: Format,
     /// Why it bounced.
     pub reason: Reason,
     /// A permanent failure that retrying or waiting will not fix.
@@ -118,6 +121,15 @@ pub struct Fact {
 }
 
 impl Fact {
+    /// A transient failure: its enhanced status is 4.x.x, or, without a
+    /// status, its reply is 4xx. The status is the more specific of the two.
+    pub fn is_temporary(&self) -> bool {
+        match &self.status {
+            Some(status) => status.is_temporary(),
+            None => self.reply_code.is_some_and(ReplyCode::is_temporary),
+        }
+    }
+
     /// Fills the derived fields: recipient domain, codes and hosts from the
     /// diagnostic text where the structured fields lacked them, the reason
     /// and hard/soft.
@@ -144,17 +156,23 @@ impl Fact {
         // diagnostic and in the prose.
         // One lowercased copy serves the scans and the phrase rules.
         let lowered = smtp::lowered_prefix(&self.diagnostic);
-        let found = smtp::scan_lowered(&lowered, self.format != "dsn");
-        self.reply_code = self.reply_code.or(found.reply);
+        let found = smtp::scan_lowered(&lowered, self.format != Format::Dsn);
+        self.reply_code = self.reply_code.or(found.reply.and_then(ReplyCode::new));
         // The remote server's own status beats the report's rewrite of it
         // (Sendmail reports 4.4.7 or 5.1.1 over a remote 4.7.1 or 5.2.2).
-        if found.reply_status.is_some() {
-            self.status.clone_from(&found.reply_status);
+        if let Some(remote) = found
+            .reply_status
+            .as_deref()
+            .and_then(EnhancedStatus::parse)
+        {
+            self.status = Some(remote);
         }
-        if self.status.as_deref().is_none_or(smtp::is_generic_status)
+        if self.status.as_ref().is_none_or(EnhancedStatus::is_generic)
             && let Some(s) = found
                 .status
-                .filter(|s| !smtp::is_generic_status(s) || self.status.is_none())
+                .as_deref()
+                .and_then(EnhancedStatus::parse)
+                .filter(|s| !s.is_generic() || self.status.is_none())
         {
             self.status = Some(s);
         }
@@ -165,7 +183,7 @@ impl Fact {
         if self.reason == Reason::Undefined {
             self.reason = classify::classify_lowered(&self, &lowered, report_says);
         }
-        self.hard_bounce = classify::is_hard(self.reason, self.status.as_deref(), self.reply_code);
+        self.hard_bounce = classify::is_hard(self.reason, self.status.as_ref(), self.reply_code);
         self
     }
 }

@@ -128,7 +128,11 @@ mod tests {
         let f = &facts[0];
         assert_eq!(f.recipient.as_deref(), Some("user@example.net"));
         assert_eq!(
-            (f.reply_code, f.status.as_deref(), f.command.as_deref()),
+            (
+                f.reply_code.map(crate::ReplyCode::get),
+                f.status.as_deref(),
+                f.command.as_deref()
+            ),
             (Some(451), Some("4.7.500"), Some("RCPT"))
         );
         assert_eq!(f.remote_ip, Some("198.51.100.4".parse().unwrap()));
@@ -173,7 +177,7 @@ Dec 31 23:00:00 mail sendmail[999]: 2ANA01x: to=<e@example.net>, delay=00:00:01,
         let f = &parse(exim, "x")[0];
         assert_eq!(
             (
-                f.reply_code,
+                f.reply_code.map(crate::ReplyCode::get),
                 f.status.as_deref(),
                 f.reason.as_str(),
                 f.hard_bounce
@@ -226,7 +230,7 @@ Dec  1 09:00:07 mx1 sendmail[999]: 2ANA01x: to=<d@example.net>, delay=00:00:01, 
         assert_eq!(facts.len(), 1);
         assert_eq!(facts[0].action.as_deref(), Some("delivered"));
         assert_eq!(facts[0].reason.as_str(), "delivered");
-        assert_eq!(facts[0].reply_code, Some(250));
+        assert_eq!(facts[0].reply_code.map(crate::ReplyCode::get), Some(250));
         // With a failure beside it, only the failure is reported.
         let both = format!(
             "{line}\n{}",

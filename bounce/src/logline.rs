@@ -59,11 +59,11 @@ pub enum Mta {
 
 impl Mta {
     /// The facts' `format`.
-    pub fn format(self) -> &'static str {
+    pub fn format(self) -> crate::Format {
         match self {
-            Mta::Postfix => "log-postfix",
-            Mta::Exim => "log-exim",
-            Mta::Sendmail => "log-sendmail",
+            Mta::Postfix => crate::Format::PostfixLog,
+            Mta::Exim => crate::Format::EximLog,
+            Mta::Sendmail => crate::Format::SendmailLog,
         }
     }
 }
@@ -167,7 +167,7 @@ fn postfix(line: &str, from_name: &str, clock: &LogClock) -> Option<LogLine> {
             // Postfix's own enhanced code for the attempt: the remote
             // server's, or the one Postfix gave a failure of its own
             // (4.4.1 no answer, 5.4.4 no such domain, 4.4.3 DNS failure).
-            status: attempt_fields.dsn.map(str::to_owned),
+            status: attempt_fields.dsn.and_then(crate::EnhancedStatus::parse),
             diagnostic: attempt_fields.text.to_owned(),
             remote_host,
             remote_ip,
@@ -264,7 +264,9 @@ fn sendmail(line: &str, from_name: &str, clock: &LogClock) -> Option<LogLine> {
         let (remote_host, remote_ip) = c.get(2).map_or((None, None), |m| split_relay(m.as_str()));
         let fact = Fact {
             recipient: Some(c[1].to_owned()),
-            status: c.get(3).map(|m| m.as_str().to_owned()),
+            status: c
+                .get(3)
+                .and_then(|m| crate::EnhancedStatus::parse(m.as_str())),
             diagnostic: stat,
             remote_host,
             remote_ip,

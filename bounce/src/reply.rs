@@ -37,10 +37,12 @@ pub fn bare_reply(text: &str, source: &str) -> Option<Fact> {
         Fact {
             source: source.to_owned(),
             action: Some(if reply >= 500 { "failed" } else { "delayed" }.into()),
-            reply_code: Some(reply),
-            status: c.get(2).map(|m| m.as_str().to_owned()),
+            reply_code: crate::ReplyCode::new(reply),
+            status: c
+                .get(2)
+                .and_then(|m| crate::EnhancedStatus::parse(m.as_str())),
             diagnostic: text,
-            format: "smtp-reply",
+            format: crate::Format::SmtpReply,
             ..Fact::default()
         }
         .finish(),
@@ -59,7 +61,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (f.reply_code, f.status.as_deref(), f.reason.as_str()),
+            (
+                f.reply_code.map(crate::ReplyCode::get),
+                f.status.as_deref(),
+                f.reason.as_str()
+            ),
             (Some(451), Some("4.7.500"), "ratelimited")
         );
         let g = bare_reply("421-4.7.28 Our system has detected an unusual rate of\n421-4.7.28 unsolicited mail originating from your IP address.", "-").unwrap();

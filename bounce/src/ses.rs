@@ -50,7 +50,7 @@ pub(super) fn facts(body: &str, base: &Fact) -> Option<Vec<Fact>> {
             .and_then(Value::as_str)
             .map(str::to_owned)
             .or_else(|| base.original_from.clone()),
-        format: "amazonses",
+        format: crate::Format::AmazonSes,
         ..base.clone()
     };
     let facts = match kind {
@@ -68,7 +68,7 @@ pub(super) fn facts(body: &str, base: &Fact) -> Option<Vec<Fact>> {
                 .map(|r| Fact {
                     recipient: text(r, "emailAddress"),
                     action: text(r, "action"),
-                    status: text(r, "status"),
+                    status: text(r, "status").and_then(|s| crate::EnhancedStatus::parse(&s)),
                     diagnostic: text(r, "diagnosticCode")
                         .map(|d| super::dsn::typed_value(&d).to_owned())
                         .unwrap_or_default(),
@@ -179,7 +179,7 @@ mod tests {
         assert_eq!(facts.len(), 1);
         assert_eq!(facts[0].recipient.as_deref(), Some("user@example.jp"));
         assert_eq!(facts[0].status.as_deref(), Some("5.1.1"));
-        assert_eq!(facts[0].reply_code, Some(550));
+        assert_eq!(facts[0].reply_code.map(crate::ReplyCode::get), Some(550));
         assert_eq!(facts[0].reason, Reason::UserUnknown);
     }
 
@@ -193,7 +193,7 @@ mod tests {
         let f = facts(delivery, &Fact::default()).unwrap();
         assert_eq!(f[0].reason, Reason::Delivered);
         assert_eq!(f[0].status.as_deref(), Some("2.6.0"));
-        assert_eq!(f[0].reply_code, Some(250));
+        assert_eq!(f[0].reply_code.map(crate::ReplyCode::get), Some(250));
         assert!(facts("{\"notificationType\": 3}", &Fact::default()).is_none());
         assert!(facts("not json notificationType", &Fact::default()).is_none());
     }

@@ -343,7 +343,7 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
                     diagnostic,
                     reporting_mta: reporting.clone(),
                     action: Some("failed".into()),
-                    format: "text",
+                    format: crate::Format::Text,
                     ..base.clone()
                 }
                 .finish()
@@ -356,7 +356,8 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
                 return fact(format!("{error}\n{text}"));
             }
             let first = fact(text.clone());
-            let silent = first.reply_code.is_none_or(|r| r < 400) && first.status.is_none();
+            let silent = !first.reply_code.is_some_and(crate::ReplyCode::is_failure)
+                && first.status.is_none();
             if !silent {
                 return first;
             }

@@ -150,11 +150,14 @@ pub fn render(fact: &Fact, verdict: &Verdict, matches: &[IncidentMatch], lang: &
     let l = if lang == "ja" { &JA } else { &EN };
     let c = l.colon;
     let mut out = String::new();
-    let head = [fact.reply_code.map(|r| r.to_string()), fact.status.clone()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let head = [
+        fact.reply_code.map(|r| r.to_string()),
+        fact.status.as_ref().map(ToString::to_string),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
     let (open, close) = if lang == "ja" {
         ("（", "）")
     } else {

@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use super::{Reason, by_lowered_text, by_status};
-use crate::Fact;
+use crate::{EnhancedStatus, Fact, ReplyCode};
 
 /// Classifies a fact whose structure did not already decide.
 pub fn classify(fact: &Fact) -> Reason {
@@ -40,7 +40,10 @@ pub(crate) fn classify_lowered(
     // for 5 days"), the queue lifetime is why.
     if reason == Reason::NetworkError
         && fact.action.as_deref() == Some("failed")
-        && fact.status.as_deref().is_some_and(|s| s.starts_with("4."))
+        && fact
+            .status
+            .as_ref()
+            .is_some_and(EnhancedStatus::is_temporary)
         && report_says().and_then(|t| super::by_text(&t)) == Some(Reason::Expired)
     {
         return Reason::Expired;
@@ -84,8 +87,11 @@ fn by_evidence(fact: &Fact, lowered_diagnostic: &str) -> Reason {
         // pipelining MTAs show DATA in transcripts of RCPT failures).
         // "Host not found" under a temporary status is a DNS failure that may
         // clear, not a domain that does not exist.
-        let transient = fact.status.as_deref().is_some_and(|s| s.starts_with('4'))
-            || fact.reply_code.is_some_and(|r| (400..500).contains(&r));
+        let transient = fact
+            .status
+            .as_ref()
+            .is_some_and(EnhancedStatus::is_temporary)
+            || fact.reply_code.is_some_and(ReplyCode::is_temporary);
         if reason == Reason::HostUnknown && transient {
             return Reason::NetworkError;
         }
@@ -107,11 +113,7 @@ fn by_evidence(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     // A failure report that still carries a temporary status or reply, with
     // nothing more specific said: the MTA retried until its queue lifetime
     // ran out.
-    let temporary = match fact.status.as_deref() {
-        Some(status) => status.starts_with("4."),
-        None => fact.reply_code.is_some_and(|r| (400..500).contains(&r)),
-    };
-    if failed_report && temporary {
+    if failed_report && fact.is_temporary() {
         return Reason::Expired;
     }
     let status = fact
@@ -133,7 +135,7 @@ fn by_evidence(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     if matches!(fact.command.as_deref(), Some("CONN" | "HELO")) {
         return Reason::Blocked;
     }
-    let permanent = fact.reply_code.is_some_and(|c| c >= 500);
+    let permanent = fact.reply_code.is_some_and(ReplyCode::is_permanent);
     // A refusal that quotes the sending IP back ("554 IP=192.0.2.9 - …")
     // and says nothing else is about that IP.
     if permanent && fact.sender_ip.is_some() {
@@ -146,7 +148,7 @@ fn by_evidence(fact: &Fact, lowered_diagnostic: &str) -> Reason {
             r.contains('@') && lowered_diagnostic.contains(&r.to_ascii_lowercase())
         })
     };
-    match fact.reply_code {
+    match fact.reply_code.map(ReplyCode::get) {
         Some(550) | Some(551) | Some(553) => Reason::UserUnknown,
         Some(552) => Reason::MailboxFull,
         Some(554) => Reason::Rejected,
@@ -271,9 +273,9 @@ pub(crate) fn says_stock_unknown(lowered_diagnostic: &str) -> bool {
 
 /// Hard bounces: the address or domain itself is wrong, and retrying or
 /// waiting will not help. A temporary (4xx) answer is never hard.
-pub fn is_hard(reason: Reason, status: Option<&str>, reply: Option<u16>) -> bool {
-    let transient = status.is_some_and(|s| s.starts_with('4'))
-        || reply.is_some_and(|r| (400..500).contains(&r));
+pub fn is_hard(reason: Reason, status: Option<&EnhancedStatus>, reply: Option<ReplyCode>) -> bool {
+    let transient = status.is_some_and(EnhancedStatus::is_temporary)
+        || reply.is_some_and(ReplyCode::is_temporary);
     matches!(
         reason,
         Reason::UserUnknown | Reason::HostUnknown | Reason::HasMoved | Reason::NotAccept
@@ -289,8 +291,8 @@ mod evidence_tests {
             recipient_domain: Some("example.net".into()),
             diagnostic: diagnostic.into(),
             command: command.map(str::to_owned),
-            status: status.map(str::to_owned),
-            reply_code: Some(reply),
+            status: status.and_then(EnhancedStatus::parse),
+            reply_code: ReplyCode::new(reply),
             action: Some("failed".into()),
             ..Fact::default()
         }
@@ -355,7 +357,7 @@ mod evidence_tests {
         expired.reply_code = None;
         assert_eq!(classify(&expired), Reason::Expired);
         // The same words under another status are the network's.
-        expired.status = Some("4.4.1".into());
+        expired.status = EnhancedStatus::parse("4.4.1");
         expired.action = Some("delayed".into());
         assert_eq!(classify(&expired), Reason::NetworkError);
         // A DNS failure keeps its own reason whatever the status.

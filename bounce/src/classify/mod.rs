@@ -162,7 +162,16 @@ mod tests {
         assert_eq!(by_status("5.5.2"), Some(Reason::SyntaxError));
         assert_eq!(by_status("5.5.0"), None);
         assert_eq!(by_status("4.5.3"), Some(Reason::RateLimited));
-        assert!(is_hard(Reason::UserUnknown, Some("5.1.1"), Some(550)));
-        assert!(!is_hard(Reason::UserUnknown, Some("4.1.1"), Some(450)));
+        let (status, reply) = (crate::EnhancedStatus::parse, crate::ReplyCode::new);
+        assert!(is_hard(
+            Reason::UserUnknown,
+            status("5.1.1").as_ref(),
+            reply(550)
+        ));
+        assert!(!is_hard(
+            Reason::UserUnknown,
+            status("4.1.1").as_ref(),
+            reply(450)
+        ));
     }
 }

@@ -270,9 +270,9 @@ fn slot(
 /// Whether the reply says the condition is temporary: its code, else its
 /// status, else a DSN's `Action: delayed`.
 pub fn transient(fact: &Fact) -> bool {
-    match (fact.reply_code, fact.status.as_deref()) {
-        (Some(r), _) => (400..500).contains(&r),
-        (None, Some(s)) => s.starts_with('4'),
+    match (fact.reply_code, &fact.status) {
+        (Some(r), _) => r.is_temporary(),
+        (None, Some(s)) => s.is_temporary(),
         (None, None) => fact.action.as_deref() == Some("delayed"),
     }
 }
@@ -287,9 +287,11 @@ impl Code {
         texts: &regex::SetMatches,
     ) -> Option<(bool, u8, bool, bool)> {
         let reply_ok = self.replies.is_empty()
-            || fact
-                .reply_code
-                .is_some_and(|r| self.replies.iter().any(|(lo, hi)| (*lo..=*hi).contains(&r)));
+            || fact.reply_code.is_some_and(|r| {
+                self.replies
+                    .iter()
+                    .any(|(lo, hi)| (*lo..=*hi).contains(&r.get()))
+            });
         let status_hit = status.and_then(|(cl, s, d)| {
             self.statuses
                 .iter()

@@ -686,8 +686,8 @@ impl From<&Fact> for MatchQuery {
             remote_host: f.remote_host.clone(),
             remote_ip: f.remote_ip,
             sender_ip: f.sender_ip,
-            reply_code: f.reply_code,
-            status: f.status.clone(),
+            reply_code: f.reply_code.map(crate::ReplyCode::get),
+            status: f.status.as_deref().map(str::to_owned),
             text: f.diagnostic.clone(),
             timestamp: f.timestamp.clone(),
         }

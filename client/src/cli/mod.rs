@@ -368,7 +368,7 @@ fn fact_text(f: &crate::bounce::Fact) -> String {
     };
     field("recipient", f.recipient.clone());
     field("reply", f.reply_code.map(|c| c.to_string()));
-    field("status", f.status.clone());
+    field("status", f.status.as_ref().map(ToString::to_string));
     field("command", f.command.clone());
     // "mx.example.net [192.0.2.1]": the host as named and the address that
     // answered, which is what a blocklist or an incident notice names.

@@ -337,7 +337,7 @@ fn answer(lang: Lang, i: usize, a: &Answer) -> Markup {
     let v = &a.verdict;
     let head = [
         a.fact.reply_code.map(|r| r.to_string()),
-        a.fact.status.clone(),
+        a.fact.status.as_ref().map(ToString::to_string),
     ]
     .into_iter()
     .flatten()
