@@ -375,6 +375,17 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
 /// "Remote Server returned '550 5.1.1 …'" (the NDR layouts Microsoft
 /// documents). The one naming `recipient`, else the only one.
 fn labelled_error<'a>(section: &'a str, recipient: &str) -> Option<&'a str> {
+    // Most reports have neither label: one case-insensitive pass says so
+    // before any line is lowercased.
+    static LABELS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["reported error:", "remote server returned '"])
+            .expect("labels build")
+    });
+    if !LABELS.is_match(section) {
+        return None;
+    }
     let labelled: Vec<&str> = section
         .lines()
         .map(str::trim)
