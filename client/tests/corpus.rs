@@ -1,13 +1,16 @@
 //! Accuracy on the labelled corpus in ../shared/corpus/sisimai, scored by
-//! ../shared/corpus/score.py. Prints the figures; fails below the floors,
-//! which are the figures measured when this test was last raised (the
-//! issue's target is 98 % reasons, 99 % statuses). Under CI the corpus must
-//! be present: a missing corpus fails rather than skips.
+//! ../shared/corpus/score.py. Prints the figures; fails below the floors.
+//! The corpus is a regression floor, not a target: its labels are another
+//! classifier's outputs, and what counts is mail nobody here has seen
+//! (`scripts/accuracy.sh` prints the corpus's two fixed halves as a gauge
+//! of fitting). Under CI the corpus must be present: a missing corpus fails
+//! rather than skips.
 
 use std::path::Path;
 use std::process::Command;
 
-/// Raise these as the parser improves; never lower them.
+/// The figures measured when these were last set. Lowered only when rules
+/// fitted to single corpus files are removed, and then said why.
 const MIN_REASON: f64 = 94.0;
 const MIN_STATUS: f64 = 99.0;
 
