@@ -5,11 +5,10 @@
 //! as the test checks it (no failed request, nothing lost, nothing twice)
 //! and the figures are printed as a markdown table for BENCHMARKS.md.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use dix_tests::load::{Plan, Report, run};
-use dix_tests::{Backend, DixNode, Issuer, TestDb, TestDns};
+use dix_tests::load::{Plan, Report, node_with_issuers, run};
+use dix_tests::{Backend, TestDb, TestDns};
 
 const SECONDS: u64 = 20;
 
@@ -58,19 +57,13 @@ async fn main() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let dns = TestDns::start().await;
         let db = TestDb::new(backend).await;
-        let issuers: Vec<Arc<Issuer>> = (0..4)
-            .map(|n| Arc::new(Issuer::new(&format!("load{n}.example"), "b1")))
-            .collect();
-        for issuer in &issuers {
-            issuer.publish_key(&dns);
-        }
-        let config = db.dir.path().join("bench.toml");
-        std::fs::write(
-            &config,
-            "rate_per_ip_per_minute = 100000000\nrate_per_issuer_per_minute = 100000000\n",
-        )
-        .unwrap();
-        let node = DixNode::start(&db, dns.addr(), &["--config", config.to_str().unwrap()]).await;
+        let domains = [
+            "load0.example",
+            "load1.example",
+            "load2.example",
+            "load3.example",
+        ];
+        let (node, issuers) = node_with_issuers(&db, &dns, &domains).await;
         for (phase, plan) in phases {
             let report: Report = run(&node.at(""), &issuers, plan).await;
             let problems = report.problems();

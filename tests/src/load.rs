@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::Issuer;
+use crate::{DixNode, Issuer, TestDb, TestDns};
 
 /// How many clients of each kind, and for how long.
 #[derive(Debug, Clone, Copy)]
@@ -105,6 +105,35 @@ impl Report {
         );
         all
     }
+}
+
+/// A node for a load: an issuer for each of `domains`, its key in `dns`,
+/// and rate limits high enough that the load is never refused for its rate.
+pub async fn node_with_issuers(
+    db: &TestDb,
+    dns: &TestDns,
+    domains: &[&str],
+) -> (DixNode, Vec<Arc<Issuer>>) {
+    let issuers: Vec<Arc<Issuer>> = domains
+        .iter()
+        .map(|d| Arc::new(Issuer::new(d, "s1")))
+        .collect();
+    for issuer in &issuers {
+        issuer.publish_key(dns);
+    }
+    let config = db.dir.path().join("dixd-load.toml");
+    std::fs::write(
+        &config,
+        "rate_per_ip_per_minute = 100000000\nrate_per_issuer_per_minute = 100000000\n",
+    )
+    .expect("the config is written");
+    let node = DixNode::start(
+        db,
+        dns.addr(),
+        &["--config", config.to_str().expect("a UTF-8 path")],
+    )
+    .await;
+    (node, issuers)
 }
 
 /// Runs `plan` against the node at `base` (`http://127.0.0.1:PORT`). The

@@ -5,31 +5,22 @@
 //! and the explanations find the incidents. `tests/benches/load.rs` runs
 //! the same generator longer for the figures in BENCHMARKS.md.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use dix_tests::load::{Plan, run};
-use dix_tests::{Backend, DixNode, Issuer, TestDb, TestDns, on_both_databases};
+use dix_tests::load::{Plan, node_with_issuers, run};
+use dix_tests::{Backend, TestDb, TestDns, on_both_databases};
 
 on_both_databases!(publish_explain_and_feed_together_lose_nothing);
 
 async fn publish_explain_and_feed_together_lose_nothing(backend: Backend) {
     let dns = TestDns::start().await;
     let db = TestDb::new(backend).await;
-    let issuers: Vec<Arc<Issuer>> = ["load-a.example", "load-b.example", "load-c.example"]
-        .iter()
-        .map(|d| Arc::new(Issuer::new(d, "s1")))
-        .collect();
-    for issuer in &issuers {
-        issuer.publish_key(&dns);
-    }
-    let config = db.dir.path().join("dixd.toml");
-    std::fs::write(
-        &config,
-        "rate_per_ip_per_minute = 1000000\nrate_per_issuer_per_minute = 1000000\n",
+    let (node, issuers) = node_with_issuers(
+        &db,
+        &dns,
+        &["load-a.example", "load-b.example", "load-c.example"],
     )
-    .unwrap();
-    let node = DixNode::start(&db, dns.addr(), &["--config", config.to_str().unwrap()]).await;
+    .await;
 
     let plan = Plan {
         publishers: 3,
