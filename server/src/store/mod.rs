@@ -167,6 +167,21 @@ impl Store {
         })
     }
 
+    /// A transaction that will write. On SQLite it takes the write lock at
+    /// BEGIN (IMMEDIATE): a deferred transaction that reads first and then
+    /// writes fails at once with SQLITE_BUSY_SNAPSHOT ("database is
+    /// locked", code 517) when another connection committed in between —
+    /// busy_timeout cannot wait that out — whereas IMMEDIATE waits for the
+    /// lock under busy_timeout. PostgreSQL's BEGIN needs no such thing.
+    pub(super) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// The backend.
     pub fn backend(&self) -> Backend {
         self.backend

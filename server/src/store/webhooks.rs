@@ -56,7 +56,7 @@ impl Store {
         cursor: i64,
         now: i64,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for (id, body) in events {
             sqlx::query("INSERT INTO webhook_outbox (webhook, event_id, body, attempts, next_at) VALUES ($1, $2, $3, 0, $4) ON CONFLICT (webhook, event_id) DO NOTHING")
                 .bind(url)
