@@ -238,9 +238,8 @@ fn html_text(html: &str) -> String {
         let tag = rest[at + 1..].trim_start_matches('/');
         let name_len = tag.bytes().take_while(u8::is_ascii_alphabetic).count();
         let name = tag[..name_len].to_ascii_lowercase();
-        let heading = name.len() == 2
-            && name.starts_with('h')
-            && tag[1..].starts_with(|c: char| c.is_ascii_digit());
+        // h1–h6: the name read so far is the letter, the digit follows.
+        let heading = name == "h" && tag[1..].starts_with(|c: char| c.is_ascii_digit());
         // The conversion drops whitespace between tags: a line break it
         // keeps before each block, a space (as an entity) between cells,
         // so that a label and its value stay on one line.
@@ -404,7 +403,7 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
                 action: dsn::get(b, "action").map(|s| s.to_ascii_lowercase()),
                 status: dsn::get(b, "status")
                     .and_then(|s| s.split_whitespace().next())
-                    .and_then(crate::EnhancedStatus::parse),
+                    .and_then(crate::types::status),
                 diagnostic,
                 remote_host: dsn::get(b, "remote-mta")
                     .map(|v| dsn::typed_value(v).to_ascii_lowercase())
@@ -735,4 +734,21 @@ fn auto_reply(msg: &Message<'_>, base: &Fact) -> Option<Fact> {
         }
         .finish(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn html_blocks_cells_and_headings_stay_apart() {
+        let text = super::html_text(
+            "<h1>Undeliverable</h1><h2>hanako@example.net</h2><table><tr><td>Reported error:</td><td>550 5.1.1 no such user</td></tr></table><p>a@example.net</p>",
+        );
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words.starts_with("Undeliverable hanako@example.net "),
+            "{text:?}"
+        );
+        assert!(words.contains("Reported error: 550 5.1.1"), "{text:?}");
+        assert!(words.contains("user a@example.net"), "{text:?}");
+    }
 }

@@ -160,18 +160,14 @@ impl Fact {
         self.reply_code = self.reply_code.or(found.reply.and_then(ReplyCode::new));
         // The remote server's own status beats the report's rewrite of it
         // (Sendmail reports 4.4.7 or 5.1.1 over a remote 4.7.1 or 5.2.2).
-        if let Some(remote) = found
-            .reply_status
-            .as_deref()
-            .and_then(EnhancedStatus::parse)
-        {
+        if let Some(remote) = found.reply_status.as_deref().and_then(crate::types::status) {
             self.status = Some(remote);
         }
         if self.status.as_ref().is_none_or(EnhancedStatus::is_generic)
             && let Some(s) = found
                 .status
                 .as_deref()
-                .and_then(EnhancedStatus::parse)
+                .and_then(crate::types::status)
                 .filter(|s| !s.is_generic() || self.status.is_none())
         {
             self.status = Some(s);

@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use memchr::memmem;
 use regex::Regex;
 
-use crate::{Fact, logtime::LogClock, smtp};
+use crate::{Fact, logtime::LogClock};
 
 /// Exim's failure and deferral lines (`**`, `==`), whole.
 static EXIM: LazyLock<Regex> = LazyLock::new(|| {
@@ -167,7 +167,7 @@ fn postfix(line: &str, from_name: &str, clock: &LogClock) -> Option<LogLine> {
             // Postfix's own enhanced code for the attempt: the remote
             // server's, or the one Postfix gave a failure of its own
             // (4.4.1 no answer, 5.4.4 no such domain, 4.4.3 DNS failure).
-            status: attempt_fields.dsn.and_then(crate::EnhancedStatus::parse),
+            status: attempt_fields.dsn,
             diagnostic: attempt_fields.text.to_owned(),
             remote_host,
             remote_ip,
@@ -218,7 +218,7 @@ fn postfix_attempt(delivery: &str) -> Option<PostfixAttempt<'_>> {
         })
     };
     let relay = field(b" relay=");
-    let dsn = field(b" dsn=").filter(|d| smtp::is_enhanced_status(d));
+    let dsn = field(b" dsn=").and_then(crate::types::status);
     let status = &fields[status_at + 8..];
     let (word, text) = status.split_once(" (")?;
     let outcome = match word {
@@ -243,7 +243,7 @@ struct PostfixAttempt<'a> {
     recipient: &'a str,
     outcome: Outcome,
     relay: Option<&'a str>,
-    dsn: Option<&'a str>,
+    dsn: Option<crate::EnhancedStatus>,
     text: &'a str,
 }
 
@@ -264,9 +264,7 @@ fn sendmail(line: &str, from_name: &str, clock: &LogClock) -> Option<LogLine> {
         let (remote_host, remote_ip) = c.get(2).map_or((None, None), |m| split_relay(m.as_str()));
         let fact = Fact {
             recipient: Some(c[1].to_owned()),
-            status: c
-                .get(3)
-                .and_then(|m| crate::EnhancedStatus::parse(m.as_str())),
+            status: c.get(3).and_then(|m| crate::types::status(m.as_str())),
             diagnostic: stat,
             remote_host,
             remote_ip,

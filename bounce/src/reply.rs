@@ -38,9 +38,7 @@ pub fn bare_reply(text: &str, source: &str) -> Option<Fact> {
             source: source.to_owned(),
             action: Some(if reply >= 500 { "failed" } else { "delayed" }.into()),
             reply_code: crate::ReplyCode::new(reply),
-            status: c
-                .get(2)
-                .and_then(|m| crate::EnhancedStatus::parse(m.as_str())),
+            status: c.get(2).and_then(|m| crate::types::status(m.as_str())),
             diagnostic: text,
             format: crate::Format::SmtpReply,
             ..Fact::default()

@@ -68,7 +68,7 @@ pub(super) fn facts(body: &str, base: &Fact) -> Option<Vec<Fact>> {
                 .map(|r| Fact {
                     recipient: text(r, "emailAddress"),
                     action: text(r, "action"),
-                    status: text(r, "status").and_then(|s| crate::EnhancedStatus::parse(&s)),
+                    status: text(r, "status").and_then(|s| crate::types::status(&s)),
                     diagnostic: text(r, "diagnosticCode")
                         .map(|d| super::dsn::typed_value(&d).to_owned())
                         .unwrap_or_default(),

@@ -142,17 +142,6 @@ pub fn join_continuations(text: &str) -> String {
     format!("{}{}", &text[..head_end], rest.trim_start())
 }
 
-/// An RFC 3463 enhanced status code: class 2, 4 or 5, then a subject and
-/// a detail of one to three digits each (`4.4.1`, `5.7.26`).
-pub fn is_enhanced_status(s: &str) -> bool {
-    let mut parts = s.split('.');
-    let class_ok = matches!(parts.next(), Some("2" | "4" | "5"));
-    let number = |p: Option<&str>| {
-        p.is_some_and(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
-    };
-    class_ok && number(parts.next()) && number(parts.next()) && parts.next().is_none()
-}
-
 /// Statuses that say little (x.0.0): more specific ones in the text win.
 pub fn is_generic_status(s: &str) -> bool {
     s.ends_with(".0.0")

@@ -1,64 +1,27 @@
-//! The typed values of a [`crate::Fact`]: an enhanced status code, an SMTP
-//! reply code, and the format a fact was read from. Each says what it is
+//! The typed values of a [`crate::Fact`]: an enhanced status code (the
+//! schema's type), an SMTP reply code, and the format a fact was read from. Each says what it is
 //! (temporary or permanent, generic or specific) in one place, instead of
 //! every reader comparing the first character of a string.
 
 use std::fmt;
-use std::ops::Deref;
 
 use serde::Serialize;
 
-/// An RFC 3463 enhanced status code (`5.1.1`, `4.7.500`): class 2, 4 or 5,
-/// then a subject and a detail of one to three digits each. Only valid
-/// codes can be made; it reads as the `&str` it is written as.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(transparent)]
-pub struct EnhancedStatus(String);
+/// The enhanced status code is the schema's type (what notices' symptoms
+/// use): valid RFC 3463 codes only, no allocation.
+pub use dix_schema::types::EnhancedStatus;
 
-impl EnhancedStatus {
-    /// The code in `text` if `text` is exactly one (surrounding spaces and a
-    /// final dot aside, as in "Status: 5.1.1." or "#5.1.1").
-    pub fn parse(text: &str) -> Option<Self> {
-        let code = text.trim().trim_start_matches('#').trim_end_matches('.');
-        crate::smtp::is_enhanced_status(code).then(|| Self(code.to_owned()))
-    }
-
-    /// The class: 2 (success), 4 (persistent transient), 5 (permanent).
-    pub fn class(&self) -> u8 {
-        self.0.as_bytes()[0] - b'0'
-    }
-
-    /// A transient failure (class 4): retrying may succeed.
-    pub fn is_temporary(&self) -> bool {
-        self.class() == 4
-    }
-
-    /// x.0.0, "other or undefined": says little, a more specific code wins.
-    pub fn is_generic(&self) -> bool {
-        self.0.ends_with(".0.0")
-    }
-
-    /// The subject and detail numbers (`5.7.26` → (7, 26)).
-    pub fn subject_detail(&self) -> (u16, u16) {
-        let mut parts = self.0.split('.').skip(1).map(|p| p.parse().unwrap_or(0));
-        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
-    }
+/// The enhanced status code in `text` if `text` is exactly one, surrounding
+/// spaces, a leading `#` and a final dot aside ("Status: 5.1.1.", "#5.1.1").
+pub fn status(text: &str) -> Option<EnhancedStatus> {
+    let code = text.trim().trim_start_matches('#').trim_end_matches('.');
+    EnhancedStatus::parse(code).ok()
 }
 
-impl Deref for EnhancedStatus {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for EnhancedStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// An SMTP reply code (RFC 5321 §4.2): three digits, 2xx to 5xx.
+/// An SMTP reply code as bounces quote it: any 2xx to 5xx. Not the
+/// schema's `ReplyCode`, which a notice's symptom must satisfy (second
+/// digit 0–5, RFC 5321 §4.2.1): bounces quote servers that answer 571 or
+/// 554 alike, and a parser must keep what it was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct ReplyCode(u16);
@@ -168,14 +131,15 @@ mod tests {
 
     #[test]
     fn enhanced_status_codes_are_checked_and_read() {
-        let s = EnhancedStatus::parse(" 4.7.500.").unwrap();
+        let s = status(" 4.7.500.").unwrap();
         assert_eq!(
-            (&*s, s.class(), s.is_temporary(), s.subject_detail()),
-            ("4.7.500", 4, true, (7, 500))
+            (&*s, s.is_temporary(), s.subject(), s.detail()),
+            ("4.7.500", true, 7, 500)
         );
-        assert!(EnhancedStatus::parse("5.0.0").unwrap().is_generic());
+        assert_eq!(status("#5.1.1").as_deref(), Some("5.1.1"));
+        assert!(status("5.0.0").unwrap().is_generic());
         for bad in ["", "5.1", "3.1.1", "5.1.1.1", "5.1.1234", "x.1.1", "5..1"] {
-            assert_eq!(EnhancedStatus::parse(bad), None, "{bad}");
+            assert_eq!(status(bad), None, "{bad}");
         }
         assert_eq!(serde_json::to_string(&s).unwrap(), "\"4.7.500\"");
     }

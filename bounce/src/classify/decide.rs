@@ -116,11 +116,8 @@ fn by_evidence(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     if failed_report && fact.is_temporary() {
         return Reason::Expired;
     }
-    let status = fact
-        .status
-        .as_deref()
-        .filter(|s| !crate::smtp::is_generic_status(s));
-    if let Some(reason) = status.and_then(by_status) {
+    let status = fact.status.filter(|s| !s.is_generic());
+    if let Some(reason) = status.as_deref().and_then(by_status) {
         return reason;
     }
     if fact
@@ -291,7 +288,7 @@ mod evidence_tests {
             recipient_domain: Some("example.net".into()),
             diagnostic: diagnostic.into(),
             command: command.map(str::to_owned),
-            status: status.and_then(EnhancedStatus::parse),
+            status: status.and_then(crate::types::status),
             reply_code: ReplyCode::new(reply),
             action: Some("failed".into()),
             ..Fact::default()
@@ -357,7 +354,7 @@ mod evidence_tests {
         expired.reply_code = None;
         assert_eq!(classify(&expired), Reason::Expired);
         // The same words under another status are the network's.
-        expired.status = EnhancedStatus::parse("4.4.1");
+        expired.status = crate::types::status("4.4.1");
         expired.action = Some("delayed".into());
         assert_eq!(classify(&expired), Reason::NetworkError);
         // A DNS failure keeps its own reason whatever the status.

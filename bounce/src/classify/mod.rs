@@ -162,7 +162,7 @@ mod tests {
         assert_eq!(by_status("5.5.2"), Some(Reason::SyntaxError));
         assert_eq!(by_status("5.5.0"), None);
         assert_eq!(by_status("4.5.3"), Some(Reason::RateLimited));
-        let (status, reply) = (crate::EnhancedStatus::parse, crate::ReplyCode::new);
+        let (status, reply) = (crate::types::status, crate::ReplyCode::new);
         assert!(is_hard(
             Reason::UserUnknown,
             status("5.1.1").as_ref(),

@@ -177,6 +177,26 @@ impl EnhancedStatus {
     pub fn detail(&self) -> u16 {
         self.detail
     }
+
+    /// A persistent transient failure (4.x.x): retrying may succeed.
+    pub fn is_temporary(&self) -> bool {
+        self.class == StatusClass::Transient
+    }
+
+    /// x.0.0, "other or undefined status": says little; a more specific
+    /// code wins over it.
+    pub fn is_generic(&self) -> bool {
+        self.subject == 0 && self.detail == 0
+    }
+}
+
+/// Reads as the text it is written as, so `Option<EnhancedStatus>` answers
+/// `as_deref()` with the `&str` a comparison wants.
+impl std::ops::Deref for EnhancedStatus {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
 }
 
 string_newtype!(
