@@ -10,8 +10,13 @@ use std::path::Path;
 use std::process::Command;
 
 /// The figures measured when these were last set. Lowered only when rules
-/// fitted to single corpus files are removed, and then said why.
-const MIN_REASON: f64 = 94.0;
+/// fitted to single corpus files are removed, and then said why: 94.0 until
+/// the phrase rules had to name their sources; the wordings that had none
+/// (Orange's and au's codes, one-off provider sentences, a list manager's
+/// replies) were dropped, and reason agreement fell from 94.1 % to 88.1 %,
+/// the same on both halves (A 88.7 %, B 87.5 %): they were fitted to the
+/// whole corpus, not to one half.
+const MIN_REASON: f64 = 87.5;
 const MIN_STATUS: f64 = 99.0;
 
 fn percent(output: &str, label: &str) -> f64 {
