@@ -266,6 +266,22 @@ pub(crate) fn says_stock_unknown(lowered_diagnostic: &str) -> bool {
     ]
     .iter()
     .any(|p| lowered_diagnostic.contains(p))
+        && !names_its_directory(lowered_diagnostic)
+}
+
+/// A directory's own answer that happens to use the stock words: Postfix's
+/// smtpd_check.c names the table it looked in ("User unknown in local
+/// recipient table", "… in virtual mailbox table", "… in relay recipient
+/// table", "… in virtual alias table"); a Japanese notice says the user is
+/// not registered (ユーザーは登録されていません).
+fn names_its_directory(lowered_diagnostic: &str) -> bool {
+    lowered_diagnostic
+        .match_indices("user unknown in ")
+        .any(|(at, _)| {
+            let rest = &lowered_diagnostic[at..];
+            rest[..crate::smtp::floor_char_boundary(rest, 60)].contains(" table")
+        })
+        || lowered_diagnostic.contains("登録されていません")
 }
 
 /// Hard bounces: the address or domain itself is wrong, and retrying or
@@ -313,6 +329,23 @@ mod evidence_tests {
         assert_eq!(classify(&directory), Reason::UserUnknown);
         let at_rcpt = fact("550 User unknown", Some("RCPT"), None, 550);
         assert_eq!(classify(&at_rcpt), Reason::UserUnknown);
+    }
+
+    #[test]
+    fn a_directory_that_names_its_table_is_not_a_filter() {
+        for text in [
+            "550 5.1.1 <a@example.net>: Recipient address rejected: User unknown in local recipient table",
+            "550 <a@example.net>: Recipient address rejected: User unknown in virtual mailbox table",
+            "<a@example.net>... User unknown 原因: <a@example.net> のユーザーは登録されていません",
+        ] {
+            let unstaged = fact(text, None, None, 550);
+            assert_eq!(classify(&unstaged), Reason::UserUnknown, "{text}");
+            let after_data = fact(text, Some("DATA"), None, 550);
+            assert_eq!(classify(&after_data), Reason::UserUnknown, "{text}");
+        }
+        // The stock words alone stay ambiguous.
+        let stock = fact("550 <a@example.net>: User unknown", None, None, 550);
+        assert_eq!(classify(&stock), Reason::Filtered);
     }
 
     #[test]
