@@ -57,6 +57,12 @@ pub(super) fn parse(bytes: &[u8], source: &str) -> Vec<Fact> {
     if let Some(facts) = feedback_report(&msg, &base, &original) {
         return facts;
     }
+    // A read receipt (RFC 8098 message disposition notification) tells
+    // what the recipient's mail program did with a delivered message:
+    // nothing failed in transport, whatever its disposition says.
+    if is_disposition_notification(&msg) {
+        return Vec::new();
+    }
     if let Some(facts) = delivery_status(&msg, &base)
         && !facts.is_empty()
     {
@@ -253,6 +259,14 @@ fn html_text(html: &str) -> String {
     }
     spaced.push_str(rest);
     mail_parser::decoders::html::html_to_text(&spaced)
+}
+
+/// RFC 8098: a message/disposition-notification part (in a
+/// multipart/report; report-type=disposition-notification).
+fn is_disposition_notification(msg: &Message<'_>) -> bool {
+    msg.parts
+        .iter()
+        .any(|p| part_is(p, "message", &["disposition-notification"]))
 }
 
 /// ARF (RFC 5965): a message/feedback-report part; or one of the complaint

@@ -262,6 +262,30 @@ fn what_is_not_a_dsn() {
     );
 }
 
+/// A read receipt (RFC 8098) is a multipart/report too, but nothing failed:
+/// no fact, and the command says it found no bounce.
+#[test]
+fn a_read_receipt_is_no_bounce() {
+    let path = format!(
+        "{}/tests/fixtures/read-receipt.eml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_dix"))
+        .args(["parse", "--json", &path])
+        .output()
+        .expect("dix runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        !out.status.success() && stderr.contains("read-receipt.eml: no bounce"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_failing_local_delivery_program_is_a_mailer_error() {
     // "Diagnostic-Code: x-unix; …": the pipe's exit, whatever it printed
