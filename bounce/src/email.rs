@@ -9,7 +9,7 @@ use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 use regex::RegexSet;
 
 use crate::classify::Reason;
-use crate::{Fact, dsn, text};
+use crate::{Action, Fact, dsn, text};
 
 /// mail-parser, with its panics contained. mail-parser aims never to panic,
 /// but version 0.11.9 does on some malformed nested multiparts (found by our
@@ -414,7 +414,7 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
                 diagnostic_type: diagnostic_code
                     .and_then(|v| v.split_once(';'))
                     .map(|(kind, _)| kind.trim().to_ascii_lowercase()),
-                action: dsn::get(b, "action").map(|s| s.to_ascii_lowercase()),
+                action: dsn::get(b, "action").and_then(Action::parse),
                 status: dsn::get(b, "status")
                     .and_then(|s| s.split_whitespace().next())
                     .and_then(crate::types::status),

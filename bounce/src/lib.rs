@@ -65,7 +65,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 pub use classify::Reason;
-pub use types::{EnhancedStatus, Format, ReplyCode};
+pub use types::{Action, EnhancedStatus, Format, MailDomain, ReplyCode};
 
 /// One failed (or reported) delivery to one recipient.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -75,9 +75,9 @@ pub struct Fact {
     /// The recipient address, lowercased domain.
     pub recipient: Option<String>,
     /// The recipient's domain.
-    pub recipient_domain: Option<String>,
+    pub recipient_domain: Option<MailDomain>,
     /// DSN action: failed, delayed, delivered, relayed, expanded.
-    pub action: Option<String>,
+    pub action: Option<Action>,
     /// SMTP reply code.
     pub reply_code: Option<ReplyCode>,
     /// Enhanced status code.
@@ -143,9 +143,7 @@ impl Fact {
     pub(crate) fn finish_with_report(mut self, report_says: &dyn Fn() -> Option<String>) -> Self {
         if let Some(r) = &self.recipient {
             let r = r.trim().trim_matches(|c| c == '<' || c == '>').to_owned();
-            self.recipient_domain = r
-                .rsplit_once('@')
-                .map(|(_, d)| d.trim_end_matches('.').to_ascii_lowercase());
+            self.recipient_domain = r.rsplit_once('@').map(|(_, d)| MailDomain::new(d));
             self.recipient = Some(match r.rsplit_once('@') {
                 Some((local, domain)) => format!("{local}@{}", domain.to_ascii_lowercase()),
                 None => r,

@@ -137,7 +137,7 @@ mod tests {
         );
         assert_eq!(f.remote_ip, Some("198.51.100.4".parse().unwrap()));
         assert_eq!(f.sender_ip, Some("203.0.113.7".parse().unwrap()));
-        assert_eq!(f.action.as_deref(), Some("delayed"));
+        assert_eq!(f.action, Some(crate::Action::Delayed));
         assert_eq!(f.queue_id.as_deref(), Some("4BQ2xY1abc"));
         assert!(!f.hard_bounce);
     }
@@ -228,7 +228,7 @@ Dec  1 09:00:07 mx1 sendmail[999]: 2ANA01x: to=<d@example.net>, delay=00:00:01, 
         let line = "Dec  1 09:00:02 mx1 postfix/smtp[1400]: 4XyZ1A2B3C: to=<a@example.net>, relay=mx.example.net[198.51.100.4]:25, delay=1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9F8E7D)";
         let facts = parse(line, "maillog");
         assert_eq!(facts.len(), 1);
-        assert_eq!(facts[0].action.as_deref(), Some("delivered"));
+        assert_eq!(facts[0].action, Some(crate::Action::Delivered));
         assert_eq!(facts[0].reason.as_str(), "delivered");
         assert_eq!(facts[0].reply_code.map(crate::ReplyCode::get), Some(250));
         // With a failure beside it, only the failure is reported.

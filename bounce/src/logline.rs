@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use memchr::memmem;
 use regex::Regex;
 
-use crate::{Fact, logtime::LogClock};
+use crate::{Action, Fact, logtime::LogClock};
 
 /// Exim's failure and deferral lines (`**`, `==`), whole.
 static EXIM: LazyLock<Regex> = LazyLock::new(|| {
@@ -402,14 +402,11 @@ fn queue_id_and_text(rest: &str) -> Option<(&str, &str)> {
 fn attempt(mta: Mta, queue_id: String, outcome: Outcome, mut fact: Fact) -> LogLine {
     fact.format = mta.format();
     fact.queue_id = Some(queue_id.clone());
-    fact.action = Some(
-        match outcome {
-            Outcome::Sent => "delivered",
-            Outcome::Deferred => "delayed",
-            Outcome::Bounced | Outcome::Expired => "failed",
-        }
-        .into(),
-    );
+    fact.action = Some(match outcome {
+        Outcome::Sent => Action::Delivered,
+        Outcome::Deferred => Action::Delayed,
+        Outcome::Bounced | Outcome::Expired => Action::Failed,
+    });
     if outcome != Outcome::Sent {
         fact = fact.finish();
     }

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::{Fact, smtp};
+use crate::{Action, Fact, smtp};
 
 static REPLY_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*([245][0-5][0-9])(?:[ \-]([245]\.\d{1,3}\.\d{1,3}))?[ \-]\S").unwrap()
@@ -36,7 +36,11 @@ pub fn bare_reply(text: &str, source: &str) -> Option<Fact> {
     Some(
         Fact {
             source: source.to_owned(),
-            action: Some(if reply >= 500 { "failed" } else { "delayed" }.into()),
+            action: Some(if reply >= 500 {
+                Action::Failed
+            } else {
+                Action::Delayed
+            }),
             reply_code: crate::ReplyCode::new(reply),
             status: c.get(2).and_then(|m| crate::types::status(m.as_str())),
             diagnostic: text,

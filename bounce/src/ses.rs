@@ -9,8 +9,8 @@
 
 use serde_json::Value;
 
-use crate::Fact;
 use crate::classify::Reason;
+use crate::{Action, Fact};
 
 /// Facts from an SES notification in `body`, if it is one.
 pub(super) fn facts(body: &str, base: &Fact) -> Option<Vec<Fact>> {
@@ -67,7 +67,7 @@ pub(super) fn facts(body: &str, base: &Fact) -> Option<Vec<Fact>> {
             recipients(bounce, "bouncedRecipients")
                 .map(|r| Fact {
                     recipient: text(r, "emailAddress"),
-                    action: text(r, "action"),
+                    action: text(r, "action").and_then(|a| Action::parse(&a)),
                     status: text(r, "status").and_then(|s| crate::types::status(&s)),
                     diagnostic: text(r, "diagnosticCode")
                         .map(|d| super::dsn::typed_value(&d).to_owned())
@@ -108,7 +108,7 @@ pub(super) fn facts(body: &str, base: &Fact) -> Option<Vec<Fact>> {
                 .filter_map(Value::as_str)
                 .map(|r| Fact {
                     recipient: Some(r.to_owned()),
-                    action: Some("delivered".into()),
+                    action: Some(Action::Delivered),
                     diagnostic: response.clone(),
                     reporting_mta: text(delivery, "reportingMTA"),
                     remote_ip: text(delivery, "remoteMtaIp").and_then(|ip| ip.parse().ok()),

@@ -11,7 +11,7 @@ use mail_parser::Message;
 use regex::Regex;
 
 use crate::email::Original;
-use crate::{Fact, Reason};
+use crate::{Action, Fact, Reason};
 
 /// Lines where the copy of the original message begins.
 static ORIGINAL_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
@@ -342,7 +342,7 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
                     recipient: (!recipient.is_empty()).then(|| recipient.clone()),
                     diagnostic,
                     reporting_mta: reporting.clone(),
-                    action: Some("failed".into()),
+                    action: Some(Action::Failed),
                     format: crate::Format::Text,
                     ..base.clone()
                 }

@@ -1,7 +1,8 @@
 //! The typed values of a [`crate::Fact`]: an enhanced status code (the
-//! schema's type), an SMTP reply code, and the format a fact was read from. Each says what it is
-//! (temporary or permanent, generic or specific) in one place, instead of
-//! every reader comparing the first character of a string.
+//! schema's type), an SMTP reply code, the DSN action, the recipient's mail
+//! domain and the format a fact was read from. Each says what it is
+//! (temporary or permanent, a success or a failure, within which domain) in
+//! one place, instead of every reader comparing strings.
 
 use std::fmt;
 
@@ -125,9 +126,138 @@ impl Format {
     }
 }
 
+/// What the reporting MTA did for a recipient (RFC 3464 §2.3.3), or what a
+/// log line's status says it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Delivery failed; no further attempt will be made.
+    Failed,
+    /// Not delivered yet; the MTA keeps trying.
+    Delayed,
+    /// Delivered to the recipient's mailbox.
+    Delivered,
+    /// Handed on to a system that sends no further reports.
+    Relayed,
+    /// Delivered and forwarded to more recipients (a list, an alias).
+    Expanded,
+}
+
+impl Action {
+    /// The action a DSN's `Action:` field (or a similar field) names, in any
+    /// case; `None` for a value RFC 3464 does not define.
+    pub fn parse(text: &str) -> Option<Action> {
+        let text = text.trim();
+        [
+            ("failed", Action::Failed),
+            ("delayed", Action::Delayed),
+            ("delivered", Action::Delivered),
+            // Some MTAs write the adjective.
+            ("deliverable", Action::Delivered),
+            ("relayed", Action::Relayed),
+            ("expanded", Action::Expanded),
+        ]
+        .into_iter()
+        .find(|(name, _)| text.eq_ignore_ascii_case(name))
+        .map(|(_, action)| action)
+    }
+
+    /// The message reached the recipient, or a system that took it on.
+    pub fn is_success(self) -> bool {
+        matches!(self, Action::Delivered | Action::Relayed | Action::Expanded)
+    }
+
+    /// The name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Failed => "failed",
+            Action::Delayed => "delayed",
+            Action::Delivered => "delivered",
+            Action::Relayed => "relayed",
+            Action::Expanded => "expanded",
+        }
+    }
+}
+
+/// A mail domain as a bounce names it: lowercase, without a trailing dot.
+/// Not validated as the schema's `Domain` is (bounces quote whatever the
+/// sender typed); what it adds is one way to ask whether it lies within
+/// another domain.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
+#[serde(transparent)]
+pub struct MailDomain(String);
+
+impl MailDomain {
+    /// `text` lowercased, surrounding spaces and a final dot removed.
+    pub fn new(text: &str) -> MailDomain {
+        MailDomain(text.trim().trim_end_matches('.').to_ascii_lowercase())
+    }
+
+    /// This domain is `parent` or a subdomain of it, label by label
+    /// (`notezweb.ne.jp` is not within `ezweb.ne.jp`). `parent` is compared
+    /// as given: lowercase.
+    pub fn is_within(&self, parent: &str) -> bool {
+        is_within(&self.0, parent)
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `domain` is `parent` or a subdomain of it, label by label; both
+/// lowercase. (The schema's `Domain::is_within` needs validated names;
+/// bounces carry raw text.)
+pub fn is_within(domain: &str, parent: &str) -> bool {
+    domain
+        .strip_suffix(parent)
+        .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+}
+
+impl std::ops::Deref for MailDomain {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for MailDomain {
+    fn from(text: &str) -> MailDomain {
+        MailDomain::new(text)
+    }
+}
+
+impl fmt::Display for MailDomain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn actions_are_read_in_any_case_and_only_as_rfc_3464_defines_them() {
+        assert_eq!(Action::parse(" Failed "), Some(Action::Failed));
+        assert_eq!(Action::parse("deliverable"), Some(Action::Delivered));
+        assert_eq!(Action::parse("bounced"), None);
+        assert!(Action::Relayed.is_success() && !Action::Delayed.is_success());
+        assert_eq!(
+            serde_json::to_string(&Action::Expanded).unwrap(),
+            "\"expanded\""
+        );
+    }
+
+    #[test]
+    fn a_domain_is_within_its_parents_by_labels() {
+        let d = MailDomain::new("Biz.EZweb.ne.jp.");
+        assert_eq!(d.as_str(), "biz.ezweb.ne.jp");
+        assert!(d.is_within("ezweb.ne.jp") && d.is_within("biz.ezweb.ne.jp"));
+        assert!(!MailDomain::new("notezweb.ne.jp").is_within("ezweb.ne.jp"));
+        assert_eq!(serde_json::to_string(&d).unwrap(), "\"biz.ezweb.ne.jp\"");
+    }
 
     #[test]
     fn enhanced_status_codes_are_checked_and_read() {

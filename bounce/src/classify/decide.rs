@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use super::{Reason, by_lowered_text, by_status};
-use crate::{EnhancedStatus, Fact, ReplyCode};
+use crate::{Action, EnhancedStatus, Fact, MailDomain, ReplyCode};
 
 /// Classifies a fact whose structure did not already decide.
 pub fn classify(fact: &Fact) -> Reason {
@@ -39,7 +39,7 @@ pub(crate) fn classify_lowered(
     // report's own words say it stopped retrying ("could not be delivered
     // for 5 days"), the queue lifetime is why.
     if reason == Reason::NetworkError
-        && fact.action.as_deref() == Some("failed")
+        && fact.action == Some(Action::Failed)
         && fact
             .status
             .as_ref()
@@ -53,19 +53,12 @@ pub(crate) fn classify_lowered(
 
 /// The reason the fact's words, status, code and action give.
 fn by_evidence(fact: &Fact, lowered_diagnostic: &str) -> Reason {
-    if fact.action.as_deref().is_some_and(|a| {
-        ["delivered", "deliverable", "relayed", "expanded"]
-            .iter()
-            .any(|d| a.eq_ignore_ascii_case(d))
-    }) {
+    if fact.action.is_some_and(Action::is_success) {
         return Reason::Delivered;
     }
     // "No answer from host" (4.4.1) in a failure report: connection attempts
     // timed out until the queue lifetime ran out.
-    let failed_report = fact
-        .action
-        .as_deref()
-        .is_some_and(|a| a.eq_ignore_ascii_case("failed"));
+    let failed_report = fact.action == Some(Action::Failed);
     let text_reason = by_lowered_text(lowered_diagnostic);
     if failed_report
         && fact.status.as_deref() == Some("4.4.1")
@@ -120,11 +113,7 @@ fn by_evidence(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     if let Some(reason) = status.as_deref().and_then(by_status) {
         return reason;
     }
-    if fact
-        .action
-        .as_deref()
-        .is_some_and(|a| a.eq_ignore_ascii_case("delayed"))
-    {
+    if fact.action == Some(Action::Delayed) {
         return Reason::Expired;
     }
     // Refused at the greeting, before any sender or recipient was named:
@@ -186,7 +175,7 @@ fn user_unknown_or_not(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     // KDDI (au) names the address it has no mailbox for ("550
     // <a@ezweb.ne.jp>: User unknown"); its filter's refusal names none
     // ("550 : User unknown").
-    if fact.recipient_domain.as_deref().is_some_and(is_kddi_domain)
+    if fact.recipient_domain.as_ref().is_some_and(is_kddi_domain)
         && lowered_diagnostic.contains(">: user unknown")
     {
         return Reason::UserUnknown;
@@ -212,8 +201,8 @@ fn user_unknown_or_not(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     // Unknown user" at DATA; without 5.1.1 that is the filter.
     if fact
         .recipient_domain
-        .as_deref()
-        .is_some_and(|d| is_within(d, "docomo.ne.jp"))
+        .as_ref()
+        .is_some_and(|d| d.is_within("docomo.ne.jp"))
         && status != "5.1.1"
     {
         return Reason::Filtered;
@@ -231,27 +220,19 @@ fn names_another_domain_missing(fact: &Fact, lowered_diagnostic: &str) -> bool {
         )
         .expect("valid")
     });
-    let Some(recipient_domain) = fact.recipient_domain.as_deref() else {
+    let Some(recipient_domain) = &fact.recipient_domain else {
         return false;
     };
     // Not the recipient's domain, nor a parent of it.
     BARE_DOMAIN_MISSING
         .captures(lowered_diagnostic)
-        .is_some_and(|c| !is_within(recipient_domain, &c[1]))
+        .is_some_and(|c| !recipient_domain.is_within(&c[1]))
 }
 
-/// `domain` is `parent` or a subdomain of it. (The schema's
-/// `Domain::is_within` needs validated names; facts carry raw text.)
-fn is_within(domain: &str, parent: &str) -> bool {
-    domain
-        .strip_suffix(parent)
-        .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
-}
-
-fn is_kddi_domain(domain: &str) -> bool {
+fn is_kddi_domain(domain: &MailDomain) -> bool {
     ["ezweb.ne.jp", "au.com"]
         .iter()
-        .any(|parent| is_within(domain, parent))
+        .any(|parent| domain.is_within(parent))
 }
 
 /// The stock words a filter reuses when it refuses an address ("user
@@ -306,7 +287,7 @@ mod evidence_tests {
             command: command.map(str::to_owned),
             status: status.and_then(crate::types::status),
             reply_code: ReplyCode::new(reply),
-            action: Some("failed".into()),
+            action: Some(Action::Failed),
             ..Fact::default()
         }
     }
@@ -388,7 +369,7 @@ mod evidence_tests {
         assert_eq!(classify(&expired), Reason::Expired);
         // The same words under another status are the network's.
         expired.status = crate::types::status("4.4.1");
-        expired.action = Some("delayed".into());
+        expired.action = Some(Action::Delayed);
         assert_eq!(classify(&expired), Reason::NetworkError);
         // A DNS failure keeps its own reason whatever the status.
         let mut dns = fact(
@@ -412,8 +393,8 @@ mod evidence_tests {
         // The same words from elsewhere say nothing of the stage.
         let other = fact("550 <a@example.net>: User unknown", None, None, 550);
         assert_eq!(classify(&other), Reason::Filtered);
-        assert!(!is_kddi_domain("notezweb.ne.jp"));
-        assert!(is_kddi_domain("biz.ezweb.ne.jp"));
+        assert!(!is_kddi_domain(&"notezweb.ne.jp".into()));
+        assert!(is_kddi_domain(&"biz.ezweb.ne.jp".into()));
     }
 
     #[test]
@@ -477,7 +458,7 @@ mod evidence_tests {
     fn a_failure_report_with_a_temporary_reply_and_no_words_expired() {
         let mut f = fact("Error, ERROR_CODE :421", None, None, 421);
         assert_eq!(classify(&f), Reason::Expired);
-        f.action = Some("delayed".into());
+        f.action = Some(Action::Delayed);
         assert_eq!(classify(&f), Reason::Expired);
         f.action = None;
         assert_eq!(classify(&f), Reason::SystemError);

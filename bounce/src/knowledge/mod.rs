@@ -273,7 +273,7 @@ pub fn transient(fact: &Fact) -> bool {
     match (fact.reply_code, &fact.status) {
         (Some(r), _) => r.is_temporary(),
         (None, Some(s)) => s.is_temporary(),
-        (None, None) => fact.action.as_deref() == Some("delayed"),
+        (None, None) => fact.action == Some(crate::Action::Delayed),
     }
 }
 

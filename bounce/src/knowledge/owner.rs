@@ -71,12 +71,7 @@ pub fn sending_domain(fact: &Fact) -> Option<String> {
     })
 }
 
-fn within(domain: &str, parent: &str) -> bool {
-    domain == parent
-        || domain
-            .strip_suffix(parent)
-            .is_some_and(|rest| rest.ends_with('.'))
-}
+use crate::types::is_within as within;
 
 /// Decides whose the sending domain is.
 pub fn owner(fact: &Fact, our_domains: &[String], free_mail: &[String]) -> DomainOwner {

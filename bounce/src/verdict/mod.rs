@@ -682,7 +682,7 @@ pub struct MatchQuery {
 impl From<&Fact> for MatchQuery {
     fn from(f: &Fact) -> Self {
         Self {
-            recipient_domain: f.recipient_domain.clone(),
+            recipient_domain: f.recipient_domain.as_deref().map(str::to_owned),
             remote_host: f.remote_host.clone(),
             remote_ip: f.remote_ip,
             sender_ip: f.sender_ip,

@@ -82,13 +82,17 @@ impl Message {
     /// A message that a bounce report (not a log) tells of: one attempt.
     pub fn from_report(fact: Fact) -> Message {
         let recipient = fact.recipient.clone().unwrap_or_default();
-        let state = match fact.action.as_deref() {
-            Some("delayed") => State::Deferred,
+        let state = match fact.action {
+            Some(crate::bounce::Action::Delayed) => State::Deferred,
             _ => State::Bounced,
         };
         let at = time_of(&fact);
         Message {
-            domain: fact.recipient_domain.clone().unwrap_or_default(),
+            domain: fact
+                .recipient_domain
+                .as_deref()
+                .unwrap_or_default()
+                .to_owned(),
             recipient,
             sender: fact.sender.clone(),
             message_id: fact.message_id.clone(),
