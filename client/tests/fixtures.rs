@@ -12,7 +12,7 @@ use serde_json::Value;
 
 #[path = "support/dix.rs"]
 mod dix;
-use dix::{check, only, parse, parse_path, parse_path_in_zone};
+use dix::{assert_no_bounce, check, fixture, only, parse, parse_path, parse_path_in_zone};
 
 #[test]
 fn microsoft_4_7_500_names_the_sending_ip() {
@@ -128,7 +128,6 @@ fn postfix_log_deferrals_and_a_bounce() {
 
 #[test]
 fn log_times_are_read_in_the_zone_tz_names() {
-    let fixture = |name: &str| format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     let times = |name: &str, zone: &str| -> Vec<String> {
         parse_path_in_zone(&fixture(name), Some(zone))
             .iter()
@@ -250,40 +249,14 @@ fn what_is_not_a_dsn() {
     );
     // A letter about a returned parcel is no bounce: nothing on stdout, and
     // the command says it read nothing rather than exiting 0 in silence.
-    let out = Command::new(env!("CARGO_BIN_EXE_dix"))
-        .args(["parse", "--json", &letter])
-        .output()
-        .expect("dix runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.stdout.is_empty(), "a letter about a returned parcel");
-    assert!(
-        !out.status.success() && stderr.contains("letter.eml: no bounce"),
-        "{stderr}"
-    );
+    assert_no_bounce(&letter);
 }
 
 /// A read receipt (RFC 8098) is a multipart/report too, but nothing failed:
 /// no fact, and the command says it found no bounce.
 #[test]
 fn a_read_receipt_is_no_bounce() {
-    let path = format!(
-        "{}/tests/fixtures/read-receipt.eml",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_dix"))
-        .args(["parse", "--json", &path])
-        .output()
-        .expect("dix runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.stdout.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert!(
-        !out.status.success() && stderr.contains("read-receipt.eml: no bounce"),
-        "{stderr}"
-    );
+    assert_no_bounce(&fixture("read-receipt.eml"));
 }
 
 #[test]
@@ -487,25 +460,8 @@ fn blank_lines_and_cr_lf_before_the_headers_do_not_hide_a_bounce() {
 
 #[test]
 fn challenge_response_and_sender_verification_requests_are_not_failures() {
-    for fixture in ["challenge-response.eml", "whitelist-request.eml"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_dix"))
-            .args(["parse", "--json"])
-            .arg(format!(
-                "{}/tests/fixtures/{fixture}",
-                env!("CARGO_MANIFEST_DIR")
-            ))
-            .output()
-            .expect("dix runs");
-        assert!(
-            out.stdout.is_empty(),
-            "{fixture}: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{fixture}: nothing to report is not success"
-        );
+    for name in ["challenge-response.eml", "whitelist-request.eml"] {
+        assert_no_bounce(&fixture(name));
     }
 }
 

@@ -7,12 +7,36 @@ use std::process::Command;
 
 use serde_json::Value;
 
+/// The path of `tests/fixtures/NAME`.
+pub fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
 /// The facts of `tests/fixtures/FIXTURE`.
-pub fn parse(fixture: &str) -> Vec<Value> {
-    parse_path(&format!(
-        "{}/tests/fixtures/{fixture}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
+pub fn parse(fixture_name: &str) -> Vec<Value> {
+    parse_path(&fixture(fixture_name))
+}
+
+/// `dix parse --json PATH` found no bounce in `path`: nothing on stdout,
+/// exit status 1 (nothing to report is not success), and stderr says
+/// which input held none.
+pub fn assert_no_bounce(path: &str) {
+    let out = Command::new(env!("CARGO_BIN_EXE_dix"))
+        .args(["parse", "--json", path])
+        .output()
+        .expect("dix runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.stdout.is_empty(),
+        "{path}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(out.status.code(), Some(1), "{path}: {stderr}");
+    let name = path.rsplit('/').next().unwrap_or(path);
+    assert!(
+        stderr.contains(&format!("{name}: no bounce")),
+        "{path}: {stderr}"
+    );
 }
 
 /// `dix parse --json PATH`: one JSON object per fact; it must succeed.
