@@ -11,6 +11,7 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::Fact;
+use crate::types::is_within as within;
 
 /// Whose sending domain it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -70,8 +71,6 @@ pub fn sending_domain(fact: &Fact) -> Option<String> {
         plausible_domain(&domain).then_some(domain)
     })
 }
-
-use crate::types::is_within as within;
 
 /// Decides whose the sending domain is.
 pub fn owner(fact: &Fact, our_domains: &[String], free_mail: &[String]) -> DomainOwner {
