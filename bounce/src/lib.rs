@@ -11,7 +11,7 @@
 //! | [`classify`] + `phrases` | the reason and hard/soft, from codes and the MTAs' own words |
 //! | [`logline`], [`logjoin`], [`logtime`] | MTA log lines, a message's lines joined by queue ID, log clocks |
 //! | [`smtp`] | reply codes, enhanced status codes, hosts and IPs in text |
-//! | [`types`] | [`EnhancedStatus`], [`ReplyCode`], [`Format`]: a fact's typed values |
+//! | [`types`] | [`EnhancedStatus`], [`ReplyCode`], [`Action`], [`MailDomain`], [`Format`]: a fact's typed values |
 //! | [`knowledge`] | the knowledge base (`data/knowledge.toml`): which provider answered, the cause, in the written order of evidence |
 //! | [`verdict`] | the answer: who acts, whether it is retried, what happened, the customer reply — all from one cause |
 //!
@@ -23,6 +23,7 @@
 //! input ─ batch (mbox / maildir / dir / stdin) ─┬─ email ─┬─ ARF feedback report   (feedback)
 //!                                               │         ├─ auto-reply, RFC 3834   (vacation)
 //!                                               │         ├─ challenge-response     (not a failure)
+//!                                               │         ├─ read receipt, RFC 8098 (not a failure)
 //!                                               │         ├─ dsn: message/delivery-status fields
 //!                                               │         ├─ ses: Amazon SES JSON notifications
 //!                                               │         └─ text: non-standard formats, by phrase
