@@ -98,6 +98,34 @@ impl Hit {
     }
 }
 
+/// Where scoring puts the reasons beyond the scope hits: written out for
+/// the matches shown, skipped for the candidates only ranked.
+trait ReasonSink {
+    fn add(&mut self, reason: impl FnOnce() -> (String, String));
+}
+
+/// Ranking only: no reason is written.
+struct NoReasons;
+
+impl ReasonSink for NoReasons {
+    fn add(&mut self, _: impl FnOnce() -> (String, String)) {}
+}
+
+/// Every reason, in English and Japanese.
+#[derive(Default)]
+struct Reasons {
+    en: Vec<String>,
+    ja: Vec<String>,
+}
+
+impl ReasonSink for Reasons {
+    fn add(&mut self, reason: impl FnOnce() -> (String, String)) {
+        let (en, ja) = reason();
+        self.en.push(en);
+        self.ja.push(ja);
+    }
+}
+
 /// An IP range of an incident, as the lookup tables hold it.
 struct IpEntry {
     net: IpNet,
@@ -425,39 +453,46 @@ impl Snapshot {
         }
 
         let at = q.timestamp.as_deref().and_then(parse_time);
-        let mut out: Vec<IncidentMatch> = scope_hits
+        // One lowercased copy for every symptom of every candidate.
+        let lowered_text = q.text.to_lowercase();
+        // A domain can have hundreds of open incidents: every candidate is
+        // scored, but only the best few get their reasons written and their
+        // match built (the same scoring, so the order cannot differ).
+        let mut ranked: Vec<(f64, u32, Vec<Hit>)> = scope_hits
             .into_iter()
-            .filter_map(|(id, hits)| self.score(id, hits, q, at))
+            .filter_map(|(id, mut hits)| {
+                hits.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+                let score = self.assess(id, &hits, q, at, &lowered_text, &mut NoReasons)?;
+                Some((score, id, hits))
+            })
             .collect();
-        out.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.incident.cmp(&b.incident))
+        ranked.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| self.entry(a.1).incident.cmp(&self.entry(b.1).incident))
         });
-        out.truncate(MAX_MATCHES);
-        out
+        ranked.truncate(MAX_MATCHES);
+        ranked
+            .into_iter()
+            .filter_map(|(_, id, hits)| self.score(id, hits, q, at, &lowered_text))
+            .collect()
     }
 
-    /// Scores a candidate; `None` when its own sending ranges say it is
-    /// about other senders.
-    fn score(
+    /// A candidate's score (before rounding); `None` when its own sending
+    /// ranges say it is about other senders. `hits` are sorted by weight,
+    /// heaviest first. Each reason beyond the hits goes to `why`, which
+    /// writes it only if it keeps reasons.
+    fn assess(
         &self,
         id: u32,
-        mut hits: Vec<Hit>,
+        hits: &[Hit],
         q: &MatchQuery,
         at: Option<i64>,
-    ) -> Option<IncidentMatch> {
+        lowered_text: &str,
+        why: &mut impl ReasonSink,
+    ) -> Option<f64> {
         let entry = &self.entry(id);
         let n = &entry.notice;
-        hits.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-        let decisive = hits.iter().any(|h| h.decisive);
         let mut score = hits[0].weight + 0.05 * (hits.len() as f64 - 1.0).min(2.0);
-        let (mut reasons, mut reasons_ja): (Vec<String>, Vec<String>) =
-            hits.into_iter().map(|h| (h.why.en, h.why.ja)).unzip();
-        let mut why = |en: String, ja: String| {
-            reasons.push(en);
-            reasons_ja.push(ja);
-        };
 
         // Sending ranges stated by a receiver or a list narrow the incident
         // to mail from the ranges the notice names (its own proven ones
@@ -467,35 +502,39 @@ impl Snapshot {
                 Some(ip) => match n.scope.sending_ips.iter().find(|r| r.contains(ip)) {
                     Some(range) => {
                         score += 0.1;
-                        why(
-                            format!("sending IP {ip} in {range}, named by the incident"),
-                            format!("送信サーバの IP {ip} が障害情報の挙げる {range} の範囲内"),
-                        );
+                        why.add(|| {
+                            (
+                                format!("sending IP {ip} in {range}, named by the incident"),
+                                format!("送信サーバの IP {ip} が障害情報の挙げる {range} の範囲内"),
+                            )
+                        });
                     }
                     None => return None,
                 },
                 None => {
                     score *= 0.8;
-                    why(
-                        "the incident concerns particular sending IPs and the bounce names none"
-                            .into(),
-                        "障害情報は特定の送信サーバの IP についてのもので、このエラーには IP の記載がない"
-                            .into(),
-                    );
+                    why.add(|| {
+                        (
+                            "the incident concerns particular sending IPs and the bounce names none"
+                                .into(),
+                            "障害情報は特定の送信サーバの IP についてのもので、このエラーには IP の記載がない"
+                                .into(),
+                        )
+                    });
                 }
             }
         }
 
-        // The best-matching symptom.
-        let mut best_symptom = (0.0, Vec::new());
+        // The best-matching symptom: what of it the bounce shows.
+        let mut best: Option<(f64, &dix_schema::notice::Symptom, [bool; 3])> = None;
         for s in &n.symptoms {
             let mut points = 0.0;
-            let mut seen: Vec<(String, String)> = Vec::new();
+            let mut seen = [false; 3];
             let mut contradicted = false;
             if let Some(r) = s.reply {
                 if q.reply_code == Some(r.get()) {
                     points += 0.12;
-                    seen.push((format!("reply {r}"), format!("応答コード {r}")));
+                    seen[0] = true;
                 } else if q.reply_code.is_some() {
                     contradicted = true;
                 }
@@ -503,43 +542,55 @@ impl Snapshot {
             if let Some(st) = s.status {
                 if q.status.as_deref() == Some(st.as_str()) {
                     points += 0.15;
-                    seen.push((format!("status {st}"), format!("拡張ステータス {st}")));
+                    seen[1] = true;
                 } else if q.status.is_some() {
                     contradicted = true;
                 }
             }
             if let Some(t) = &s.text
                 && (t.matches(&q.text)
-                    || q.text
-                        .to_lowercase()
-                        .contains(&t.as_str().trim_matches('*').to_lowercase()))
+                    || lowered_text.contains(&t.as_str().trim_matches('*').to_lowercase()))
             {
                 points += 0.15;
-                seen.push((
-                    format!("text matches \"{t}\""),
-                    format!("文面が「{t}」に一致"),
-                ));
+                seen[2] = true;
             }
             if contradicted {
                 points *= 0.5;
             }
-            if points > best_symptom.0 {
-                best_symptom = (points, seen);
+            if points > best.map_or(0.0, |(p, _, _)| p) {
+                best = Some((points, s, seen));
             }
         }
-        if best_symptom.0 > 0.0 {
-            score += best_symptom.0;
-            let (en, ja): (Vec<String>, Vec<String>) = best_symptom.1.into_iter().unzip();
-            why(
-                format!("symptom: {}", en.join(", ")),
-                format!("症状：{}", ja.join("・")),
-            );
+        if let Some((points, s, seen)) = best {
+            score += points;
+            why.add(|| {
+                let mut en = Vec::new();
+                let mut ja = Vec::new();
+                if let (true, Some(r)) = (seen[0], s.reply) {
+                    en.push(format!("reply {r}"));
+                    ja.push(format!("応答コード {r}"));
+                }
+                if let (true, Some(st)) = (seen[1], s.status) {
+                    en.push(format!("status {st}"));
+                    ja.push(format!("拡張ステータス {st}"));
+                }
+                if let (true, Some(t)) = (seen[2], &s.text) {
+                    en.push(format!("text matches \"{t}\""));
+                    ja.push(format!("文面が「{t}」に一致"));
+                }
+                (
+                    format!("symptom: {}", en.join(", ")),
+                    format!("症状：{}", ja.join("・")),
+                )
+            });
         } else if !n.symptoms.is_empty() && (q.reply_code.is_some() || q.status.is_some()) {
             score *= 0.6;
-            why(
-                "no published symptom matches the reply".into(),
-                "公開された症状のどれもこの応答に一致しない".into(),
-            );
+            why.add(|| {
+                (
+                    "no published symptom matches the reply".into(),
+                    "公開された症状のどれもこの応答に一致しない".into(),
+                )
+            });
         }
 
         match at {
@@ -548,40 +599,75 @@ impl Snapshot {
                 let end = n.ended_at.map(|e| e.unix() + WINDOW_SLACK_SECS);
                 if t >= start && end.is_none_or(|e| t <= e) {
                     score += 0.1;
-                    why(
-                        "bounce time inside the incident window".into(),
-                        "エラーの時刻が障害の期間内".into(),
-                    );
+                    why.add(|| {
+                        (
+                            "bounce time inside the incident window".into(),
+                            "エラーの時刻が障害の期間内".into(),
+                        )
+                    });
                 } else {
                     score *= 0.3;
-                    why(
-                        "bounce time OUTSIDE the incident window".into(),
-                        "エラーの時刻が障害の期間外".into(),
-                    );
+                    why.add(|| {
+                        (
+                            "bounce time OUTSIDE the incident window".into(),
+                            "エラーの時刻が障害の期間外".into(),
+                        )
+                    });
                 }
             }
             None => {
                 if n.status == dix_schema::Status::Resolved {
                     score *= 0.5;
-                    why(
-                        "incident resolved and the bounce time is unknown".into(),
-                        "障害は解決済みで、エラーの時刻が不明".into(),
-                    );
+                    why.add(|| {
+                        (
+                            "incident resolved and the bounce time is unknown".into(),
+                            "障害は解決済みで、エラーの時刻が不明".into(),
+                        )
+                    });
                 } else {
-                    why(
-                        "bounce time unknown (incident still open)".into(),
-                        "エラーの時刻が不明（障害は継続中）".into(),
-                    );
+                    why.add(|| {
+                        (
+                            "bounce time unknown (incident still open)".into(),
+                            "エラーの時刻が不明（障害は継続中）".into(),
+                        )
+                    });
                 }
             }
         }
         if self.flagged.contains(&entry.issuer) {
             score *= 0.7;
-            why(
-                "issuer flagged for equivocation".into(),
-                "発行者は矛盾する通知を出している".into(),
-            );
+            why.add(|| {
+                (
+                    "issuer flagged for equivocation".into(),
+                    "発行者は矛盾する通知を出している".into(),
+                )
+            });
         }
+        // Rounded as it is shown, so that ranking and the shown order agree.
+        Some((score.min(1.0) * 100.0).round() / 100.0)
+    }
+
+    /// The match for a candidate, with every reason written; `None` when
+    /// its own sending ranges say it is about other senders. `hits` are
+    /// sorted by weight, heaviest first.
+    fn score(
+        &self,
+        id: u32,
+        hits: Vec<Hit>,
+        q: &MatchQuery,
+        at: Option<i64>,
+        lowered_text: &str,
+    ) -> Option<IncidentMatch> {
+        let decisive = hits.iter().any(|h| h.decisive);
+        let mut reasons = Reasons::default();
+        let score = self.assess(id, &hits, q, at, lowered_text, &mut reasons)?;
+        let (mut en, mut ja): (Vec<String>, Vec<String>) =
+            hits.into_iter().map(|h| (h.why.en, h.why.ja)).unzip();
+        en.append(&mut reasons.en);
+        ja.append(&mut reasons.ja);
+        let entry = &self.entry(id);
+        let n = &entry.notice;
+
         let text = |t: &dix_schema::types::LocalizedText| Bilingual {
             en: t
                 .en
@@ -609,10 +695,10 @@ impl Snapshot {
             scope_verified: entry.scope_verified,
             issuer_flagged: self.flagged.contains(&entry.issuer),
             issuer_role: Some(n.issuer_role().as_str().into()),
-            score: (score.min(1.0) * 100.0).round() / 100.0,
+            score,
             decisive,
-            reasons,
-            reasons_ja,
+            reasons: en,
+            reasons_ja: ja,
         })
     }
 }
@@ -935,6 +1021,15 @@ mod tests {
 
     /// An incident of `isp.example` with `scope`, every claim verified.
     fn incident(id: &str, seq: u64, scope: serde_json::Value) -> Arc<Indexed> {
+        incident_with(id, seq, scope, json!([{"reply": 451}]))
+    }
+
+    fn incident_with(
+        id: &str,
+        seq: u64,
+        scope: serde_json::Value,
+        symptoms: serde_json::Value,
+    ) -> Arc<Indexed> {
         let key = SecretKey::from_seed(&[9; 32]);
         let now = Timestamp::now();
         let notice = json!({
@@ -942,7 +1037,7 @@ mod tests {
             "kind": "throttling", "status": "identified",
             "started_at": Timestamp::from_unix(now.unix() - 60).unwrap().to_string(),
             "published_at": now.to_string(), "scope": scope,
-            "symptoms": [{"reply": 451}],
+            "symptoms": symptoms,
             "summary": {"en": "Busy."}, "contact": "postmaster@isp.example"
         });
         let signed = dix_schema::sign_json(notice.to_string().as_bytes(), &key).unwrap();
@@ -979,6 +1074,75 @@ mod tests {
             ..MatchQuery::default()
         })
         .len()
+    }
+
+    /// Of many candidates only the best ten are returned, best first, and
+    /// they are the ten that scoring every candidate in full would give,
+    /// each with its reasons (the symptom it matched among them).
+    #[test]
+    fn the_best_ten_of_many_candidates_carry_their_reasons() {
+        let mut s = Snapshot::default();
+        let symptoms = [
+            json!([{"reply": 451, "status": "4.7.500", "text": "*server busy*"}]),
+            json!([{"reply": 451}]),
+            json!([{"reply": 550}]),
+            json!([{"text": "*server busy*"}]),
+        ];
+        let ids: Vec<String> = (0..40)
+            .map(|i| format!("0193f1c2-7a7e-7c1a-9d0e-3b1f5a2c{i:04x}"))
+            .collect();
+        for (i, id) in ids.iter().enumerate() {
+            s.upsert(incident_with(
+                id,
+                1,
+                json!({"recipient_domains": ["busy.isp.example"]}),
+                symptoms[i % symptoms.len()].clone(),
+            ));
+        }
+        let q = MatchQuery {
+            recipient_domain: Some("busy.isp.example".into()),
+            reply_code: Some(451),
+            status: Some("4.7.500".into()),
+            text: "451 4.7.500 Server busy. Please try again later".into(),
+            ..MatchQuery::default()
+        };
+        let found = s.find(&q);
+        assert_eq!(found.len(), MAX_MATCHES);
+        // The reference: every candidate scored in full, sorted the same way.
+        let lowered = q.text.to_lowercase();
+        let mut all: Vec<IncidentMatch> = ids
+            .iter()
+            .filter_map(|id| {
+                let slot = s.slots[&("isp.example".to_owned(), id.clone())];
+                let hit = Hit::of("scope".into(), "範囲".into(), ClaimStatus::Verified);
+                s.score(slot, vec![hit], &q, None, &lowered)
+            })
+            .collect();
+        all.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.incident.cmp(&b.incident))
+        });
+        let want: Vec<(&str, f64)> = all[..MAX_MATCHES]
+            .iter()
+            .map(|m| (m.incident.as_str(), m.score))
+            .collect();
+        let got: Vec<(&str, f64)> = found
+            .iter()
+            .map(|m| (m.incident.as_str(), m.score))
+            .collect();
+        assert_eq!(got, want);
+        // The best match the reply, the status and the text of their symptom.
+        assert!(
+            found[0]
+                .reasons
+                .iter()
+                .any(|r| r.starts_with("symptom: reply 451, status 4.7.500, text matches")),
+            "{:?}",
+            found[0].reasons
+        );
+        assert!(found[0].reasons_ja.iter().any(|r| r.starts_with("症状：")));
+        assert!(found.windows(2).all(|w| w[0].score >= w[1].score));
     }
 
     #[test]
