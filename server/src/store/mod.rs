@@ -205,3 +205,58 @@ impl Store {
 fn flag(b: bool) -> i64 {
     i64::from(b)
 }
+
+#[cfg(test)]
+mod write_race_tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// SQLite only (PostgreSQL's BEGIN needs no lock): a write transaction
+    /// that begins while another connection holds the write lock waits for
+    /// it and then reads what it committed. A deferred BEGIN would read
+    /// first (the old rows) and then fail on its write with
+    /// SQLITE_BUSY_SNAPSHOT, which CI once showed as a 500 on publish.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_second_writer_waits_for_the_first_and_sees_its_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("race.db").display());
+        let store = Store::connect(&url, 2).await.unwrap();
+        sqlx::query("CREATE TABLE race (n INTEGER)")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+
+        let mut first = store.begin_write().await.unwrap();
+        sqlx::query("INSERT INTO race (n) VALUES (1)")
+            .execute(&mut *first)
+            .await
+            .unwrap();
+        let second = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut tx = store.begin_write().await?;
+                let (seen,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM race")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO race (n) VALUES (2)")
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok::<i64, sqlx::Error>(seen)
+            })
+        };
+        // The second writer has started and is waiting at its BEGIN.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!second.is_finished(), "the second writer did not wait");
+        first.commit().await.unwrap();
+
+        let seen = second.await.unwrap().expect("the second writer commits");
+        assert_eq!(seen, 1, "it read after the first writer's commit");
+        let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM race")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, 2);
+    }
+}
