@@ -166,17 +166,6 @@ impl Action {
     pub fn is_success(self) -> bool {
         matches!(self, Action::Delivered | Action::Relayed | Action::Expanded)
     }
-
-    /// The name, as in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Failed => "failed",
-            Action::Delayed => "delayed",
-            Action::Delivered => "delivered",
-            Action::Relayed => "relayed",
-            Action::Expanded => "expanded",
-        }
-    }
 }
 
 /// A mail domain as a bounce names it: lowercase, without a trailing dot.
@@ -198,11 +187,6 @@ impl MailDomain {
     /// as given: lowercase.
     pub fn is_within(&self, parent: &str) -> bool {
         is_within(&self.0, parent)
-    }
-
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 }
 
@@ -253,7 +237,7 @@ mod tests {
     #[test]
     fn a_domain_is_within_its_parents_by_labels() {
         let d = MailDomain::new("Biz.EZweb.ne.jp.");
-        assert_eq!(d.as_str(), "biz.ezweb.ne.jp");
+        assert_eq!(&*d, "biz.ezweb.ne.jp");
         assert!(d.is_within("ezweb.ne.jp") && d.is_within("biz.ezweb.ne.jp"));
         assert!(!MailDomain::new("notezweb.ne.jp").is_within("ezweb.ne.jp"));
         assert_eq!(serde_json::to_string(&d).unwrap(), "\"biz.ezweb.ne.jp\"");
