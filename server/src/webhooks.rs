@@ -5,7 +5,9 @@
 //! Per subscription, one task: it turns the feed past the subscription's
 //! cursor into events (written with the cursor in one transaction, so a
 //! restart neither loses nor repeats one), then sends the oldest pending
-//! event, claimed first so replicas on one database never both send it. A
+//! event, claimed first so replicas on one database never both send it
+//! (the claim lasts one attempt's timeout and a margin, so a node killed
+//! while sending delays the event by that much, not longer). A
 //! failure waits min(cap, retry × 2ⁿ) ±20 % and tries the same event again:
 //! the same body and the same `X-Dix-Event-Id`, so a receiver that got it
 //! but did not answer can drop the repeat. A new subscription starts at the
@@ -25,8 +27,11 @@ use crate::node::Node;
 
 /// Revisions read from the feed per round.
 const PAGE: u32 = 200;
-/// How long a claimed delivery is held before another replica may take it.
-const CLAIM_SECS: i64 = 120;
+/// A claim outlasts the attempt it covers (`webhook_timeout_secs`) by this
+/// much, to record the outcome. It must not be much longer: a node killed
+/// while sending leaves its claim behind, and nobody (not even the same node
+/// restarted) sends the event before the claim lapses.
+const CLAIM_MARGIN_SECS: i64 = 5;
 
 /// `sha256=<hex>` of the body under the secret: the `X-Dix-Signature` header.
 pub fn signature(secret: &str, body: &[u8]) -> String {
@@ -131,12 +136,20 @@ async fn round(
         if event.next_at > now {
             return Ok(Duration::from_secs((event.next_at - now) as u64));
         }
+        let lease = i64::try_from(node.config.webhook_timeout_secs)
+            .unwrap_or(i64::MAX / 2)
+            .saturating_add(CLAIM_MARGIN_SECS);
         if !node
             .store
-            .claim_webhook_event(&hook.url, event.event_id, now, now + CLAIM_SECS)
+            .claim_webhook_event(&hook.url, event.event_id, now, now.saturating_add(lease))
             .await?
         {
-            return Ok(Duration::from_secs(5));
+            // Held by a replica sending it, or left by a node that died
+            // sending it: look again when that claim lapses.
+            let until = event.claimed_until.unwrap_or(now);
+            return Ok(Duration::from_secs(
+                until.saturating_sub(now).clamp(1, lease) as u64,
+            ));
         }
         let sent = client
             .post(&hook.url)

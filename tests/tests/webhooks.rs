@@ -16,8 +16,14 @@ use dix_tests::{Backend, DixNode, Issuer, TestDb, TestDns, get, post};
 use serde_json::{Value, json};
 
 const SECRET: &str = "a-long-shared-secret-for-tests";
+/// The node's `webhook_timeout_secs`: long enough to kill it mid-request.
+const TIMEOUT_SECS: u64 = 5;
 
-/// What the receiver saw: (event id, signature, body, the status it answered).
+/// The receiver's `answer` that makes it hold the request open, unanswered.
+const HANG: u16 = 0;
+
+/// What the receiver saw: (event id, signature, body, the status it answered
+/// or `HANG`).
 type Seen = Arc<Mutex<Vec<(String, String, String, u16)>>>;
 
 struct Receiver {
@@ -49,6 +55,11 @@ async fn receiver() -> Receiver {
                     String::from_utf8_lossy(&body).into_owned(),
                     status,
                 ));
+                if status == HANG {
+                    // Longer than the node's timeout: it gives up first.
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    return StatusCode::SERVICE_UNAVAILABLE;
+                }
                 StatusCode::from_u16(status).unwrap()
             }
         }),
@@ -85,7 +96,7 @@ async fn deliveries(backend: Backend) {
     std::fs::write(
         &config,
         format!(
-            "webhook_retry_secs = 1\nwebhook_retry_cap_secs = 2\n\n[[webhooks]]\nurl = \"http://{}/hook\"\ndomains = [\"shop.example\"]\nsecret = \"{SECRET}\"\n",
+            "webhook_retry_secs = 1\nwebhook_retry_cap_secs = 2\nwebhook_timeout_secs = {TIMEOUT_SECS}\n\n[[webhooks]]\nurl = \"http://{}/hook\"\ndomains = [\"shop.example\"]\nsecret = \"{SECRET}\"\n",
             rx.addr
         ),
     )
@@ -118,16 +129,18 @@ async fn deliveries(backend: Backend) {
     rx.answer.store(200, Ordering::SeqCst);
     eventually("delivered", async || state(&node).await["delivered"] == 1).await;
 
-    // kill -9 while an event waits for a failing receiver: nothing is lost.
-    rx.answer.store(503, Ordering::SeqCst);
+    // kill -9 while the node is sending an event (it holds the event's
+    // claim): nothing is lost, and the restarted node sends it once the
+    // claim lapses, one attempt's timeout and a margin later.
+    rx.answer.store(HANG, Ordering::SeqCst);
     let second = shop.notice(|n| n["status"] = json!("monitoring"));
     assert_eq!(post(&node.at("/v1/notices"), second).await.status, 201);
-    eventually("the second is attempted", async || {
+    eventually("the second is being sent", async || {
         rx.seen
             .lock()
             .unwrap()
             .iter()
-            .any(|(_, _, _, status)| *status == 503)
+            .any(|(_, _, _, status)| *status == HANG)
     })
     .await;
     node.kill9().await;

@@ -19,6 +19,8 @@ pub struct OutboxEvent {
     pub attempts: i64,
     /// Unix seconds: not before.
     pub next_at: i64,
+    /// Unix seconds until which a sender (this node or a replica) holds it.
+    pub claimed_until: Option<i64>,
 }
 
 /// A subscription's delivery state.
@@ -76,7 +78,7 @@ impl Store {
 
     /// The oldest undelivered event of `url`: events go out in order.
     pub async fn next_webhook_event(&self, url: &str) -> Result<Option<OutboxEvent>, sqlx::Error> {
-        sqlx::query("SELECT event_id, body, attempts, next_at FROM webhook_outbox WHERE webhook = $1 AND delivered_at IS NULL ORDER BY event_id LIMIT 1")
+        sqlx::query("SELECT event_id, body, attempts, next_at, claimed_until FROM webhook_outbox WHERE webhook = $1 AND delivered_at IS NULL ORDER BY event_id LIMIT 1")
             .bind(url)
             .fetch_optional(&self.pool)
             .await?
@@ -86,6 +88,7 @@ impl Store {
                     body: r.try_get(1)?,
                     attempts: r.try_get(2)?,
                     next_at: r.try_get(3)?,
+                    claimed_until: r.try_get(4)?,
                 })
             })
             .transpose()
