@@ -1,10 +1,11 @@
 //! The failure messages mail servers print, from their own sources and
 //! documentation (`tests/golden/mta_messages.toml`: Postfix, Exim, qmail,
 //! Sendmail, Courier, OpenSMTPD, dma, Dovecot, Exchange and Exchange
-//! Online's NDR codes, Gmail, Yahoo, Mimecast, Cox, QQ Mail, and security
-//! gateways as their vendors document them), each wrapped in the RFC 3464
-//! report the MTA would send and parsed: every one gets its reason. Unlike the labelled corpus, nothing here was chosen from bounces
-//! we were shown.
+//! Online's NDR codes, Domino, Gmail, Yahoo, Mimecast, Cox, QQ Mail,
+//! NetEase, Coremail, and security gateways as their vendors document
+//! them), each wrapped in the RFC 3464 report the MTA would send and
+//! parsed: every one gets its reason. Unlike the labelled corpus, nothing
+//! here was chosen from bounces we were shown.
 
 use dix_bounce::parse_bytes;
 use serde::Deserialize;
