@@ -650,6 +650,9 @@ fn report_layout(lowered_body: &str) -> bool {
             r"(?m)^[ \t]*(?:received|<<<) ?>*:? ?[45][0-9][0-9][ -]",
             // m-FILTER and similar appliance reports.
             r"(?m)^-+ ?server message\s*$",
+            // Mailman 3 refusing a post (templates/en/list:user:notice:rejected.txt,
+            // sent from the list's owner address under the post's own subject).
+            r"mailing-list was rejected for the following\s+reasons:",
             // fml mailing-list manager: refused posts and loops.
             r"you are not a member of this mailing list",
             r"duplicated message-id in <",

@@ -3,8 +3,9 @@
 //! `japanese.rs`): Microsoft's 4.7.500 throttling,
 //! Gmail's 421 4.7.28, Yahoo's TSS04, and Postfix, Exim and Sendmail logs;
 //! an Exchange Online report that is HTML only, a report with blank lines
-//! and CR LF before its headers, and challenge-response and
-//! sender-verification requests (not failures).
+//! and CR LF before its headers, a mailing list's refusal of a post; and
+//! what is no failure: challenge-response and sender-verification
+//! requests, list notices, TLS and DMARC aggregate reports.
 
 use std::process::Command;
 
@@ -463,6 +464,41 @@ fn challenge_response_and_sender_verification_requests_are_not_failures() {
     for name in ["challenge-response.eml", "whitelist-request.eml"] {
         assert_no_bounce(&fixture(name));
     }
+}
+
+/// What mailing lists and receivers send automatically that is no report
+/// of a failed delivery: Mailman 3's "held for moderation" notice and its
+/// "subscription disabled by bounces" warning (both talk of bounces and
+/// delivery problems), an SMTP TLS report (RFC 8460: a multipart/report,
+/// but report-type=tlsrpt) and a DMARC aggregate report (RFC 7489 §7.2).
+#[test]
+fn list_notices_and_aggregate_reports_are_not_bounces() {
+    for name in [
+        "mailman-held.eml",
+        "mailman-disabled.eml",
+        "tlsrpt.eml",
+        "dmarc-aggregate.eml",
+    ] {
+        assert_no_bounce(&fixture(name));
+    }
+}
+
+/// Mailman 3 refusing a post (`list:user:notice:rejected`): sent from the
+/// list's owner address under the post's own subject, so only its layout
+/// says what it is; the reason is the list's rule it names.
+#[test]
+fn a_mailing_list_refusing_a_post_is_a_refusal() {
+    let fact = only("mailman-rejected.eml");
+    check(
+        "mailman-rejected.eml",
+        &fact,
+        &[
+            ("recipient", "announce@lists.example.org".into()),
+            ("reason", "rejected".into()),
+            ("original_subject", "Quarterly results".into()),
+            ("message_id", "<q4@example.jp>".into()),
+        ],
+    );
 }
 
 #[test]
