@@ -267,9 +267,13 @@ pub fn failed_command(text: &str) -> Option<String> {
     })
 }
 
-/// How qmail-remote names the stage a remote server refused at.
-const QMAIL_STAGES: [(&str, &str); 6] = [
+/// How MTAs name the stage a remote server refused at in their own words:
+/// qmail-remote's phrases, and Postfix smtp(8)'s "host … refused to talk
+/// to me: <reply>" (smtp_proto.c: the greeting was a refusal, whatever
+/// the reply after it says).
+const STAGE_PHRASES: [(&str, &str); 7] = [
     ("but greeting failed", "CONN"),
+    ("refused to talk to me", "CONN"),
     ("but my name was rejected", "HELO"),
     ("but sender was rejected", "MAIL"),
     ("does not like recipient", "RCPT"),
@@ -278,8 +282,8 @@ const QMAIL_STAGES: [(&str, &str); 6] = [
 ];
 
 /// Words without which [`COMMAND`] cannot match: most texts name no
-/// command at all, and one pass over them for these (with qmail's stage
-/// words) skips the regex.
+/// command at all, and one pass over them for these (with the stage
+/// phrases) skips the regex.
 const COMMAND_GATE: [&str; 11] = [
     "reply to",
     "after",
@@ -301,7 +305,7 @@ static COMMAND_WORDS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
         .match_kind(aho_corasick::MatchKind::LeftmostFirst)
         .ascii_case_insensitive(true)
         .build(
-            QMAIL_STAGES
+            STAGE_PHRASES
                 .iter()
                 .map(|(words, _)| *words)
                 .chain(COMMAND_GATE),
@@ -309,7 +313,7 @@ static COMMAND_WORDS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
         .expect("valid")
 });
 
-/// qmail's stage words decide at once; without any [`COMMAND_GATE`] word
+/// The stage phrases decide at once; without any [`COMMAND_GATE`] word
 /// no command can be named; else `search_command` decides.
 fn named_command(
     text: &str,
@@ -317,7 +321,7 @@ fn named_command(
 ) -> Option<String> {
     let mut gated = false;
     for m in COMMAND_WORDS.find_iter(text) {
-        match QMAIL_STAGES.get(m.pattern().as_usize()) {
+        match STAGE_PHRASES.get(m.pattern().as_usize()) {
             Some((_, stage)) => return Some((*stage).to_owned()),
             None => gated = true,
         }
@@ -455,6 +459,18 @@ mod tests {
         assert_eq!((f.reply, f.status.as_deref()), (Some(550), Some("5.2.2")));
         // A sentence may end on a code.
         assert_eq!(scan("the server answered 554.").reply, Some(554));
+    }
+
+    #[test]
+    fn a_refused_greeting_is_the_connection_stage() {
+        // Postfix smtp(8), smtp_proto.c: the greeting itself was the refusal.
+        let f = scan(
+            "delivery temporarily suspended: host mx.example.net[192.0.2.9] refused to talk to me: 421 4.3.2 All server ports are busy",
+        );
+        assert_eq!(
+            (f.reply, f.status.as_deref(), f.command.as_deref()),
+            (Some(421), Some("4.3.2"), Some("CONN"))
+        );
     }
 
     #[test]

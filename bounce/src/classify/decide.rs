@@ -103,6 +103,12 @@ fn by_evidence(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     if fact.recipient_domain.as_deref() == Some("googlegroups.com") {
         return Reason::Rejected;
     }
+    // Refused at the greeting, before any sender or recipient was named:
+    // the refusal is of the connecting host — also when the sending MTA
+    // kept trying until it gave up (what refused it is the news).
+    if matches!(fact.command.as_deref(), Some("CONN" | "HELO")) {
+        return Reason::Blocked;
+    }
     // A failure report that still carries a temporary status or reply, with
     // nothing more specific said: the MTA retried until its queue lifetime
     // ran out.
@@ -115,11 +121,6 @@ fn by_evidence(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     }
     if fact.action == Some(Action::Delayed) {
         return Reason::Expired;
-    }
-    // Refused at the greeting, before any sender or recipient was named:
-    // the refusal is of the connecting host.
-    if matches!(fact.command.as_deref(), Some("CONN" | "HELO")) {
-        return Reason::Blocked;
     }
     let permanent = fact.reply_code.is_some_and(ReplyCode::is_permanent);
     // A refusal that quotes the sending IP back ("554 IP=192.0.2.9 - …")
@@ -290,6 +291,26 @@ mod evidence_tests {
             action: Some(Action::Failed),
             ..Fact::default()
         }
+    }
+
+    #[test]
+    fn a_greeting_refused_until_the_queue_gave_up_is_a_block() {
+        // Postfix's "refused to talk to me" (CONN) in a failure report with
+        // a temporary reply and no words more specific: what refused us,
+        // not that the queue lifetime ran out.
+        let refused = fact(
+            "delivery temporarily suspended: host mx.example.net[192.0.2.9] refused to talk to me: 421 Service not available, closing transmission channel",
+            Some("CONN"),
+            Some("4.0.0"),
+            421,
+        );
+        assert_eq!(classify(&refused), Reason::Blocked);
+        // The same temporary failure at another stage: the MTA gave up.
+        let later = Fact {
+            command: Some("RCPT".into()),
+            ..refused
+        };
+        assert_eq!(classify(&later), Reason::Expired);
     }
 
     #[test]
