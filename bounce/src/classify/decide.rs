@@ -175,11 +175,15 @@ fn user_unknown_or_not(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     }
     // KDDI (au) names the address it has no mailbox for ("550
     // <a@ezweb.ne.jp>: User unknown"); its filter's refusal names none
-    // ("550 : User unknown").
-    if fact.recipient_domain.as_ref().is_some_and(is_kddi_domain)
-        && lowered_diagnostic.contains(">: user unknown")
-    {
-        return Reason::UserUnknown;
+    // ("550 : User unknown") — also when a relay quotes it under a status
+    // of its own (Exchange Online's "5.1.351 … -> 550 : User unknown").
+    if fact.recipient_domain.as_ref().is_some_and(is_kddi_domain) {
+        if lowered_diagnostic.contains(">: user unknown") {
+            return Reason::UserUnknown;
+        }
+        if lowered_diagnostic.contains("550 : user unknown") {
+            return Reason::Filtered;
+        }
     }
     // The local delivery agent's own lookup ("mail.local: unknown user"):
     // the final directory, whatever the stage.
@@ -291,6 +295,30 @@ mod evidence_tests {
             action: Some(Action::Failed),
             ..Fact::default()
         }
+    }
+
+    #[test]
+    fn kddis_filter_reply_is_a_filter_even_under_a_relays_status() {
+        let mut relayed = fact(
+            "550 5.1.351 Remote server returned unknown recipient or mailbox unavailable -> 550 : User unknown",
+            None,
+            Some("5.1.351"),
+            550,
+        );
+        relayed.recipient_domain = Some("ezweb.ne.jp".into());
+        assert_eq!(classify(&relayed), Reason::Filtered);
+        // The mailbox au has not: it names the address.
+        let named = Fact {
+            diagnostic: "550 <a@ezweb.ne.jp>: User unknown".into(),
+            ..relayed.clone()
+        };
+        assert_eq!(classify(&named), Reason::UserUnknown);
+        // Elsewhere the same words are a missing mailbox.
+        let elsewhere = Fact {
+            recipient_domain: Some("example.net".into()),
+            ..relayed
+        };
+        assert_eq!(classify(&elsewhere), Reason::UserUnknown);
     }
 
     #[test]
