@@ -128,8 +128,21 @@ fn is_role_address(addr: &str) -> bool {
     .contains(&local.as_str())
 }
 
+/// Whether the address at `at` in `line` is the envelope sender echoed in
+/// a command ("MAIL FROM:<b@example.jp>", "after MAIL FROM: b@…"): never
+/// a recipient, whatever else the line says.
+fn is_mail_from_echo(line: &str, at: usize) -> bool {
+    let before = line[..at].trim_end_matches(['<', ' ']);
+    before.len() >= 5
+        && before.is_char_boundary(before.len() - 5)
+        && before[before.len() - 5..].eq_ignore_ascii_case("from:")
+}
+
 /// Recipients in the error section with the text that explains each.
-fn recipients_in(section: &str, exclude: &[String]) -> Recipients {
+/// With `only` (Exim's X-Failed-Recipients), other addresses — the
+/// sender a reply quotes, an alias, a contact — neither start a
+/// recipient's text nor end one.
+fn recipients_in(section: &str, exclude: &[String], only: Option<&[String]>) -> Recipients {
     let lines: Vec<&str> = section.lines().collect();
     let mut hits: Vec<(usize, String)> = Vec::new();
     // Every line that names a recipient, repeats included: one recipient's
@@ -155,7 +168,11 @@ fn recipients_in(section: &str, exclude: &[String]) -> Recipients {
         }
         for m in ADDRESS.find_iter(line) {
             let addr = m.as_str().trim_end_matches('.').to_owned();
-            if is_role_address(&addr) || exclude.iter().any(|e| e.eq_ignore_ascii_case(&addr)) {
+            if is_role_address(&addr)
+                || exclude.iter().any(|e| e.eq_ignore_ascii_case(&addr))
+                || only.is_some_and(|only| !only.iter().any(|o| o.eq_ignore_ascii_case(&addr)))
+                || is_mail_from_echo(line, m.start())
+            {
                 continue;
             }
             mentions.push((i, addr.to_ascii_lowercase()));
@@ -257,7 +274,7 @@ impl Prose {
     pub(super) fn read(body: &str) -> Self {
         let section = error_section(body);
         Self {
-            recipients: recipients_in(section, &[]),
+            recipients: recipients_in(section, &[], None),
             section: section.chars().take(2000).collect(),
         }
     }
@@ -291,8 +308,6 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
     if let Some(f) = &original.from {
         exclude.push(f.clone());
     }
-    let mut recipients = recipients_in(section, &exclude);
-    let mut found = std::mem::take(&mut recipients.list);
     let failed_header = msg
         .header_raw("X-Failed-Recipients")
         .map(|v| {
@@ -302,18 +317,8 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
                 .collect::<Vec<_>>()
         })
         .filter(|v| !v.is_empty());
-    // Exim's X-Failed-Recipients is authoritative: other addresses in the
-    // prose are senders, aliases or contacts.
-    if let Some(failed) = &failed_header {
-        let listed: Vec<_> = found
-            .iter()
-            .filter(|(a, _)| failed.iter().any(|f| f.eq_ignore_ascii_case(a)))
-            .cloned()
-            .collect();
-        if !listed.is_empty() {
-            found = listed;
-        }
-    }
+    let mut recipients = recipients_in(section, &exclude, failed_header.as_deref());
+    let mut found = std::mem::take(&mut recipients.list);
     if found.is_empty() {
         let fallback = failed_header.or_else(|| original.to.clone().map(|t| vec![t]));
         let explanation: String = section.chars().take(4000).collect();
@@ -412,7 +417,7 @@ mod tests {
             554 <ann@example.edu>... Remote protocol error: Connection reset by peer\n\
             550 example.org (smtp)... 550 Host unknown\n\
             554 <bob@example.org>... 550 Host unknown (Authoritative answer from name server)\n";
-        let r = recipients_in(section, &[]).list;
+        let r = recipients_in(section, &[], None).list;
         assert_eq!(r.len(), 2);
         assert_eq!(r[0].0, "ann@example.edu");
         assert!(!r[0].1.contains("Host unknown"), "{}", r[0].1);
@@ -420,11 +425,28 @@ mod tests {
     }
 
     #[test]
+    fn a_sender_quoted_in_the_reply_does_not_end_the_recipients_text() {
+        // Exim: the reply names the envelope sender; X-Failed-Recipients
+        // says which address failed.
+        let section = "The following address(es) failed:\n\n  a@example.net\n    host mx.example.net [192.0.2.9]\n    SMTP error from remote mail server after RCPT TO:<a@example.net>:\n    553 5.1.8 <b@example.jp>: Sender address rejected: Domain not found\n";
+        let failed = ["a@example.net".to_owned()];
+        let r = recipients_in(section, &[], Some(&failed)).list;
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert!(r[0].1.contains("Sender address rejected"), "{}", r[0].1);
+        // Without the header, the address after MAIL FROM: is the sender's.
+        let section = "  a@example.net\n    SMTP error from remote mail server after MAIL FROM:<b@example.jp> SIZE=1543:\n    550 5.7.1 Please use the smtp server of your ISP\n";
+        let r = recipients_in(section, &[], None).list;
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(r[0].0, "a@example.net");
+        assert!(r[0].1.contains("550 5.7.1"), "{}", r[0].1);
+    }
+
+    #[test]
     fn qmail_style() {
         let body = "Hi. This is the qmail-send program at mx.example.jp.\nI'm afraid I wasn't able to deliver your message to the following addresses.\n\n<user@example.net>:\n192.0.2.1 does not like recipient.\nRemote host said: 550 5.1.1 unknown user\n\n--- Below this line is a copy of the message.\n\nTo: user@example.net\n";
         let section = error_section(body);
         assert!(!section.contains("Below this line"));
-        let r = recipients_in(section, &[]).list;
+        let r = recipients_in(section, &[], None).list;
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].0, "user@example.net");
         assert!(r[0].1.contains("550 5.1.1 unknown user"));
