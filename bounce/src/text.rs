@@ -138,6 +138,38 @@ fn is_mail_from_echo(line: &str, at: usize) -> bool {
         && before[before.len() - 5..].eq_ignore_ascii_case("from:")
 }
 
+/// Whether the address at `at` in `line` is inside a server's quoted
+/// reply — the sender it refused, the address as the server spells it —
+/// rather than a heading of the report's own. A reply code comes before
+/// it, and either words stand between the two ("550 5.1.10 Recipient
+/// a@… not found") or the reply is introduced as one ("Remote host said:
+/// 553 5.1.8 <b@…>: Sender address rejected", a transcript's "<<<").
+/// Sendmail's own status line names its recipient right after the code
+/// ("554 <b@example.org>... 550 Host unknown"): that is a heading.
+fn in_quoted_reply(line: &str, at: usize) -> bool {
+    let b = &line.as_bytes()[..at];
+    let Some(code) = (0..b.len().saturating_sub(3)).rev().find(|&i| {
+        matches!(b[i], b'2' | b'4' | b'5')
+            && b[i + 1].is_ascii_digit()
+            && b[i + 2].is_ascii_digit()
+            && matches!(b[i + 3], b' ' | b'-')
+            && (i == 0 || matches!(b[i - 1], b' ' | b'\t' | b':' | b'(' | b'[' | b'\''))
+    }) else {
+        return false;
+    };
+    let between = line[code + 4..at].split_whitespace().filter(|w| {
+        !w.chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '<')
+    });
+    let introduced = || {
+        let before = line[..code].to_ascii_lowercase();
+        ["said", "<<<", "returned", "reply", "response"]
+            .iter()
+            .any(|w| before.contains(w))
+    };
+    between.clone().next().is_some() || introduced()
+}
+
 /// Recipients in the error section with the text that explains each.
 /// With `only` (Exim's X-Failed-Recipients), other addresses — the
 /// sender a reply quotes, an alias, a contact — neither start a
@@ -172,6 +204,14 @@ fn recipients_in(section: &str, exclude: &[String], only: Option<&[String]>) -> 
                 || exclude.iter().any(|e| e.eq_ignore_ascii_case(&addr))
                 || only.is_some_and(|only| !only.iter().any(|o| o.eq_ignore_ascii_case(&addr)))
                 || is_mail_from_echo(line, m.start())
+            {
+                continue;
+            }
+            // Once a recipient is known, a new address inside a quoted
+            // reply belongs to that recipient's text.
+            if !hits.is_empty()
+                && !hits.iter().any(|(_, a)| a.eq_ignore_ascii_case(&addr))
+                && in_quoted_reply(line, m.start())
             {
                 continue;
             }
@@ -439,6 +479,21 @@ mod tests {
         assert_eq!(r.len(), 1, "{r:?}");
         assert_eq!(r[0].0, "a@example.net");
         assert!(r[0].1.contains("550 5.7.1"), "{}", r[0].1);
+    }
+
+    #[test]
+    fn an_address_in_a_quoted_reply_is_not_a_heading() {
+        let said = "Remote host said: 553 5.1.8 <b@example.jp>: Sender address rejected";
+        assert!(in_quoted_reply(said, said.find("b@").unwrap()));
+        let words = "550 5.1.10 Recipient a@contoso.example not found";
+        assert!(in_quoted_reply(words, words.find("a@").unwrap()));
+        // Sendmail's status line: the recipient right after the code.
+        let heading = "554 <bob@example.org>... 550 Host unknown";
+        assert!(!in_quoted_reply(heading, heading.find("bob@").unwrap()));
+        let heading = "550 5.1.1 <bob@example.org>... User unknown";
+        assert!(!in_quoted_reply(heading, heading.find("bob@").unwrap()));
+        // No code before it at all.
+        assert!(!in_quoted_reply("<a@example.net>:", 1));
     }
 
     #[test]

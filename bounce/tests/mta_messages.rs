@@ -67,14 +67,7 @@ Diagnostic-Code: smtp; {}\r\n\
 /// command the reply answered, then the words. No status field to lean
 /// on: the text alone must give the reason.
 fn exim_notice(m: &Message) -> String {
-    // A text that begins with a reply code ("550 5.1.1 …", "421-…").
-    let b = m.text.as_bytes();
-    let remote_reply = b.len() > 3
-        && (b'2'..=b'5').contains(&b[0])
-        && b[1].is_ascii_digit()
-        && b[2].is_ascii_digit()
-        && matches!(b[3], b' ' | b'-');
-    let stage = if remote_reply {
+    let stage = if is_remote_reply(&m.text) {
         "host mx.example.net [192.0.2.9]\r\n    SMTP error from remote mail server after RCPT TO:<a@example.net>:\r\n    "
     } else {
         ""
@@ -97,6 +90,48 @@ recipients. This is a permanent error. The following address(es) failed:\r\n\
 \r\n\
 ------ This is a copy of the message, including all the headers. ------\r\n\
 \r\n\
+From: taro@example.jp\r\n\
+To: a@example.net\r\n\
+Subject: hello\r\n\
+\r\n\
+hello\r\n",
+        m.text
+    )
+}
+
+/// Whether `text` begins with a reply code ("550 5.1.1 …", "421-…"): a
+/// remote server's reply rather than the MTA's own words.
+fn is_remote_reply(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() > 3
+        && (b'2'..=b'5').contains(&b[0])
+        && b[1].is_ascii_digit()
+        && b[2].is_ascii_digit()
+        && matches!(b[3], b' ' | b'-')
+}
+
+/// The failure notice qmail-send writes (qmail-send.c and qmail-remote.c's
+/// wording): the address in angle brackets, the remote host's reply after
+/// "Remote host said:", no header naming the failed address.
+fn qmail_notice(m: &Message) -> String {
+    format!(
+        "From: MAILER-DAEMON@mail.example.jp\r\n\
+To: taro@example.jp\r\n\
+Subject: failure notice\r\n\
+Date: Wed, 2 Dec 2026 10:00:00 +0900\r\n\
+\r\n\
+Hi. This is the qmail-send program at mail.example.jp.\r\n\
+I'm afraid I wasn't able to deliver your message to the following addresses.\r\n\
+This is a permanent error; I've given up. Sorry it didn't work out.\r\n\
+\r\n\
+<a@example.net>:\r\n\
+192.0.2.9 does not like recipient.\r\n\
+Remote host said: {}\r\n\
+Giving up on 192.0.2.9.\r\n\
+\r\n\
+--- Below this line is a copy of the message.\r\n\
+\r\n\
+Return-Path: <taro@example.jp>\r\n\
 From: taro@example.jp\r\n\
 To: a@example.net\r\n\
 Subject: hello\r\n\
@@ -171,6 +206,27 @@ fn every_permanent_failure_also_as_a_prose_notice() {
     let permanent = table.message.iter().filter(|m| m.status.starts_with('5'));
     let (tried, wrong) = wrong_reasons(permanent, exim_notice);
     assert!(tried >= 100, "{tried} permanent failures");
+    assert!(
+        wrong.is_empty(),
+        "{} of {tried} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// Every permanent remote reply as qmail reports it: no header says which
+/// address failed, so the reader must tell the recipient's heading from
+/// the addresses inside the quoted reply (the sender it refused, the
+/// recipient as the server spells it).
+#[test]
+fn every_permanent_remote_reply_also_in_a_qmail_notice() {
+    let table = table();
+    let replies = table
+        .message
+        .iter()
+        .filter(|m| m.status.starts_with('5') && is_remote_reply(&m.text));
+    let (tried, wrong) = wrong_reasons(replies, qmail_notice);
+    assert!(tried >= 80, "{tried} permanent remote replies");
     assert!(
         wrong.is_empty(),
         "{} of {tried} wrong:\n{}",
