@@ -143,7 +143,8 @@ fn is_mail_from_echo(line: &str, at: usize) -> bool {
 /// rather than a heading of the report's own. A reply code comes before
 /// it, and either words stand between the two ("550 5.1.10 Recipient
 /// a@… not found") or the reply is introduced as one ("Remote host said:
-/// 553 5.1.8 <b@…>: Sender address rejected", a transcript's "<<<").
+/// 553 5.1.8 <b@…>: Sender address rejected", a transcript's "<<<",
+/// Sendmail's "(reason: 550 …)").
 /// Sendmail's own status line names its recipient right after the code
 /// ("554 <b@example.org>... 550 Host unknown"): that is a heading.
 fn in_quoted_reply(line: &str, at: usize) -> bool {
@@ -163,7 +164,7 @@ fn in_quoted_reply(line: &str, at: usize) -> bool {
     });
     let introduced = || {
         let before = line[..code].to_ascii_lowercase();
-        ["said", "<<<", "returned", "reply", "response"]
+        ["said", "<<<", "returned", "reply", "response", "reason"]
             .iter()
             .any(|w| before.contains(w))
     };

@@ -141,6 +141,73 @@ hello\r\n",
     )
 }
 
+/// Sendmail's notice without its DSN part (as old versions and many
+/// forwarders leave it): the address, the "(reason: …)" line, and the
+/// transcript with the server's reply after "<<<" and Sendmail's own
+/// status line for the address.
+fn sendmail_notice(m: &Message) -> String {
+    let (code, rest) = m.text.split_at(3);
+    format!(
+        "From: Mail Delivery Subsystem <MAILER-DAEMON@mail.example.jp>\r\n\
+To: <taro@example.jp>\r\n\
+Subject: Returned mail: see transcript for details\r\n\
+Auto-Submitted: auto-generated (failure)\r\n\
+\r\n\
+The original message was received at Wed, 2 Dec 2026 10:00:00 +0900\r\n\
+from localhost [127.0.0.1]\r\n\
+\r\n\
+   ----- The following addresses had permanent fatal errors -----\r\n\
+<a@example.net>\r\n\
+    (reason: {code}{rest})\r\n\
+\r\n\
+   ----- Transcript of session follows -----\r\n\
+... while talking to mx.example.net.:\r\n\
+>>> RCPT To:<a@example.net>\r\n\
+<<< {code}{rest}\r\n\
+{code} <a@example.net>...{rest}\r\n\
+\r\n\
+   ----- Original message follows -----\r\n\
+\r\n\
+From: taro@example.jp\r\n\
+To: a@example.net\r\n\
+\r\n\
+hello\r\n"
+    )
+}
+
+/// Postfix's notice without its DSN part: "<address>: host … said: reply
+/// (in reply to … command)", or the MTA's own words after the address.
+fn postfix_notice(m: &Message) -> String {
+    let said = if is_remote_reply(&m.text) {
+        format!(
+            "host mx.example.net[192.0.2.9] said: {} (in reply to RCPT TO command)",
+            m.text
+        )
+    } else {
+        m.text.clone()
+    };
+    format!(
+        "From: MAILER-DAEMON@mail.example.jp (Mail Delivery System)\r\n\
+To: taro@example.jp\r\n\
+Subject: Undelivered Mail Returned to Sender\r\n\
+\r\n\
+This is the mail system at host mail.example.jp.\r\n\
+\r\n\
+I'm sorry to have to inform you that your message could not\r\n\
+be delivered to one or more recipients. It's attached below.\r\n\
+\r\n\
+                   The mail system\r\n\
+\r\n\
+<a@example.net>: {said}\r\n\
+\r\n\
+--- Returned message ---\r\n\
+From: taro@example.jp\r\n\
+To: a@example.net\r\n\
+\r\n\
+hello\r\n"
+    )
+}
+
 fn table() -> Table {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -230,6 +297,28 @@ fn every_permanent_remote_reply_also_in_a_qmail_notice() {
     assert!(
         wrong.is_empty(),
         "{} of {tried} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// Sendmail's and Postfix's notices without their DSN part: the same
+/// replies read from the prose alone.
+#[test]
+fn every_permanent_failure_also_in_sendmail_and_postfix_prose() {
+    let table = table();
+    let permanent = || table.message.iter().filter(|m| m.status.starts_with('5'));
+    let (tried, mut wrong) = wrong_reasons(
+        permanent().filter(|m| is_remote_reply(&m.text)),
+        sendmail_notice,
+    );
+    assert!(tried >= 80, "{tried} permanent remote replies");
+    let (tried, postfix_wrong) = wrong_reasons(permanent(), postfix_notice);
+    assert!(tried >= 100, "{tried} permanent failures");
+    wrong.extend(postfix_wrong);
+    assert!(
+        wrong.is_empty(),
+        "{} wrong:\n{}",
         wrong.len(),
         wrong.join("\n")
     );
