@@ -44,10 +44,11 @@ fn main() {
     let mut bare = Vec::new();
     let mut lean = Vec::new();
     let mut ours = Vec::new();
-    // The header set dix's own parser structures (everything else raw).
+    // The header set dix's own parser structures (everything else skipped).
     let lean_parser = MessageParser::new()
         .with_minimal_headers()
-        .header_id(mail_parser::HeaderName::MessageId);
+        .header_id(mail_parser::HeaderName::MessageId)
+        .default_header_ignore();
     for _ in 0..3 {
         bare.push(rate(&files, rounds, |b| {
             MessageParser::default()
@@ -74,7 +75,7 @@ fn main() {
         bare * bytes as f64 / files.len() as f64 / 1e6
     );
     println!(
-        "| bare mail-parser, dix's header set (minimal + Message-ID) | {lean:.0} | {:.1} |",
+        "| bare mail-parser, dix's header set (minimal + Message-ID, others skipped) | {lean:.0} | {:.1} |",
         lean * bytes as f64 / files.len() as f64 / 1e6
     );
     println!(

@@ -22,13 +22,16 @@ fn parse_message(bytes: &[u8]) -> Option<Message<'_>> {
 }
 
 /// mail-parser, structuring only the headers we read as values (MIME,
-/// Date, Subject, addresses, Message-ID); every other header stays raw,
-/// which `header_raw` reads. Structuring the many Received headers of a
-/// bounce and its attached original was a sixth of parsing time.
+/// Date, Subject, addresses, Message-ID); every other header is skipped
+/// but keeps its place, which `header_raw` reads from the message's own
+/// bytes. Structuring the many Received headers of a bounce and its
+/// attached original was a sixth of parsing time; keeping them as raw
+/// text still cost a lossy UTF-8 copy of each (6 % of all instructions).
 static PARSER: LazyLock<MessageParser> = LazyLock::new(|| {
     MessageParser::new()
         .with_minimal_headers()
         .header_id(mail_parser::HeaderName::MessageId)
+        .default_header_ignore()
 });
 
 /// What the rest of the message tells about the original message.
