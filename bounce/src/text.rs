@@ -370,7 +370,11 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
                     .map(|a| (a, explanation.clone()))
                     .collect()
             }
-            None if !explanation.trim().is_empty() => found.push((String::new(), explanation)),
+            None if !explanation.trim().is_empty()
+                && reports_a_delivery(body, section, original, &explanation) =>
+            {
+                found.push((String::new(), explanation))
+            }
             None => return Vec::new(),
         }
     }
@@ -413,6 +417,21 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
             }
         })
         .collect()
+}
+
+/// Whether a notice that names no failed address still reports on a
+/// message that was sent: it quotes a server's reply or a status, or it
+/// carries a copy of the message (attached, or below its explanation).
+/// Without any of these, bounce-like words ("could not be delivered",
+/// "mailbox quota exceeded") are a warning about one's own mailbox or a
+/// phishing lure dressed as a bounce, not a report on a delivery.
+fn reports_a_delivery(body: &str, section: &str, original: &Original, explanation: &str) -> bool {
+    let copy_follows = section.len() < body.trim_end().len();
+    let copy_attached =
+        original.message_id.is_some() || original.from.is_some() || original.subject.is_some();
+    let found = super::smtp::scan(explanation);
+    let quotes_a_reply = found.reply.is_some_and(|r| r >= 400) || found.status.is_some();
+    copy_follows || copy_attached || quotes_a_reply
 }
 
 /// The line where a report states the remote server's reply under a label

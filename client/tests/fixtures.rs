@@ -5,7 +5,8 @@
 //! an Exchange Online report that is HTML only, a report with blank lines
 //! and CR LF before its headers, a mailing list's refusal of a post; and
 //! what is no failure: challenge-response and sender-verification
-//! requests, list notices, TLS and DMARC aggregate reports.
+//! requests, list notices, TLS and DMARC aggregate reports, a phishing
+//! lure dressed as a bounce and a mailbox-quota warning.
 
 use std::process::Command;
 
@@ -479,6 +480,18 @@ fn list_notices_and_aggregate_reports_are_not_bounces() {
         "tlsrpt.eml",
         "dmarc-aggregate.eml",
     ] {
+        assert_no_bounce(&fixture(name));
+    }
+}
+
+/// Bounce words with nothing a bounce carries — no failed address, no
+/// server reply or status, no copy of a message that was sent: a
+/// phishing lure dressed as a delivery failure ("4 incoming messages were
+/// not delivered … click here"), and a server's warning that one's own
+/// mailbox is nearly full.
+#[test]
+fn bounce_words_without_a_delivery_are_not_a_bounce() {
+    for name in ["phishing-fake-bounce.eml", "quota-warning.eml"] {
         assert_no_bounce(&fixture(name));
     }
 }
