@@ -230,12 +230,15 @@ fn table() -> Table {
     table
 }
 
-/// Parses `wrap(m)` for each message and lists those whose first fact
-/// does not have the message's reason.
-fn wrong_reasons<'a>(
+/// Parses `wrap(m)` for each of `messages` (at least `at_least` of them):
+/// the first fact of each must carry the message's reason. `layout` names
+/// the wrapping in the failure report.
+fn assert_reasons<'a>(
+    layout: &str,
     messages: impl Iterator<Item = &'a Message>,
-    wrap: impl Fn(&Message) -> String,
-) -> (usize, Vec<String>) {
+    wrap: fn(&Message) -> String,
+    at_least: usize,
+) {
     let mut tried = 0;
     let mut wrong = Vec::new();
     for m in messages {
@@ -249,19 +252,27 @@ fn wrong_reasons<'a>(
             ));
         }
     }
-    (tried, wrong)
+    assert!(tried >= at_least, "{layout}: only {tried} messages");
+    assert!(
+        wrong.is_empty(),
+        "{layout}: {} of {tried} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+fn permanent(m: &&Message) -> bool {
+    m.status.starts_with('5')
+}
+
+fn permanent_remote_reply(m: &&Message) -> bool {
+    permanent(m) && is_remote_reply(&m.text)
 }
 
 #[test]
 fn every_documented_message_gets_its_reason() {
     let table = table();
-    let (tried, wrong) = wrong_reasons(table.message.iter(), report);
-    assert!(
-        wrong.is_empty(),
-        "{} of {tried} wrong:\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
+    assert_reasons("DSN", table.message.iter(), report, 50);
 }
 
 /// The same words in a prose notice instead of a DSN: every permanent
@@ -270,15 +281,8 @@ fn every_documented_message_gets_its_reason() {
 #[test]
 fn every_permanent_failure_also_as_a_prose_notice() {
     let table = table();
-    let permanent = table.message.iter().filter(|m| m.status.starts_with('5'));
-    let (tried, wrong) = wrong_reasons(permanent, exim_notice);
-    assert!(tried >= 100, "{tried} permanent failures");
-    assert!(
-        wrong.is_empty(),
-        "{} of {tried} wrong:\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
+    let messages = table.message.iter().filter(permanent);
+    assert_reasons("Exim notice", messages, exim_notice, 100);
 }
 
 /// Every permanent remote reply as qmail reports it: no header says which
@@ -288,18 +292,8 @@ fn every_permanent_failure_also_as_a_prose_notice() {
 #[test]
 fn every_permanent_remote_reply_also_in_a_qmail_notice() {
     let table = table();
-    let replies = table
-        .message
-        .iter()
-        .filter(|m| m.status.starts_with('5') && is_remote_reply(&m.text));
-    let (tried, wrong) = wrong_reasons(replies, qmail_notice);
-    assert!(tried >= 80, "{tried} permanent remote replies");
-    assert!(
-        wrong.is_empty(),
-        "{} of {tried} wrong:\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
+    let messages = table.message.iter().filter(permanent_remote_reply);
+    assert_reasons("qmail notice", messages, qmail_notice, 80);
 }
 
 /// Sendmail's and Postfix's notices without their DSN part: the same
@@ -307,19 +301,8 @@ fn every_permanent_remote_reply_also_in_a_qmail_notice() {
 #[test]
 fn every_permanent_failure_also_in_sendmail_and_postfix_prose() {
     let table = table();
-    let permanent = || table.message.iter().filter(|m| m.status.starts_with('5'));
-    let (tried, mut wrong) = wrong_reasons(
-        permanent().filter(|m| is_remote_reply(&m.text)),
-        sendmail_notice,
-    );
-    assert!(tried >= 80, "{tried} permanent remote replies");
-    let (tried, postfix_wrong) = wrong_reasons(permanent(), postfix_notice);
-    assert!(tried >= 100, "{tried} permanent failures");
-    wrong.extend(postfix_wrong);
-    assert!(
-        wrong.is_empty(),
-        "{} wrong:\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
+    let replies = table.message.iter().filter(permanent_remote_reply);
+    assert_reasons("Sendmail transcript", replies, sendmail_notice, 80);
+    let messages = table.message.iter().filter(permanent);
+    assert_reasons("Postfix notice", messages, postfix_notice, 100);
 }
