@@ -158,7 +158,8 @@ fn in_quoted_reply(line: &str, at: usize) -> bool {
     }) else {
         return false;
     };
-    let between = line[code + 4..at].split_whitespace().filter(|w| {
+    // Words, not just an enhanced status or the address's own "<".
+    let words_between = line[code + 4..at].split_whitespace().any(|w| {
         !w.chars()
             .all(|c| c.is_ascii_digit() || c == '.' || c == '<')
     });
@@ -168,7 +169,7 @@ fn in_quoted_reply(line: &str, at: usize) -> bool {
             .iter()
             .any(|w| before.contains(w))
     };
-    between.clone().next().is_some() || introduced()
+    words_between || introduced()
 }
 
 /// Recipients in the error section with the text that explains each.
