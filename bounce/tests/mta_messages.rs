@@ -208,6 +208,42 @@ hello\r\n"
     )
 }
 
+/// Exim's delay warning (the "Warning: message … delayed" notice that
+/// deliver.c's warning template writes): the address, the host, and the
+/// reason after "Delay reason:" — the words of a temporary failure with no
+/// status field.
+fn exim_delay_warning(m: &Message) -> String {
+    let reason = if is_remote_reply(&m.text) {
+        format!(
+            "Delay reason: SMTP error from remote mail server after RCPT TO:<a@example.net>:\r\n    {}",
+            m.text
+        )
+    } else {
+        m.text.clone()
+    };
+    format!(
+        "From: Mail Delivery System <Mailer-Daemon@mail.example.jp>\r\n\
+To: taro@example.jp\r\n\
+Subject: Warning: message 1aBcDe-000123-Xy delayed 24 hours\r\n\
+X-Failed-Recipients: a@example.net\r\n\
+Auto-Submitted: auto-replied\r\n\
+\r\n\
+This message was created automatically by mail delivery software.\r\n\
+A message that you sent has not yet been delivered to one or more of its\r\n\
+recipients after more than 24 hours on the queue on mail.example.jp.\r\n\
+\r\n\
+The address to which the message has not yet been delivered is:\r\n\
+\r\n\
+  a@example.net\r\n\
+    host mx.example.net [192.0.2.9]\r\n\
+    {reason}\r\n\
+\r\n\
+No action is required on your part. Delivery attempts will continue for\r\n\
+some time, and this warning may be repeated at intervals if the message\r\n\
+remains undelivered.\r\n"
+    )
+}
+
 fn table() -> Table {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -305,4 +341,13 @@ fn every_permanent_failure_also_in_sendmail_and_postfix_prose() {
     assert_reasons("Sendmail transcript", replies, sendmail_notice, 80);
     let messages = table.message.iter().filter(permanent);
     assert_reasons("Postfix notice", messages, postfix_notice, 100);
+}
+
+/// Every temporary failure as Exim's delay warning reports it: the words
+/// alone must give the reason, with no status field behind them.
+#[test]
+fn every_temporary_failure_also_in_a_delay_warning() {
+    let table = table();
+    let messages = table.message.iter().filter(|m| m.status.starts_with('4'));
+    assert_reasons("Exim delay warning", messages, exim_delay_warning, 50);
 }
