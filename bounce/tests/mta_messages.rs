@@ -2,13 +2,19 @@
 //! documentation (`tests/golden/mta_messages.toml`: Postfix, Exim — also
 //! as Debian configures it —, qmail, Sendmail and its cf rulesets,
 //! Courier, OpenSMTPD, dma, Dovecot, Haraka, Exchange and Exchange
-//! Online's NDR codes, Domino, Gmail, Yahoo, Mimecast, Cox, QQ Mail,
-//! NetEase, Coremail, security gateways as their vendors document them,
-//! and the filters mail servers run: amavisd-new, policyd-spf, OpenDMARC,
-//! policyd-weight, rspamd), each wrapped in the RFC 3464 report the MTA
-//! would send and parsed: every one gets its reason. Unlike the labelled
-//! corpus, nothing here was chosen from bounces we were shown; many come
-//! from the strings of Debian's packages of these programs.
+//! Online's NDR codes, Domino, Gmail, Yahoo, Yandex, GMX / web.de, Mimecast,
+//! Cox, QQ Mail, NetEase, Coremail, security gateways as their vendors
+//! document them, and the filters mail servers run: amavisd-new,
+//! policyd-spf, OpenDMARC, policyd-weight, rspamd, Mailman). Nothing here
+//! was chosen from bounces we were shown; many come from the strings of
+//! Debian's packages of these programs or from their source.
+//!
+//! Each message is read in the layouts it reaches a sender in: an RFC 3464
+//! report with its status (every message); with no status field behind the
+//! words, as Exim's and Postfix's notices (every permanent failure), in a
+//! qmail notice and a Sendmail transcript (every permanent remote reply),
+//! and in Exim's delay warning (every temporary failure). Every one must
+//! get its reason in each.
 
 use dix_bounce::parse_bytes;
 use serde::Deserialize;
