@@ -88,6 +88,16 @@ static FROM_IP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:from|client host|your ip|sender ip|ip address|messages from|the mail server|connecting ip|blocked:?|listed:?|address|ip=)\s*[\[(]?((?:[0-9]{1,3}\.){3}[0-9]{1,3})[\])]?").unwrap()
 });
 
+/// Where the last reply code in `text` is: the byte range of its match
+/// (the code and the character after it), by the same rules [`scan`] reads
+/// codes with.
+pub(crate) fn last_reply_code(text: &str) -> Option<std::ops::Range<usize>> {
+    REPLY.find_iter(text).last().map(|m| {
+        let start = m.as_ptr() as usize - text.as_ptr() as usize;
+        start..start + m.len()
+    })
+}
+
 /// Collapses whitespace runs and trims.
 pub fn collapse(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

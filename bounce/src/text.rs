@@ -92,9 +92,12 @@ static QUOTED_HEADER: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
+/// How much of a report's body [`error_section`] reads.
+const SECTION_READ_LIMIT: usize = 64 * 1024;
+
 /// The error section: the report's prose before the copy of the original.
 fn error_section(body: &str) -> &str {
-    let body = &body[..super::smtp::floor_char_boundary(body, 64 * 1024)];
+    let body = &body[..super::smtp::floor_char_boundary(body, SECTION_READ_LIMIT)];
     // Markers are lowercase and searched case-sensitively in a lowercased
     // copy (same byte offsets): far cheaper than a case-insensitive search.
     let lowered = body.to_ascii_lowercase();
@@ -148,23 +151,16 @@ fn is_mail_from_echo(line: &str, at: usize) -> bool {
 /// Sendmail's own status line names its recipient right after the code
 /// ("554 <b@example.org>... 550 Host unknown"): that is a heading.
 fn in_quoted_reply(line: &str, at: usize) -> bool {
-    let b = &line.as_bytes()[..at];
-    let Some(code) = (0..b.len().saturating_sub(3)).rev().find(|&i| {
-        matches!(b[i], b'2' | b'4' | b'5')
-            && b[i + 1].is_ascii_digit()
-            && b[i + 2].is_ascii_digit()
-            && matches!(b[i + 3], b' ' | b'-')
-            && (i == 0 || matches!(b[i - 1], b' ' | b'\t' | b':' | b'(' | b'[' | b'\''))
-    }) else {
+    let Some(code) = super::smtp::last_reply_code(&line[..at]) else {
         return false;
     };
     // Words, not just an enhanced status or the address's own "<".
-    let words_between = line[code + 4..at].split_whitespace().any(|w| {
+    let words_between = line[code.end..at].split_whitespace().any(|w| {
         !w.chars()
             .all(|c| c.is_ascii_digit() || c == '.' || c == '<')
     });
     let introduced = || {
-        let before = line[..code].to_ascii_lowercase();
+        let before = line[..code.start].to_ascii_lowercase();
         ["said", "<<<", "returned", "reply", "response", "reason"]
             .iter()
             .any(|w| before.contains(w))
@@ -427,7 +423,10 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
 /// "mailbox quota exceeded") are a warning about one's own mailbox or a
 /// phishing lure dressed as a bounce, not a report on a delivery.
 fn reports_a_delivery(body: &str, section: &str, original: &Original, explanation: &str) -> bool {
-    let copy_follows = section.len() < body.trim_end().len();
+    // error_section reads only the body's head: a section shorter than
+    // that head was cut where a copy of the message begins.
+    let read = &body[..super::smtp::floor_char_boundary(body, SECTION_READ_LIMIT)];
+    let copy_follows = section.len() < read.trim_end().len();
     let copy_attached =
         original.message_id.is_some() || original.from.is_some() || original.subject.is_some();
     let found = super::smtp::scan(explanation);
@@ -515,6 +514,37 @@ mod tests {
         assert!(!in_quoted_reply(heading, heading.find("bob@").unwrap()));
         // No code before it at all.
         assert!(!in_quoted_reply("<a@example.net>:", 1));
+    }
+
+    #[test]
+    fn a_long_notice_without_a_copy_or_a_reply_reports_no_delivery() {
+        let words =
+            "4 incoming messages could not be delivered: your mailbox quota has been exceeded.\n";
+        let long = words.repeat(2 * SECTION_READ_LIMIT / words.len());
+        let original = Original::default();
+        assert!(!reports_a_delivery(
+            &long,
+            error_section(&long),
+            &original,
+            words
+        ));
+        // The same words above a copy of the message it concerns do.
+        let with_copy =
+            format!("{words}\n--- Below this line is a copy of the message.\n\nhello\n");
+        assert!(reports_a_delivery(
+            &with_copy,
+            error_section(&with_copy),
+            &original,
+            words
+        ));
+        // So does a quoted reply.
+        let reply = "550 5.2.2 mailbox full";
+        assert!(reports_a_delivery(
+            reply,
+            error_section(reply),
+            &original,
+            reply
+        ));
     }
 
     #[test]
