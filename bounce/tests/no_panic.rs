@@ -1,5 +1,6 @@
 //! No input panics the bounce parser: truncated and mutated real-looking
-//! messages, arbitrary bytes, and oversized messages and header lines.
+//! messages, prose notices built from the pieces the reader slices at,
+//! arbitrary bytes, and oversized messages and header lines.
 
 use dix_bounce::parse_bytes;
 use proptest::prelude::*;
@@ -32,6 +33,25 @@ proptest! {
             bytes[i] = b;
         }
         let _ = parse_bytes(&bytes, "m");
+    }
+
+    /// A prose notice (no DSN part) whose failed-address lines are made of
+    /// the pieces its reader slices at — codes, addresses, "from:", "<",
+    /// multi-byte text — in any order: the address and quoted-reply
+    /// checks cut lines at byte offsets.
+    #[test]
+    fn prose_notice_lines(lines in proptest::collection::vec(
+        proptest::collection::vec(prop::sample::select(vec![
+            "550 ", "4.7.1 ", "a@example.net", "<b@example.jp>", "MAIL FROM:", "from:<",
+            "said: ", "<<< ", "(reason: ", "日本語", "é", " ", "-", ":", "5", "@",
+        ]), 0..12),
+        1..8,
+    )) {
+        let body: String = lines.iter().map(|l| l.concat() + "\r\n").collect();
+        let notice = format!(
+            "From: MAILER-DAEMON@mx.example.jp\r\nTo: sender@example.jp\r\nSubject: failure notice\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nI'm afraid I wasn't able to deliver your message to the following addresses.\r\n\r\n{body}"
+        );
+        let _ = parse_bytes(notice.as_bytes(), "p");
     }
 
     #[test]
