@@ -135,6 +135,7 @@ pub fn explain(fact: &Fact) -> Explanation {
         category: cause::category(cause).into(),
         actor: cause::actor(cause),
         retry: transient(fact),
+        retry_helps: None,
         meaning,
         action,
         source: rule,

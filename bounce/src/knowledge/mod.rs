@@ -95,6 +95,10 @@ pub struct Explanation {
     pub actor: Actor,
     /// Whether the sending server retries by itself: from the reply's class.
     pub retry: bool,
+    /// What the entry says of retrying, where its provider documents it:
+    /// `Some(false)` for a deferral that keeps failing until someone acts.
+    /// `None`: the reply's class decides.
+    pub retry_helps: Option<bool>,
     /// What it means.
     pub meaning: Bilingual,
     /// What to do.
@@ -136,6 +140,12 @@ struct CodeDef {
     marker: Option<String>,
     text: Option<String>,
     cause: Cause,
+    /// Whether retrying, the sending server's or the customer's, can
+    /// succeed without anyone changing anything. Absent: the reply's class
+    /// decides (a temporary reply can, a permanent one cannot). Written
+    /// only where the provider documents otherwise — a deferral that keeps
+    /// failing until the sender fixes something.
+    retry_helps: Option<bool>,
     source: String,
     meaning: Bilingual,
     action: Bilingual,
@@ -166,6 +176,7 @@ struct Code {
     marker: Option<usize>,
     text: Option<usize>,
     cause: Cause,
+    retry_helps: Option<bool>,
     source: String,
     meaning: Bilingual,
     action: Bilingual,
@@ -399,6 +410,7 @@ impl KnowledgeBase {
                     id: c.id,
                     provider: c.provider,
                     cause: c.cause,
+                    retry_helps: c.retry_helps,
                     source: c.source,
                     meaning: c.meaning,
                     action: c.action,
@@ -509,6 +521,7 @@ impl KnowledgeBase {
                 category: cause::category(c.cause).into(),
                 actor: cause::actor(c.cause),
                 retry: transient(fact),
+                retry_helps: c.retry_helps,
                 meaning: c.meaning.clone(),
                 action: c.action.clone(),
                 source,
