@@ -9,6 +9,7 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | [`check`] | the rules no answer may break: contradictions between its texts and its record |
 //! | [`reply`] | the customer reply, from the verdict |
 //! | [`words`] | names of the actors, evidence lines, joining sentences |
 
@@ -18,6 +19,7 @@ use crate::Fact;
 use crate::knowledge::owner::{self, DomainOwner};
 use crate::knowledge::{Actor, Bilingual, Cause, Explanation, KnowledgeBase, cause, generic};
 
+pub mod check;
 pub mod reply;
 pub mod words;
 
@@ -133,13 +135,59 @@ pub struct Basis {
     pub incident: Option<(String, String)>,
 }
 
+/// What happens to the message now. It follows where the reply came
+/// from, not the reply's class alone: a 4xx inside a non-delivery report
+/// was the last try of a message already handed back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fate {
+    /// A report gave it back (a failure, or an expiry after retries): it
+    /// will not be retried; only sending it again can deliver it.
+    Returned,
+    /// Still in the sending server's queue (a log's deferral, a delay
+    /// warning): the server keeps retrying.
+    Queued,
+    /// A bare reply says nothing of what followed it.
+    Unknown,
+    /// Our own submission server refused it: it never left.
+    NotSent,
+    /// It was delivered (an automatic reply) or accepted (a quarantine).
+    Delivered,
+}
+
+impl Fate {
+    /// Where the reply came from decides it.
+    pub fn of(fact: &Fact, cause: Cause) -> Fate {
+        use crate::Format;
+        if cause::delivered(cause) {
+            return Fate::Delivered;
+        }
+        if cause::category(cause) == "submission" || fact.format == Format::ClientError {
+            return Fate::NotSent;
+        }
+        let delayed = fact.action == Some(crate::Action::Delayed);
+        match fact.format {
+            Format::SmtpReply | Format::Unknown => Fate::Unknown,
+            _ if delayed => Fate::Queued,
+            _ => Fate::Returned,
+        }
+    }
+}
+
 /// The answer for one fact.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     /// Who must act.
     pub actor: Actor,
-    /// Whether the sending server retries by itself.
+    /// Whether the sending server retries by itself: it is still queued,
+    /// or a bare temporary reply (which servers retry) was all we saw.
     pub retry: bool,
+    /// Whether retrying — the server's, or the customer's resending — can
+    /// succeed without anyone changing anything. A temporary reply can
+    /// unless its provider documents otherwise; a permanent one cannot.
+    pub retry_can_help: bool,
+    /// What happens to the message now.
+    pub fate: Fate,
     /// Nobody needs to do anything: the server retries, or it was delivered.
     pub nothing_to_do: bool,
     /// What caused it.
@@ -212,6 +260,14 @@ fn incident_cause(incident: &IncidentMatch, kb: &Explanation) -> Cause {
     }
 }
 
+/// Whether an open incident says retrying cannot get through until it
+/// ends: a listing or a refusal policy, not a passing overload.
+fn incident_blocks_retries(incident: &IncidentMatch, cause: Cause) -> bool {
+    incident.status != "resolved"
+        && (incident.kind == "blocklist_listing"
+            || matches!(cause, Cause::IpBlocklisted | Cause::DomainBlocklisted))
+}
+
 /// Who acts for a cause, once the sending domain's owner is known.
 pub fn actor_for(cause: Cause, owner: &DomainOwner) -> Actor {
     match owner {
@@ -279,8 +335,11 @@ pub fn decide(
     matches: &[IncidentMatch],
     sending: &Sending,
 ) -> Verdict {
-    let domain = fact.recipient_domain.clone().unwrap_or_else(|| "?".into());
-    let recipient = fact.recipient.clone().unwrap_or_else(|| "?".into());
+    // Without a recipient the words name the side, not a placeholder.
+    let domain = fact
+        .recipient_domain
+        .as_deref()
+        .map_or_else(String::new, str::to_owned);
     let not_relied_on = not_relied_on(matches);
     let best = matches
         .iter()
@@ -297,17 +356,25 @@ pub fn decide(
         DomainOwner::Unknown
     };
     let actor = actor_for(cause, &owner);
-    // A reply our own submission server gave was never retried by anyone.
-    let retry = kb.retry && cause::category(cause) != "submission" && !cause::delivered(cause);
+    let fate = Fate::of(fact, cause);
+    let retry = match fate {
+        Fate::Queued => true,
+        Fate::Unknown => kb.retry,
+        Fate::Returned | Fate::NotSent | Fate::Delivered => false,
+    };
+    let retry_can_help = !cause::delivered(cause)
+        && kb.retry_helps.unwrap_or(kb.retry)
+        && !best.is_some_and(|m| incident_blocks_retries(m, cause));
     let nothing_to_do = cause == Cause::AutoReply
-        || (retry && matches!(actor, Actor::Receiver))
-        || (retry && cause == Cause::RecipientRateLimited);
+        || (retry && retry_can_help && matches!(actor, Actor::Receiver))
+        || (retry && retry_can_help && cause == Cause::RecipientRateLimited);
     let issuer = best.map(|m| m.issuer.as_str());
     let actor_name = words::actor_name(
         actor,
         &domain,
         issuer.filter(|_| actor == Actor::BlocklistOperator),
     );
+    let resolved = best.is_some_and(|m| m.status == "resolved" || m.ended_at.is_some());
     // The knowledge base's own words when it found this cause; else the
     // cause's generic ones.
     let (meaning, mut action) = if kb.cause == cause {
@@ -339,47 +406,72 @@ pub fn decide(
     let (what_happened, action) = match best {
         Some(m) => {
             let what = words::incident_summary(m);
-            let mut advice = Vec::new();
-            if !(m.advice.en.is_empty() && m.advice.ja.is_empty()) {
-                advice.push(Bilingual::new(pick(&m.advice, "en"), pick(&m.advice, "ja")));
-            }
-            advice.push(action);
-            let mut merged = words::merge(&advice);
+            // The issuer's own advice is the action: it knows its incident
+            // (a withdrawn listing needs no delisting request). Ours only
+            // where it gave none.
+            let mut merged = if !(m.advice.en.is_empty() && m.advice.ja.is_empty()) {
+                Bilingual::new(pick(&m.advice, "en"), pick(&m.advice, "ja"))
+            } else if resolved {
+                Bilingual::new(
+                    "The incident is over: send the message again if it was not delivered.",
+                    "この障害は終了しています。届いていないメールは改めて送信してください。",
+                )
+            } else {
+                action
+            };
             merged.en.push_str(&format!(" Contact: {}.", m.contact));
             merged.ja.push_str(&format!("連絡先：{}", m.contact));
             (what, merged)
         }
         None => {
-            let provider = kb.provider.as_ref().map(|(_, n)| n.as_str());
-            (
-                Bilingual::new(
-                    format!(
-                        "{}{} No operator has published an incident about this.",
-                        provider.map(|p| format!("{p}: ")).unwrap_or_default(),
-                        meaning.en
-                    ),
-                    format!(
-                        "{}{}この件について公開された障害情報はありません。",
-                        provider.map(|p| format!("{p}：")).unwrap_or_default(),
-                        meaning.ja
-                    ),
-                ),
-                action,
-            )
+            let answered_by = kb.provider.as_ref().map(|(_, n)| n.as_str());
+            let mut what = Bilingual::new(
+                answered_by
+                    .map(|p| format!("The reply is from {p}. "))
+                    .unwrap_or_default(),
+                answered_by
+                    .map(|p| format!("{p} のサーバからの応答です。"))
+                    .unwrap_or_default(),
+            );
+            what.en.push_str(&meaning.en);
+            what.ja.push_str(&meaning.ja);
+            // Where a published incident could have told more (the
+            // receiver's or an unclear side), say that none was found.
+            if matches!(actor, Actor::Receiver | Actor::Unknown) {
+                what.en
+                    .push_str(" No operator has published an incident about this.");
+                what.ja.push_str("この件について公開された障害情報はありません。");
+            }
+            (what, action)
         }
+    };
+    let action = match fate {
+        // The knowledge base's words assume the class of the reply ("the
+        // server retries"); a message already handed back is not retried.
+        Fate::Returned if kb.retry => words::given_back(&action, retry_can_help),
+        _ => action,
     };
     let who_acts = words::who_acts(&actor_name, &action);
     let customer_reply = reply::customer_reply(&reply::ReplyInput {
         cause,
         actor,
         retry,
+        retry_can_help,
+        fate,
         owner: &owner,
-        domain: &domain,
-        recipient: &recipient,
+        domain: fact.recipient_domain.as_deref(),
+        recipient: fact.recipient.as_deref(),
+        incident: best.map(|m| reply::IncidentState {
+            resolved: m.status == "resolved" || m.ended_at.is_some(),
+            summary: Bilingual::new(pick(&m.summary, "en"), pick(&m.summary, "ja")),
+            advice: Bilingual::new(pick(&m.advice, "en"), pick(&m.advice, "ja")),
+        }),
     });
     let mut verdict = Verdict {
         actor,
         retry,
+        retry_can_help,
+        fate,
         nothing_to_do,
         cause,
         cause_label: cause::label(cause),

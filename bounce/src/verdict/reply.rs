@@ -5,6 +5,7 @@
 //! The words follow `bounce/data/GLOSSARY.md` (お客様, 当社, 受信側, 受信者様).
 
 use crate::knowledge::owner::DomainOwner;
+use super::Fate;
 use crate::knowledge::{Actor, Bilingual, Cause, cause};
 
 /// What the reply is written from.
@@ -17,19 +18,83 @@ pub struct ReplyInput<'a> {
     pub retry: bool,
     /// Whose sending domain it is, for the domain's causes.
     pub owner: &'a DomainOwner,
-    /// The recipient's domain.
-    pub domain: &'a str,
-    /// The recipient's address.
-    pub recipient: &'a str,
+    /// Whether retrying can succeed without anyone changing anything.
+    pub retry_can_help: bool,
+    /// What happens to the message now.
+    pub fate: Fate,
+    /// The recipient's domain, where known.
+    pub domain: Option<&'a str>,
+    /// The recipient's address, where known.
+    pub recipient: Option<&'a str>,
+    /// The published incident the answer rests on, if any.
+    pub incident: Option<IncidentState>,
+}
+
+/// What the customer reply needs of a published incident.
+pub struct IncidentState {
+    /// It has ended (resolved, or an end time given).
+    pub resolved: bool,
+    /// Its summary, as published.
+    pub summary: Bilingual,
+    /// Its advice, as published (may be empty).
+    pub advice: Bilingual,
 }
 
 fn b(en: String, ja: String) -> Bilingual {
     Bilingual { en, ja }
 }
 
+/// The recipient and its domain as the sentences name them: in brackets
+/// after the word they belong to, or not at all when the paste named no
+/// recipient (never a placeholder such as "?").
+struct Names {
+    pde: String,
+    pdj: String,
+    prce: String,
+    prcj: String,
+    to_rc: String,
+    for_rc: String,
+    the_addr: String,
+    the_addr_cap: String,
+    sp_rcj: String,
+    d_or: String,
+}
+
+fn names(r: &ReplyInput) -> Names {
+    let d = r.domain.filter(|d| !d.is_empty());
+    let rc = r.recipient.filter(|r| !r.is_empty());
+    let or = |v: Option<&str>, f: &dyn Fn(&str) -> String, none: &str| {
+        v.map_or_else(|| none.to_owned(), f)
+    };
+    Names {
+        pde: or(d, &|d| format!(" ({d})"), ""),
+        pdj: or(d, &|d| format!("（{d}）"), ""),
+        prce: or(rc, &|r| format!(" ({r})"), ""),
+        prcj: or(rc, &|r| format!("（{r}）"), ""),
+        to_rc: or(rc, &|r| format!(" to {r}"), ""),
+        for_rc: or(rc, &|r| format!(" for {r}"), ""),
+        the_addr: or(rc, &|r| format!("the address {r}"), "the address"),
+        the_addr_cap: or(rc, &|r| format!("The address {r}"), "The address"),
+        sp_rcj: or(rc, &|r| format!(" {r} "), ""),
+        d_or: or(d, &|d| d.to_owned(), "the recipient's side"),
+    }
+}
+
 /// What happened, in the customer's words.
 fn situation(r: &ReplyInput) -> Bilingual {
-    let (d, rc) = (r.domain, r.recipient);
+    #[allow(unused_variables)]
+    let Names {
+        pde,
+        pdj,
+        prce,
+        prcj,
+        to_rc,
+        for_rc,
+        the_addr,
+        the_addr_cap,
+        sp_rcj,
+        d_or,
+    } = names(r);
     // A temporary refusal holds the message back; a permanent one refuses it.
     let (refused_en, refused_ja) = if r.retry {
         ("held back", "メールの受け付けを保留しています")
@@ -39,52 +104,52 @@ fn situation(r: &ReplyInput) -> Bilingual {
     use Cause::*;
     match (r.cause, r.owner) {
         (IpReputation, _) => b(
-            format!("The receiving side ({d}) currently rates the address of our sending server poorly and is not accepting our mail normally."),
-            format!("受信側（{d}）が当社の送信サーバの IP アドレスの信頼度を低く評価しており、当社からのメールを通常どおり受け付けていません。"),
+            format!("The receiving side{pde} currently rates the address of our sending server poorly and is not accepting our mail normally."),
+            format!("受信側{pdj}が当社の送信サーバの IP アドレスの信頼度を低く評価しており、当社からのメールを通常どおり受け付けていません。"),
         ),
         (IpRateLimited, _) => b(
-            format!("The receiving side ({d}) is limiting how much mail it accepts from our sending server."),
-            format!("受信側（{d}）が、当社の送信サーバから受け付けるメールの量を制限しています。"),
+            format!("The receiving side{pde} is limiting how much mail it accepts from our sending server."),
+            format!("受信側{pdj}が、当社の送信サーバから受け付けるメールの量を制限しています。"),
         ),
         (IpBlockedByReceiver, _) => b(
-            format!("The receiving side ({d}) has put the address of our sending server on its own block list."),
-            format!("受信側（{d}）が、当社の送信サーバの IP アドレスを独自のブロックリストに登録しています。"),
+            format!("The receiving side{pde} has put the address of our sending server on its own block list."),
+            format!("受信側{pdj}が、当社の送信サーバの IP アドレスを独自のブロックリストに登録しています。"),
         ),
         (IpBlocklisted, _) => b(
-            format!("Our sending server is on a blocklist that the receiving side ({d}) consults, so your message was refused."),
-            format!("当社の送信サーバが、受信側（{d}）の参照するブロックリストに登録されているため、メールが受け付けられませんでした。"),
+            format!("Our sending server is on a blocklist that the receiving side{pde} consults, so your message was refused."),
+            format!("当社の送信サーバが、受信側{pdj}の参照するブロックリストに登録されているため、メールが受け付けられませんでした。"),
         ),
         (ReverseDns, _) => b(
-            format!("A setting of our sending server (its reverse DNS) did not meet the conditions of the receiving side ({d})."),
-            format!("当社の送信サーバの設定（逆引き）が、受信側（{d}）の求める条件を満たしていませんでした。"),
+            format!("A setting of our sending server (its reverse DNS) did not meet the conditions of the receiving side{pde}."),
+            format!("当社の送信サーバの設定（逆引き）が、受信側{pdj}の求める条件を満たしていませんでした。"),
         ),
         (TlsRequired, _) => b(
-            format!("The receiving side ({d}) requires an encrypted connection, and our sending server did not use one for this message."),
-            format!("受信側（{d}）が暗号化された通信での送信を求めており、当社の送信サーバがこのメールでは暗号化を使っていませんでした。"),
+            format!("The receiving side{pde} requires an encrypted connection, and our sending server did not use one for this message."),
+            format!("受信側{pdj}が暗号化された通信での送信を求めており、当社の送信サーバがこのメールでは暗号化を使っていませんでした。"),
         ),
         (SenderTenant, _) => b(
             "Sending from our Microsoft 365 environment is currently restricted by Microsoft.".into(),
             "当社の Microsoft 365 の送信環境に、Microsoft による送信の制限がかかっています。".into(),
         ),
         (DomainAuthentication, DomainOwner::Ours(s)) => b(
-            format!("The receiving side ({d}) could not authenticate your sending domain ({s}), whose sender authentication (SPF, DKIM, DMARC) we manage."),
-            format!("差出人アドレスのドメイン（{s}）は当社が送信ドメイン認証（SPF・DKIM・DMARC）を管理していますが、受信側（{d}）での認証に失敗しました。"),
+            format!("The receiving side{pde} could not authenticate your sending domain ({s}), whose sender authentication (SPF, DKIM, DMARC) we manage."),
+            format!("差出人アドレスのドメイン（{s}）は当社が送信ドメイン認証（SPF・DKIM・DMARC）を管理していますが、受信側{pdj}での認証に失敗しました。"),
         ),
         (DomainAuthentication, DomainOwner::FreeMail(s)) => b(
-            format!("Your message had a {s} sender address but was sent through our server, so the receiving side ({d}) judged by {s}'s sender authentication (DMARC) that it could not be genuine mail from {s}, and {refused_en} it."),
-            format!("差出人アドレスが {s} のまま当社の送信サーバから送信されたため、受信側（{d}）が {s} の送信ドメイン認証（DMARC）により {s} からの正規のメールではないと判定し、{refused_ja}。"),
+            format!("Your message had a {s} sender address but was sent through our server, so the receiving side{pde} judged by {s}'s sender authentication (DMARC) that it could not be genuine mail from {s}, and {refused_en} it."),
+            format!("差出人アドレスが {s} のまま当社の送信サーバから送信されたため、受信側{pdj}が {s} の送信ドメイン認証（DMARC）により {s} からの正規のメールではないと判定し、{refused_ja}。"),
         ),
         (DomainAuthentication, DomainOwner::Customer(s)) => b(
-            format!("The receiving side ({d}) {refused_en} your message because it failed sender authentication (SPF, DKIM, DMARC) for the domain of your sending address ({s}): the DNS settings of {s} do not yet allow mail sent through our servers."),
-            format!("受信側（{d}）が、差出人アドレスのドメイン（{s}）の送信ドメイン認証（SPF・DKIM・DMARC）に失敗したとして、{refused_ja}。{s} の DNS に、当社の送信サーバから送るメールを認める設定がないことが原因です。"),
+            format!("The receiving side{pde} {refused_en} your message because it failed sender authentication (SPF, DKIM, DMARC) for the domain of your sending address ({s}): the DNS settings of {s} do not yet allow mail sent through our servers."),
+            format!("受信側{pdj}が、差出人アドレスのドメイン（{s}）の送信ドメイン認証（SPF・DKIM・DMARC）に失敗したとして、{refused_ja}。{s} の DNS に、当社の送信サーバから送るメールを認める設定がないことが原因です。"),
         ),
         (DomainAuthentication, DomainOwner::Unknown) => b(
-            format!("The receiving side ({d}) {refused_en} your message because it failed sender authentication (SPF, DKIM, DMARC) for the domain of your sending address."),
-            format!("受信側（{d}）が、差出人アドレスのドメインの送信ドメイン認証（SPF・DKIM・DMARC）に失敗したとして、{refused_ja}。"),
+            format!("The receiving side{pde} {refused_en} your message because it failed sender authentication (SPF, DKIM, DMARC) for the domain of your sending address."),
+            format!("受信側{pdj}が、差出人アドレスのドメインの送信ドメイン認証（SPF・DKIM・DMARC）に失敗したとして、{refused_ja}。"),
         ),
         (DomainBlocklisted, DomainOwner::Ours(s)) => b(
-            format!("Our domain ({s}) is on a blocklist that the receiving side ({d}) consults, so your message was refused."),
-            format!("当社のドメイン（{s}）が、受信側（{d}）の参照するブロックリストに登録されているため、メールが受け付けられませんでした。"),
+            format!("Our domain ({s}) is on a blocklist that the receiving side{pde} consults, so your message was refused."),
+            format!("当社のドメイン（{s}）が、受信側{pdj}の参照するブロックリストに登録されているため、メールが受け付けられませんでした。"),
         ),
         (DomainBlocklisted, owner) => {
             let (en, ja) = match owner.domain() {
@@ -92,53 +157,53 @@ fn situation(r: &ReplyInput) -> Bilingual {
                 None => ("the domain of your sending address".to_owned(), "差出人アドレスのドメイン".to_owned()),
             };
             b(
-                format!("The receiving side ({d}) refused your message because {en} is on a domain blocklist."),
-                format!("{ja}がドメインのブロックリストに登録されているため、受信側（{d}）がメールを拒否しました。"),
+                format!("The receiving side{pde} refused your message because {en} is on a domain blocklist."),
+                format!("{ja}がドメインのブロックリストに登録されているため、受信側{pdj}がメールを拒否しました。"),
             )
         }
         (UserUnknown, _) => b(
-            format!("The receiving side ({d}) answered that the address {rc} does not exist."),
-            format!("受信側（{d}）から、宛先 {rc} は存在しないアドレスであるとの応答がありました。"),
+            format!("The receiving side{pde} answered that {the_addr} does not exist."),
+            format!("受信側{pdj}から、宛先{sp_rcj}は存在しないアドレスであるとの応答がありました。"),
         ),
         (DomainUnknown, _) => b(
-            format!("The domain of the address {rc} does not exist or does not receive mail."),
-            format!("宛先 {rc} のドメインが存在しないか、メールを受け付けていません。"),
+            format!("The domain of {the_addr} does not exist or does not receive mail."),
+            format!("宛先{sp_rcj}のドメインが存在しないか、メールを受け付けていません。"),
         ),
         (Suppressed, _) => b(
-            format!("Your message to {rc} was not sent: the address is on the sending service's suppression list after earlier bounces or complaints."),
-            format!("宛先（{rc}）は、過去の不達または苦情により送信停止リストに登録されているため、送信されませんでした。"),
+            format!("Your message{to_rc} was not sent: the address is on the sending service's suppression list after earlier bounces or complaints."),
+            format!("宛先{prcj}は、過去の不達または苦情により送信停止リストに登録されているため、送信されませんでした。"),
         ),
         (MessageTooLarge, _) => b(
-            format!("Your message to {rc} is larger than the receiving side ({d}) accepts."),
-            format!("宛先（{rc}）へのメールが、受信側（{d}）で受け付けられるサイズを超えていました。"),
+            format!("Your message{to_rc} is larger than the receiving side{pde} accepts."),
+            format!("宛先{prcj}へのメールが、受信側{pdj}で受け付けられるサイズを超えていました。"),
         ),
         (ContentRefused, _) => b(
-            format!("The receiving side ({d}) refused your message to {rc} because of its content (for example an attachment type or links), or judged it to be unwanted mail."),
-            format!("受信側（{d}）が、内容（添付ファイルの種類やリンクなど）を理由に宛先（{rc}）へのメールを拒否したか、迷惑メールと判定しました。"),
+            format!("The receiving side{pde} refused your message{to_rc} because of its content (for example an attachment type or links), or judged it to be unwanted mail."),
+            format!("受信側{pdj}が、内容（添付ファイルの種類やリンクなど）を理由に宛先{prcj}へのメールを拒否したか、迷惑メールと判定しました。"),
         ),
         (MalformedMessage, _) => b(
-            format!("The format of your message (its headers or the length of its lines) is not one the receiving side ({d}) accepts."),
-            format!("メールの形式（ヘッダや行の長さなど）が、受信側（{d}）の受け付ける形式ではありませんでした。"),
+            format!("The format of your message (its headers or the length of its lines) is not one the receiving side{pde} accepts."),
+            format!("メールの形式（ヘッダや行の長さなど）が、受信側{pdj}の受け付ける形式ではありませんでした。"),
         ),
         (SenderAddressRefused, _) => b(
-            format!("The receiving side ({d}) did not accept your message to {rc} because of your sending address or its domain."),
-            format!("受信側（{d}）が、お客様の差出人アドレスまたはそのドメインを理由に、宛先（{rc}）へのメールを受け付けませんでした。"),
+            format!("The receiving side{pde} did not accept your message{to_rc} because of your sending address or its domain."),
+            format!("受信側{pdj}が、お客様の差出人アドレスまたはそのドメインを理由に、宛先{prcj}へのメールを受け付けませんでした。"),
         ),
         (AccountSuspended, _) => b(
             "The account used to send has been suspended for sending unwanted mail; it may have been used by someone else.".into(),
             "送信に使われたアカウントが、迷惑メールの送信を理由に停止されています。第三者に不正利用された可能性があります。".into(),
         ),
         (SenderTooManyToRecipient, _) => b(
-            format!("You have sent more messages to {rc} in a short time than the receiving side ({d}) accepts."),
-            format!("宛先（{rc}）へ短時間に多くのメールを送ったため、受信側（{d}）が受け付けを制限しています。"),
+            format!("You have sent more messages{to_rc} in a short time than the receiving side{pde} accepts."),
+            format!("宛先{prcj}へ短時間に多くのメールを送ったため、受信側{pdj}が受け付けを制限しています。"),
         ),
         (DirectFromDynamicIp, _) => b(
-            format!("Your message was sent directly from your internet connection instead of through our sending server, and the receiving side ({d}) does not accept that."),
-            format!("メールが当社の送信サーバを経由せず、お使いの回線から直接送られたため、受信側（{d}）に拒否されました。"),
+            format!("Your message was sent directly from your internet connection instead of through our sending server, and the receiving side{pde} does not accept that."),
+            format!("メールが当社の送信サーバを経由せず、お使いの回線から直接送られたため、受信側{pdj}に拒否されました。"),
         ),
         (SubmissionAuthRequired, _) => b(
-            format!("Your mail program did not log in (SMTP authentication) to our sending server, so the server did not accept the message. This is not a problem at {d}."),
-            format!("メールソフトが当社の送信サーバにログイン（SMTP 認証）していないため、送信サーバがメールを受け付けませんでした。宛先（{d}）側の問題ではありません。"),
+            format!("Your mail program did not log in (SMTP authentication) to our sending server, so the server did not accept the message. This is not a problem at {d_or}."),
+            format!("メールソフトが当社の送信サーバにログイン（SMTP 認証）していないため、送信サーバがメールを受け付けませんでした。宛先{pdj}側の問題ではありません。"),
         ),
         (SenderNotOwned, _) => b(
             "Our sending server did not accept the message because its sender address does not belong to the account your mail program logged in with.".into(),
@@ -149,86 +214,120 @@ fn situation(r: &ReplyInput) -> Bilingual {
             "お客様のアカウントが、当社の送信サーバの送信数の上限に達しました。".into(),
         ),
         (RelayDenied, _) => b(
-            format!("The server did not accept your message for {rc} for passing on. This usually means the mail program is not logged in (SMTP authentication) to our sending server."),
-            format!("送信サーバが、宛先（{rc}）へのメールの中継を受け付けませんでした。メールソフトが送信サーバにログイン（SMTP 認証）していない場合に多いエラーです。"),
+            format!("The server did not accept your message{for_rc} for passing on. This usually means the mail program is not logged in (SMTP authentication) to our sending server."),
+            format!("送信サーバが、宛先{prcj}へのメールの中継を受け付けませんでした。メールソフトが送信サーバにログイン（SMTP 認証）していない場合に多いエラーです。"),
         ),
         (MailboxFull, _) => b(
-            format!("The recipient's mailbox ({rc}) is full and cannot take new mail at the moment."),
-            format!("受信者様のメールボックス（{rc}）が容量超過のため、現在メールを受け取れない状態です。"),
+            format!("The recipient's mailbox{prce} is full and cannot take new mail at the moment."),
+            format!("受信者様のメールボックス{prcj}が容量超過のため、現在メールを受け取れない状態です。"),
         ),
         (MailboxDisabled, _) => b(
-            format!("The recipient's mailbox ({rc}) is disabled or no longer in use."),
-            format!("受信者様のメールボックス（{rc}）が停止されているか、使われていません。"),
+            format!("The recipient's mailbox{prce} is disabled or no longer in use."),
+            format!("受信者様のメールボックス{prcj}が停止されているか、使われていません。"),
         ),
         (RecipientRefused, _) => b(
-            format!("The recipient's mail system did not accept your message to {rc}. Most often the recipient's filter or refusal settings do not accept mail from your address; a mistyped address gives the same result."),
-            format!("宛先（{rc}）の受信側でメールが受け付けられませんでした。多くの場合、受信者様のフィルタや受信拒否設定により、お客様のアドレスからのメールが受け付けられていません（アドレスの誤りでも同じ結果になります）。"),
+            format!("The recipient's mail system did not accept your message{to_rc}. Most often the recipient's filter or refusal settings do not accept mail from your address; a mistyped address gives the same result."),
+            format!("宛先{prcj}の受信側でメールが受け付けられませんでした。多くの場合、受信者様のフィルタや受信拒否設定により、お客様のアドレスからのメールが受け付けられていません（アドレスの誤りでも同じ結果になります）。"),
         ),
         (RecipientOrgBlock, _) => b(
-            format!("The recipient's organisation ({d}) blocks mail from our sending server with its own settings."),
-            format!("受信者様の組織（{d}）が、独自の設定で当社の送信サーバからのメールを拒否しています。"),
+            format!("The recipient's organisation{pde} blocks mail from our sending server with its own settings."),
+            format!("受信者様の組織{pdj}が、独自の設定で当社の送信サーバからのメールを拒否しています。"),
         ),
         (RecipientRateLimited, _) => b(
-            format!("The address {rc} is receiving so much mail that the receiving side ({d}) is limiting it for now."),
-            format!("宛先（{rc}）に届くメールが多いため、受信側（{d}）が一時的に受け付けを制限しています。"),
+            format!("{the_addr_cap} is receiving so much mail that the receiving side{pde} is limiting it for now."),
+            format!("宛先{prcj}に届くメールが多いため、受信側{pdj}が一時的に受け付けを制限しています。"),
         ),
         (AutoReply, _) => b(
-            format!("Your message to {rc} was delivered. The reply you received is the recipient's automatic away message."),
-            format!("宛先（{rc}）へのメールは配送されています。届いた返信は受信者様の自動応答（不在通知）です。"),
+            format!("Your message{to_rc} was delivered. The reply you received is the recipient's automatic away message."),
+            format!("宛先{prcj}へのメールは配送されています。届いた返信は受信者様の自動応答（不在通知）です。"),
         ),
         (Quarantined, _) => b(
-            format!("The receiving side ({d}) accepted your message to {rc}, but put it in quarantine (such as a junk folder) instead of the inbox."),
-            format!("宛先（{rc}）へのメールは受信側（{d}）で受け付けられましたが、受信箱ではなく隔離（迷惑メールフォルダなど）に振り分けられています。"),
+            format!("The receiving side{pde} accepted your message{to_rc}, but put it in quarantine (such as a junk folder) instead of the inbox."),
+            format!("宛先{prcj}へのメールは受信側{pdj}で受け付けられましたが、受信箱ではなく隔離（迷惑メールフォルダなど）に振り分けられています。"),
         ),
         (ReceiverThrottling, _) => b(
-            format!("The receiving side ({d}) is temporarily limiting the mail it accepts, so delivery is delayed."),
-            format!("受信側（{d}）が一時的に受け付けるメールを制限しているため、配送が遅れています。"),
+            format!("The receiving side{pde} is temporarily limiting the mail it accepts, so delivery is delayed."),
+            format!("受信側{pdj}が一時的に受け付けるメールを制限しているため、配送が遅れています。"),
         ),
         (ReceiverOutage, _) => b(
-            format!("The mail server of the receiving side ({d}) has a problem, so your message has not been delivered yet."),
-            format!("受信側（{d}）のメールサーバで問題が起きているため、メールをお届けできていません。"),
+            format!("The mail server of the receiving side{pde} has a problem, so your message has not been delivered yet."),
+            format!("受信側{pdj}のメールサーバで問題が起きているため、メールをお届けできていません。"),
         ),
         (Greylisting, _) => b(
-            format!("The receiving side ({d}) briefly holds back the first message from a new sender (greylisting), so delivery is slightly delayed."),
-            format!("受信側（{d}）が、初めて届く送信者からのメールを一時的に保留する仕組み（グレイリスティング）を使っているため、配送が少し遅れています。"),
+            format!("The receiving side{pde} briefly holds back the first message from a new sender (greylisting), so delivery is slightly delayed."),
+            format!("受信側{pdj}が、初めて届く送信者からのメールを一時的に保留する仕組み（グレイリスティング）を使っているため、配送が少し遅れています。"),
         ),
+        (ReceiverPolicy, _) if r.incident.is_some() => {
+            let i = r.incident.as_ref().map(|i| &i.summary);
+            let (en, ja) = i.map_or(("", ""), |s| (s.en.as_str(), s.ja.as_str()));
+            b(
+                format!("The receiving side{pde} did not accept your message under its own policy, which it has announced: \"{en}\""),
+                format!("受信側{pdj}が独自の方針によりメールを受け付けませんでした。受信側はこの方針を「{ja}」と公表しています。"),
+            )
+        }
         (ReceiverPolicy, _) => b(
-            format!("The receiving side ({d}) did not accept your message under its own policy, without saying why."),
-            format!("受信側（{d}）が独自の方針によりメールを受け付けませんでした。理由は示されていません。"),
+            format!("The receiving side{pde} did not accept your message under its own policy, without saying why."),
+            format!("受信側{pdj}が独自の方針によりメールを受け付けませんでした。理由は示されていません。"),
         ),
         (Unexplained, _) => b(
-            format!("Your message to {rc} could not be delivered, and the error does not say why."),
-            format!("宛先（{rc}）にメールをお届けできませんでしたが、エラーの内容からは原因を特定できません。"),
+            format!("Your message{to_rc} could not be delivered, and the error does not say why."),
+            format!("宛先{prcj}にメールをお届けできませんでしたが、エラーの内容からは原因を特定できません。"),
         ),
     }
 }
 
-/// What happens to the message now.
+/// What happens to the message now: from where the reply came from
+/// (the verdict's [`Fate`]) and whether retrying can help — never from the
+/// reply's class alone, so the sentence is true for the case at hand.
 fn fate(r: &ReplyInput) -> Option<Bilingual> {
-    if cause::delivered(r.cause) {
-        return None;
-    }
-    Some(if cause::category(r.cause) == "submission" {
-        b(
+    Some(match r.fate {
+        Fate::Delivered => return None,
+        Fate::NotSent => b(
             "This message was not sent.".into(),
             "このメールは送信されていません。".into(),
-        )
-    } else if r.retry {
-        b(
+        ),
+        Fate::Queued if r.retry_can_help => b(
             "Our server keeps retrying automatically, so the message may still arrive.".into(),
-            "当社の送信サーバが自動的に再送を続けますので、このまま届く場合があります。".into(),
-        )
-    } else {
-        b(
-            "This message was not delivered and will not be retried automatically.".into(),
-            "このメールは届いておらず、自動的に再送されることはありません。".into(),
-        )
+            "当社の送信サーバが自動的に再送を続けていますので、このまま届く見込みです。".into(),
+        ),
+        Fate::Queued => b(
+            "Our server keeps retrying, but the retries cannot get through until the cause is removed.".into(),
+            "当社の送信サーバは再送を続けていますが、原因が解消されるまでは届きません。".into(),
+        ),
+        Fate::Unknown if r.retry && r.retry_can_help => b(
+            "This is a temporary refusal: the sending server normally keeps retrying for a while, so the message may still arrive. If you have already received a notice that it could not be delivered, please send it again.".into(),
+            "一時的な拒否のため、通常は送信サーバがしばらく再送を続け、このまま届く場合があります。配送できなかった旨の通知をすでに受け取っている場合は、改めて送信してください。".into(),
+        ),
+        Fate::Unknown if r.retry => b(
+            "This is a temporary refusal, but retrying cannot get through until the cause is removed.".into(),
+            "一時的な拒否ですが、原因が解消されるまでは再送しても届きません。".into(),
+        ),
+        Fate::Returned if r.retry_can_help => b(
+            "Our server tried for a while and then gave up, so this message will not be retried automatically.".into(),
+            "当社の送信サーバがしばらく再送を試みた後に配送を断念したため、自動的に再送されることはありません。".into(),
+        ),
+        Fate::Returned | Fate::Unknown => b(
+            "This message will not be retried automatically.".into(),
+            "このメールが自動的に再送されることはありません。".into(),
+        ),
     })
 }
 
 /// What the customer is asked to do (nothing, when that is the answer).
 fn request(r: &ReplyInput) -> Bilingual {
-    let (d, rc) = (r.domain, r.recipient);
+    #[allow(unused_variables)]
+    let Names {
+        pde,
+        pdj,
+        prce,
+        prcj,
+        to_rc,
+        for_rc,
+        the_addr,
+        the_addr_cap,
+        sp_rcj,
+        d_or,
+    } = names(r);
     use Cause::*;
     let specific = match (r.cause, r.owner) {
         (DomainAuthentication, DomainOwner::FreeMail(s)) => Some(b(
@@ -332,19 +431,37 @@ fn request(r: &ReplyInput) -> Bilingual {
             "再送の必要はありません。".into(),
         )),
         (Quarantined, _) => Some(b(
-            format!("Please ask the recipient ({rc}) to look in their junk or quarantine folder."),
-            format!("受信者様（{rc}）に、迷惑メールフォルダや隔離されたメールの一覧をご確認いただくようお伝えください。"),
+            format!("Please ask the recipient{prce} to look in their junk or quarantine folder."),
+            format!("受信者様{prcj}に、迷惑メールフォルダや隔離されたメールの一覧をご確認いただくようお伝えください。"),
         )),
-        (ReceiverPolicy, _) if !r.retry => Some(b(
-            format!("We will ask the receiving side ({d}) for the reason and get back to you."),
-            format!("当社から受信側（{d}）に理由を確認し、改めてご連絡いたします。"),
+        (ReceiverPolicy, _) if !r.retry && r.incident.is_none() => Some(b(
+            "If you need this message delivered, please tell us; we can ask the receiving side for the reason.".into(),
+            "このメールを届ける必要がある場合は当社までお知らせください。受信側に理由を問い合わせることができます。".into(),
         )),
         _ => None,
     };
     if let Some(s) = specific {
         return s;
     }
-    match (r.actor, r.retry) {
+    if let Some(i) = &r.incident
+        && i.resolved
+    {
+        // The incident says it is over: nothing is being worked on.
+        return if r.fate == Fate::Queued || (r.fate == Fate::Unknown && r.retry) {
+            b(
+                "The cause has been resolved, so you do not need to do anything; if the message has not arrived by tomorrow, please send it again.".into(),
+                "原因はすでに解消されていますので、お客様側での操作は不要です。明日になっても届いていない場合は、改めて送信してください。".into(),
+            )
+        } else {
+            b(
+                "The cause has been resolved: please send the message again.".into(),
+                "原因はすでに解消されていますので、改めて送信してください。".into(),
+            )
+        };
+    }
+    // Given back, but a later try can pass: only resending delivers it.
+    let resend_later = r.fate == Fate::Returned && r.retry_can_help;
+    match (r.actor, r.retry && !resend_later) {
         (Actor::SenderProvider, true) => b(
             "We are dealing with the cause; you do not need to do anything.".into(),
             "原因には当社で対応しておりますので、お客様側での操作は不要です。".into(),
@@ -361,9 +478,13 @@ fn request(r: &ReplyInput) -> Bilingual {
             "We are removing the cause and requesting delisting, and will let you know when you can send again.".into(),
             "当社で原因の解消と登録解除の手続きを進めております。解除されましたらご案内いたしますので、その後に改めて送信してください。".into(),
         ),
-        (Actor::Receiver | Actor::Recipient, true) => b(
+        (Actor::Receiver | Actor::Recipient, true) if r.retry_can_help => b(
             "You do not need to do anything.".into(),
             "お客様側での操作は不要です。".into(),
+        ),
+        (Actor::Receiver | Actor::Recipient, true) => b(
+            "If it has not arrived in a day, please let us know; we will check with the receiving side.".into(),
+            "1日たっても届かない場合は当社までお知らせください。受信側に確認いたします。".into(),
         ),
         (Actor::Receiver | Actor::Recipient, false) => b(
             "Please send the message again later; if it keeps failing, let us know.".into(),
@@ -376,9 +497,21 @@ fn request(r: &ReplyInput) -> Bilingual {
     }
 }
 
+/// Where the cause is on our side, the reply begins with an apology.
+fn apology(r: &ReplyInput) -> Option<Bilingual> {
+    let ours = matches!(r.actor, Actor::SenderProvider)
+        || (r.actor == Actor::BlocklistOperator && cause::sending_ip(r.cause));
+    ours.then(|| {
+        b(
+            "We are sorry for the trouble.".into(),
+            "ご迷惑をおかけして申し訳ございません。".into(),
+        )
+    })
+}
+
 /// The whole reply.
 pub fn customer_reply(r: &ReplyInput) -> Bilingual {
-    let parts = [Some(situation(r)), fate(r), Some(request(r))];
+    let parts = [apology(r), Some(situation(r)), fate(r), Some(request(r))];
     let parts: Vec<Bilingual> = parts.into_iter().flatten().collect();
     b(
         parts

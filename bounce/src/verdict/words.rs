@@ -12,6 +12,7 @@ pub fn actor_name(actor: Actor, domain: &str, blocklist: Option<&str>) -> Biling
     match actor {
         Actor::Sender => Bilingual::new("The sender", "送信者"),
         Actor::SenderProvider => Bilingual::new("The sender's mail provider", "送信側事業者"),
+        Actor::Receiver if domain.is_empty() => Bilingual::new("The receiving side", "受信側"),
         Actor::Receiver => Bilingual::new(
             format!("The receiving side ({domain})"),
             format!("受信側（{domain}）"),
@@ -36,6 +37,38 @@ pub fn actor_name(actor: Actor, domain: &str, blocklist: Option<&str>) -> Biling
             "このエラーだけでは判断できません",
         ),
     }
+}
+
+/// Staff advice for a message already given back after temporary
+/// failures: the sentences that promise a retry are dropped, and the
+/// advice says it must be sent again.
+pub fn given_back(action: &Bilingual, retry_can_help: bool) -> Bilingual {
+    let keep_en: Vec<&str> = sentences(&action.en, false)
+        .into_iter()
+        .filter(|s| !s.to_ascii_lowercase().contains("retr"))
+        .collect();
+    let keep_ja: Vec<&str> = sentences(&action.ja, true)
+        .into_iter()
+        .filter(|s| !s.contains("再送"))
+        .collect();
+    let (en, ja) = if retry_can_help {
+        (
+            "The message was already returned to the sender and is not retried: it must be sent again.",
+            "メールはすでに差出人に返送されており、再送されません。改めて送信する必要があります。",
+        )
+    } else {
+        (
+            "The message was already returned to the sender and is not retried: it must be sent again once the cause is removed.",
+            "メールはすでに差出人に返送されており、再送されません。原因を取り除いた後に改めて送信する必要があります。",
+        )
+    };
+    let mut out = Bilingual::new(keep_en.join(" "), keep_ja.concat());
+    if !out.en.is_empty() {
+        out.en.push(' ');
+    }
+    out.en.push_str(en);
+    out.ja.push_str(ja);
+    out
 }
 
 /// The one line about a published incident relied on.
