@@ -11,7 +11,7 @@ use dix_client::explain::render;
 use dix_client::knowledge::owner::DomainOwner;
 use dix_client::knowledge::{Actor, Bilingual, Cause, KnowledgeBase, cause, generic};
 use dix_client::verdict::reply::{ReplyInput, customer_reply};
-use dix_client::verdict::{Sending, Verdict, actor_for, decide};
+use dix_client::verdict::{Fate, Sending, Verdict, actor_for, check, decide};
 use serde::Deserialize;
 
 /// Words the glossary (`data/GLOSSARY.md`) does not use, in Japanese.
@@ -68,20 +68,23 @@ fn reply_problems(
     cause: Cause,
     actor: Actor,
     retry: bool,
+    retry_can_help: bool,
+    fate: Fate,
     owner: &DomainOwner,
     reply: &Bilingual,
 ) -> Vec<String> {
     let (ja, en) = (&reply.ja, &reply.en);
     let mut p = japanese_problems(ja);
-    let told = !cause::delivered(cause) && cause::category(cause) != "submission";
-    if told && retry && !(ja.contains(RETRYING_JA) && en.contains(RETRYING_EN)) {
+    let told = !matches!(fate, Fate::Delivered | Fate::NotSent);
+    if told && retry && retry_can_help && !(ja.contains(RETRYING_JA) && en.contains(RETRYING_EN))
+    {
         p.push("temporary, but does not say we retry".into());
     }
-    if !retry && (ja.contains(RETRYING_JA) || en.contains(RETRYING_EN) || en.contains("retrying")) {
-        p.push("permanent or not sent, but says we are retrying".into());
+    if !retry && (ja.contains(RETRYING_JA) || en.contains(RETRYING_EN)) {
+        p.push("given back or not sent, but says we are retrying".into());
     }
     if told && !retry && !(ja.contains(NOT_RETRIED_JA) && en.contains(NOT_RETRIED_EN)) {
-        p.push("permanent, but does not say it will not be retried".into());
+        p.push("given back, but does not say it will not be retried".into());
     }
     if retry && (ja.contains(NOT_RETRIED_JA) || en.contains(NOT_RETRIED_EN)) {
         p.push("temporary, but says it will not be retried".into());
@@ -139,23 +142,49 @@ fn owners() -> [DomainOwner; 4] {
     ]
 }
 
+/// Every way a message can stand: its fate, and whether the server retries.
+fn fates(cause: Cause) -> Vec<(Fate, bool)> {
+    if cause::delivered(cause) {
+        vec![(Fate::Delivered, false)]
+    } else if cause::category(cause) == "submission" {
+        vec![(Fate::NotSent, false)]
+    } else {
+        vec![
+            (Fate::Queued, true),
+            (Fate::Returned, false),
+            (Fate::Unknown, true),
+            (Fate::Unknown, false),
+        ]
+    }
+}
+
 fn check_cause(cause: Cause, what: &str, failures: &mut Vec<String>) {
-    for retry in [true, false] {
-        for owner in owners() {
-            let actor = actor_for(cause, &owner);
-            let reply = customer_reply(&ReplyInput {
-                cause,
-                actor,
-                retry,
-                owner: &owner,
-                domain: "example.jp",
-                recipient: "hanako@example.jp",
-            });
-            for problem in reply_problems(cause, actor, retry, &owner, &reply) {
-                failures.push(format!(
-                    "{what} ({cause:?}, retry {retry}, {owner:?}): {problem}\n  ja: {}\n  en: {}",
-                    reply.ja, reply.en
-                ));
+    for (fate, retry) in fates(cause) {
+        for retry_can_help in [true, false] {
+            for owner in owners() {
+                for (domain, recipient) in [
+                    (Some("example.jp"), Some("hanako@example.jp")),
+                    (None, None),
+                ] {
+                    let actor = actor_for(cause, &owner);
+                    let reply = customer_reply(&ReplyInput {
+                        cause,
+                        actor,
+                        retry,
+                        retry_can_help,
+                        fate,
+                        owner: &owner,
+                        domain,
+                        recipient,
+                        incident: None,
+                    });
+                    for problem in reply_problems(cause, actor, retry, retry_can_help, fate, &owner, &reply) {
+                        failures.push(format!(
+                            "{what} ({cause:?}, {fate:?}, retry {retry}, can help {retry_can_help}, {owner:?}, {recipient:?}): {problem}\n  ja: {}\n  en: {}",
+                            reply.ja, reply.en
+                        ));
+                    }
+                }
             }
         }
     }
@@ -380,9 +409,12 @@ fn the_golden_replies() {
             v.cause,
             v.actor,
             v.retry,
+            v.retry_can_help,
+            v.fate,
             &v.sending_domain,
             reply,
         ));
+        problems.extend(check::contradictions(&v));
         // Every line of the Japanese answer is Japanese, and nothing of ours
         // sits inside the reply's markers.
         let mut fact = parse_reply(&c.reply, Some(&c.to), None).unwrap();
@@ -450,7 +482,8 @@ proptest::proptest! {
             let kb = KnowledgeBase::embedded().explain(&fact);
             let v = decide(&fact, &kb, &[], &Sending { our_domains: vec!["isp.example".into()] });
             proptest::prop_assert_eq!(v.retry && cause::category(v.cause) != "submission", class == 4 && cause::category(v.cause) != "submission" && !cause::delivered(v.cause));
-            let problems = reply_problems(v.cause, v.actor, v.retry, &v.sending_domain, &v.customer_reply);
+            let mut problems = reply_problems(v.cause, v.actor, v.retry, v.retry_can_help, v.fate, &v.sending_domain, &v.customer_reply);
+            problems.extend(check::contradictions(&v));
             proptest::prop_assert!(problems.is_empty(), "{reply}: {problems:?}\n{}", v.customer_reply.ja);
         }
     }

@@ -27,7 +27,7 @@ const WE_FIX: &[&str] = &[
     "We are dealing with the cause",
     "We are removing the cause",
     "当社で対応",
-    "当社で原因",
+    "当社で原因の解消",
 ];
 /// An apology.
 const APOLOGY: &[&str] = &["sorry", "申し訳"];

@@ -491,8 +491,8 @@ fn request(r: &ReplyInput) -> Bilingual {
             "時間をおいて改めて送信してください。繰り返し届かない場合は当社までお知らせください。".into(),
         ),
         (Actor::Sender | Actor::Unknown, _) => b(
-            "We are looking into the cause and will get back to you.".into(),
-            "当社で原因を調査しており、判明しだいご連絡いたします。".into(),
+            "If it keeps happening, please tell us the recipient's address and when you sent the message, and we will look into it.".into(),
+            "繰り返し発生する場合は、宛先アドレスと送信日時を当社までお知らせください。確認いたします。".into(),
         ),
     }
 }
