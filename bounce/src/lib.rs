@@ -163,12 +163,20 @@ impl Fact {
         if let Some(remote) = found.reply_status.as_deref().and_then(crate::types::status) {
             self.status = Some(remote);
         }
+        // A status of another class than the reply's is not the reply's
+        // own: it sits nested in the provider's diagnostic ("554 … [4.4.7
+        // …]") or quotes an earlier attempt.
+        let reply_class = self.reply_code.map(|r| r.get() / 100);
+        let own_class = |s: &EnhancedStatus| {
+            reply_class.is_none_or(|c| s.as_bytes().first() == Some(&(b'0' + c as u8)))
+        };
         if self.status.as_ref().is_none_or(EnhancedStatus::is_generic)
             && let Some(s) = found
                 .status
                 .as_deref()
                 .and_then(crate::types::status)
                 .filter(|s| !s.is_generic() || self.status.is_none())
+                .filter(own_class)
         {
             self.status = Some(s);
         }

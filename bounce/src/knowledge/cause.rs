@@ -56,6 +56,9 @@ pub enum Cause {
     // Our submission server: the customer's mail program settings.
     /// The mail program did not log in (SMTP AUTH) to the submission server.
     SubmissionAuthRequired,
+    /// The mail program logged in with a user name or password the
+    /// submission server refused.
+    SubmissionLoginFailed,
     /// The From address is not one the logged-in account may use.
     SenderNotOwned,
     /// The account's sending limit at the submission server was reached.
@@ -82,6 +85,10 @@ pub enum Cause {
     ReceiverThrottling,
     /// The receiver is down or failing.
     ReceiverOutage,
+    /// Our server could not reach the recipient's mail server at all (no
+    /// answer, no route, a name that does not resolve for now): the
+    /// domain may be mistyped, or its server down; the bounce cannot tell.
+    ReceiverUnreachable,
     /// Greylisting: a first attempt is deferred on purpose.
     Greylisting,
     /// The receiver refused under its own policy, without saying more.
@@ -108,9 +115,28 @@ pub fn category(cause: Cause) -> &'static str {
         }
         MessageTooLarge | ContentRefused | MalformedMessage | SenderAddressRefused
         | RecipientRefused | Quarantined | ReceiverPolicy => "policy",
-        SubmissionAuthRequired | SenderNotOwned | SendingQuota | RelayDenied => "submission",
+        SubmissionAuthRequired | SubmissionLoginFailed | SenderNotOwned | SendingQuota
+        | RelayDenied => "submission",
         ReceiverOutage => "outage",
+        ReceiverUnreachable => "other",
         Unexplained => "other",
+    }
+}
+
+/// Whether a reply with status subject `subject` and detail `detail` can
+/// mean `cause`. Only what RFC 3463 and RFC 4954 fix is written here; a
+/// cause with no such bound fits every status.
+pub fn fits_status(cause: Cause, subject: u16, detail: u16) -> bool {
+    use Cause::*;
+    match cause {
+        // x.7.8: credentials invalid; x.7.57: not authenticated to send.
+        DomainAuthentication => subject == 7 && !matches!(detail, 8 | 9 | 11 | 57),
+        SubmissionAuthRequired | SubmissionLoginFailed => {
+            matches!(subject, 0 | 5) || (subject == 7 && matches!(detail, 0 | 1 | 8 | 9 | 11 | 57))
+        }
+        UserUnknown | DomainUnknown => matches!(subject, 0 | 1),
+        MailboxFull => matches!(subject, 0 | 2),
+        _ => true,
     }
 }
 
@@ -134,13 +160,14 @@ pub fn actor(cause: Cause) -> Actor {
         | SenderTooManyToRecipient
         | DirectFromDynamicIp
         | SubmissionAuthRequired
+        | SubmissionLoginFailed
         | SenderNotOwned
         | SendingQuota
         | RelayDenied => Actor::Sender,
         MailboxFull | MailboxDisabled | RecipientRefused | RecipientOrgBlock
         | RecipientRateLimited | AutoReply | Quarantined => Actor::Recipient,
         ReceiverThrottling | ReceiverOutage | Greylisting | ReceiverPolicy => Actor::Receiver,
-        Unexplained => Actor::Unknown,
+        Unexplained | ReceiverUnreachable => Actor::Unknown,
     }
 }
 
@@ -226,6 +253,10 @@ pub fn label(cause: Cause) -> Bilingual {
             "mail program not logged in (SMTP authentication)",
             "メールソフトの送信認証（SMTP 認証）の未設定",
         ),
+        SubmissionLoginFailed => (
+            "mail program's login refused (user name or password)",
+            "メールソフトのログイン失敗（ユーザ名またはパスワード）",
+        ),
         SenderNotOwned => (
             "From address not allowed for the account",
             "アカウントで使えない差出人アドレス",
@@ -253,6 +284,10 @@ pub fn label(cause: Cause) -> Bilingual {
         Quarantined => ("accepted and quarantined", "受信後の隔離"),
         ReceiverThrottling => ("receiver limiting mail for now", "受信側の一時的な受信制限"),
         ReceiverOutage => ("receiver down or failing", "受信側の障害"),
+        ReceiverUnreachable => (
+            "receiving server not reached",
+            "受信側のサーバに到達できない",
+        ),
         Greylisting => (
             "greylisting (deliberate first deferral)",
             "グレイリスティング（意図的な一時保留）",

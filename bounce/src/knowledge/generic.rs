@@ -28,6 +28,43 @@ const BLOCKLIST_WORDS: &[&str] = &[
     "rbl",
 ];
 
+/// Words with which a refusal names the sending server's own address.
+const OUR_ADDRESS_WORDS: &[&str] = &[
+    "your ip",
+    "client host",
+    "client ip",
+    "sender ip",
+    "sending ip",
+    "ip address",
+    "connecting ip",
+    "from your server",
+    "your server",
+];
+
+/// The status's subject (RFC 3463: 1 addressing … 7 security).
+fn status_subject(fact: &Fact) -> Option<u16> {
+    fact.status.as_deref().and_then(status_parts).map(|(_, s, _)| s)
+}
+
+/// A submission server refusing the login itself (RFC 4954: 535 5.7.8):
+/// the user name or password, never the domain's SPF, DKIM or DMARC.
+pub(crate) fn login_refused(fact: &Fact) -> bool {
+    let status_says = fact.status.as_deref().and_then(status_parts) == Some((5, 7, 8));
+    let code_says = fact.reply_code.is_some_and(|r| r.get() == 535);
+    status_says
+        || code_says
+        || mentions(
+            fact,
+            &[
+                "authentication failed",
+                "incorrect authentication data",
+                "invalid credentials",
+                "username and password not accepted",
+                "bad username or password",
+            ],
+        ) && !mentions(fact, &["spf", "dkim", "dmarc"])
+}
+
 /// The cause and the rule that gave it: the reason first, the status
 /// subject (RFC 3463) when the reason says nothing.
 pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
@@ -40,7 +77,12 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         MailboxFull => Some(Cause::MailboxFull),
         Suspend => Some(Cause::MailboxDisabled),
         Blocked if mentions(fact, BLOCKLIST_WORDS) => Some(Cause::IpBlocklisted),
-        Blocked => Some(Cause::IpBlockedByReceiver),
+        // Our server's address is blocked only where the reply says so;
+        // "blocked" alone may be a tenant's or a recipient's own rule.
+        Blocked if fact.sender_ip.is_some() || mentions(fact, OUR_ADDRESS_WORDS) => {
+            Some(Cause::IpBlockedByReceiver)
+        }
+        Blocked => Some(Cause::ReceiverPolicy),
         BadReputation => Some(Cause::IpReputation),
         SpamDetected | PolicyViolation | ContentError | VirusDetected => {
             Some(Cause::ContentRefused)
@@ -55,7 +97,11 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
             Some(Cause::RecipientRateLimited)
         }
         RateLimited => Some(Cause::IpRateLimited),
-        AuthFailure => Some(Cause::DomainAuthentication),
+        _ if login_refused(fact) => Some(Cause::SubmissionLoginFailed),
+        AuthFailure if status_subject(fact).is_none_or(|s| s == 7) => {
+            Some(Cause::DomainAuthentication)
+        }
+        AuthFailure => None,
         RequirePtr => Some(Cause::ReverseDns),
         FailedStartTls => Some(Cause::TlsRequired),
         SecurityError if mentions(fact, &["tls", "encrypt"]) => Some(Cause::TlsRequired),
@@ -72,15 +118,19 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         {
             Some(Cause::SubmissionAuthRequired)
         }
-        SecurityError => Some(Cause::DomainAuthentication),
+        SecurityError if mentions(fact, &["spf", "dkim", "dmarc", "sender authentication"]) => {
+            Some(Cause::DomainAuthentication)
+        }
+        SecurityError => Some(Cause::ReceiverPolicy),
         Filtered => Some(Cause::RecipientRefused),
         NotCompliantRfc => Some(Cause::MalformedMessage),
         EmailTooLarge => Some(Cause::MessageTooLarge),
         Rejected => Some(Cause::SenderAddressRefused),
         NoRelaying => Some(Cause::RelayDenied),
-        Expired | NetworkError | SystemError | SystemFull | MailerError => {
-            Some(Cause::ReceiverOutage)
-        }
+        // Not reached at all: a mistyped domain looks the same as a
+        // receiver that is down, so neither is claimed.
+        Expired | NetworkError => Some(Cause::ReceiverUnreachable),
+        SystemError | SystemFull | MailerError => Some(Cause::ReceiverOutage),
         OnHold | SyntaxError | Undefined | Feedback | Delivered => None,
     };
     let status = fact.status.as_deref().and_then(status_parts);
@@ -266,6 +316,12 @@ pub fn describe(cause: Cause) -> (Bilingual, Bilingual) {
             "Send through the provider's submission server with SMTP authentication, not directly from this IP.",
             "この IP から直接送らず、事業者の送信サーバに SMTP 認証で接続して送信してください。",
         ),
+        SubmissionLoginFailed => (
+            "The submission server refused the mail program's login: the user name or the password is wrong (or the account is locked). The message never left the sender's provider; it has nothing to do with SPF, DKIM or DMARC.",
+            "送信サーバが、メールソフトのログインを拒否しました。ユーザ名かパスワードが誤っているか、アカウントがロックされています。メールは送信側事業者のサーバから出ておらず、SPF・DKIM・DMARC とは関係ありません。",
+            "The sender should check the user name and password of the outgoing server (SMTP) in the mail program; if they are right, the sender's provider checks whether the account is locked.",
+            "送信者がメールソフトの送信サーバ（SMTP）のユーザ名とパスワードを確認してください。正しい場合は、送信側事業者がアカウントのロックの有無を確認してください。",
+        ),
         SubmissionAuthRequired => (
             "The submission server refused the message because the mail program did not log in (SMTP authentication). Only a submission server asks this: the receiver was never reached.",
             "メールソフトが送信サーバにログイン（SMTP 認証）していないため、送信サーバがメールを受け付けませんでした。これは送信サーバだけが返すエラーで、受信側には届いていません。",
@@ -337,6 +393,12 @@ pub fn describe(cause: Cause) -> (Bilingual, Bilingual) {
             "受信側が一時的に受け付けるメールを制限しています（サーバの混雑または意図的な制限）。",
             "Nothing to do: the sending server retries by itself. If it lasts more than a day, ask the receiver's postmaster.",
             "対応は不要です。送信サーバが自動で再送します。1日以上続く場合は受信側のポストマスターに問い合わせてください。",
+        ),
+        ReceiverUnreachable => (
+            "The sending server could not reach the recipient's mail server at all (no answer, no route, or a name it could not look up). Either the part of the address after the @ is mistyped, or the receiving server is down; the bounce alone cannot tell which.",
+            "送信サーバが宛先のメールサーバにまったく接続できませんでした（応答なし、経路なし、または名前を引けない）。アドレスの @ 以降の誤りか、受信側のサーバの停止のどちらかで、エラーだけではどちらか判断できません。",
+            "Check the recipient's domain for typing mistakes first; if it is right, the receiving side's server is unreachable and only its operator can fix it.",
+            "まず宛先ドメインに誤りがないか確認してください。正しい場合は受信側のサーバに到達できない状態で、受信側の管理者にしか直せません。",
         ),
         ReceiverOutage => (
             "The receiving side could not be reached or had a problem.",

@@ -308,7 +308,15 @@ impl Code {
                 .iter()
                 .find(|r| r.class == cl && r.subject == s && (r.detail.0..=r.detail.1).contains(&d))
         });
-        let status_ok = self.statuses.is_empty() || status_hit.is_some();
+        // An entry that names no status of its own must fit the one the
+        // reply has: the status bounds what the words may mean (DMARC
+        // words under 5.7.8 are a refused login; "authentication" under
+        // 5.7.26 is not a mail program that failed to log in).
+        let status_ok = match status {
+            _ if !self.statuses.is_empty() => status_hit.is_some(),
+            Some((_, s, d)) => cause::fits_status(self.cause, s, d),
+            None => true,
+        };
         let marker_ok = self.marker.is_none_or(|m| texts.matched(m));
         let text_ok = self.text.is_none_or(|t| texts.matched(t));
         (reply_ok && status_ok && marker_ok && text_ok).then(|| {

@@ -201,6 +201,14 @@ fn situation(r: &ReplyInput) -> Bilingual {
             format!("Your message was sent directly from your internet connection instead of through our sending server, and the receiving side{pde} does not accept that."),
             format!("メールが当社の送信サーバを経由せず、お使いの回線から直接送られたため、受信側{pdj}に拒否されました。"),
         ),
+        (SubmissionLoginFailed, _) => b(
+            "Our sending server did not accept the login of your mail program: the user name or the password set in it is not correct.".into(),
+            "メールソフトに設定されたユーザ名またはパスワードが正しくないため、当社の送信サーバがログインを受け付けませんでした。".into(),
+        ),
+        (ReceiverUnreachable, _) => b(
+            format!("Our sending server could not reach the mail server of the recipient's domain{pde}. Either the part of the address after the @ is mistyped, or the receiving side's server is not answering."),
+            format!("当社の送信サーバが、宛先のドメイン{pdj}のメールサーバに接続できませんでした。アドレスの @ 以降に誤りがあるか、受信側のサーバが応答していないかのどちらかです。"),
+        ),
         (SubmissionAuthRequired, _) => b(
             format!("Your mail program did not log in (SMTP authentication) to our sending server, so the server did not accept the message. This is not a problem at {d_or}."),
             format!("メールソフトが当社の送信サーバにログイン（SMTP 認証）していないため、送信サーバがメールを受け付けませんでした。宛先{pdj}側の問題ではありません。"),
@@ -389,6 +397,14 @@ fn request(r: &ReplyInput) -> Bilingual {
         (DirectFromDynamicIp, _) => Some(b(
             "Please set our sending server as the outgoing server in your mail program, with SMTP authentication turned on.".into(),
             "メールソフトの送信サーバに当社の送信サーバを指定し、SMTP 認証を有効にしてください。".into(),
+        )),
+        (SubmissionLoginFailed, _) => Some(b(
+            "Please check the user name and password of the outgoing server (SMTP) in your mail program, and send again.".into(),
+            "メールソフトの送信サーバ（SMTP）のユーザ名とパスワードをご確認のうえ、改めて送信してください。".into(),
+        )),
+        (ReceiverUnreachable, _) => Some(b(
+            "Please check the part of the address after the @ for mistakes; if it is correct, please let us know and we will check the connection to the receiving side.".into(),
+            "アドレスの @ 以降に誤りがないかご確認ください。正しい場合は当社までお知らせください。受信側への接続を確認いたします。".into(),
         )),
         (SubmissionAuthRequired, _) => Some(b(
             "Please turn on SMTP authentication in your mail program's outgoing server settings, with your account's user name and password and port 587 (or 465), and send again.".into(),
