@@ -86,6 +86,20 @@ fn every_golden_paste_reads_and_decides_as_expected() {
     assert!(report.failed.is_empty(), "{rendered}");
 }
 
+/// Every expected cause (each alternative of `a|b`) is one the knowledge
+/// base knows, so a misspelt cause cannot hide as a failure of dix.
+#[test]
+fn every_expected_cause_is_a_cause() {
+    let known: Vec<String> = dix_bounce::knowledge::cause::all()
+        .map(|c| serde_json::to_value(c).unwrap().as_str().unwrap().to_owned())
+        .collect();
+    for p in &golden::load().paste {
+        for cause in p.expect.cause.split('|') {
+            assert!(known.iter().any(|k| k == cause), "{}: no cause {cause}", p.name);
+        }
+    }
+}
+
 /// A paste that holds nothing readable says so (an error, not a fact).
 #[test]
 fn prose_without_a_bounce_is_nothing_found() {
@@ -236,8 +250,8 @@ proptest! {
     /// The golden pastes, cut anywhere: never a panic.
     #[test]
     fn golden_pastes_cut_anywhere(case in 0usize..1000, cut in 0usize..100_000) {
-        let table = golden::load();
-        let p = &table.paste[case % table.paste.len()];
+        static TABLE: std::sync::LazyLock<golden::Table> = std::sync::LazyLock::new(golden::load);
+        let p = &TABLE.paste[case % TABLE.paste.len()];
         let bytes = encoded(p);
         let cut = cut % (bytes.len() + 1);
         let _ = paste::read(&bytes[..cut], "cut", &Hints::default());

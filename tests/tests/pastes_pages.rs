@@ -37,13 +37,19 @@ async fn one_paste_per_layout_on_the_home_page() {
     }
     let table = golden::load();
     // The first undressed case of each layout without a From hint (the form
-    // has no From field), so every layout is seen once as pasted.
+    // has no From field) and with one right actor, so every layout is seen
+    // once as pasted.
     let mut cases = Vec::new();
     for layout in &table.layouts {
         let p = table
             .paste
             .iter()
-            .find(|p| &p.layout == layout && p.dress.is_none() && p.from.is_none())
+            .find(|p| {
+                &p.layout == layout
+                    && p.dress.is_none()
+                    && p.from.is_none()
+                    && !p.expect.actor.contains('|')
+            })
             .or_else(|| table.paste.iter().find(|p| &p.layout == layout))
             .unwrap();
         let e = &p.expect;
