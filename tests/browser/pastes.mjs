@@ -6,7 +6,8 @@
 // SCENARIO.json holds the cases (text, the --to hint, the recipient, the
 // actor's name and a reply phrase in each language). Each case is pasted
 // into the form in lang=ja and lang=en and submitted; the answer must show
-// the recipient, who must act and the phrase. One JSON line per check;
+// the recipient, who must act and the phrase, in the answer itself (the
+// form beneath it echoes the paste). One JSON line per check;
 // exits 1 when any check failed. A screenshot of every answer is kept.
 import { readFileSync, mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
@@ -37,12 +38,15 @@ for (const c of cases) {
       if (c.to) await page.fill("#recipient", c.to);
       await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
       const main = await page.textContent("main");
+      // Only the answers count: the form below them echoes the paste.
+      const answer = (await page.locator("section.answer").allTextContents()).join("\n");
       const actor = lang === "ja" ? c.actor_ja : c.actor_en;
       const phrase = lang === "ja" ? c.phrase_ja : c.phrase_en;
       const problems = [];
-      if (c.recipient && !main.includes(c.recipient)) problems.push(`recipient ${c.recipient} not shown`);
-      if (!main.includes(actor)) problems.push(`actor "${actor}" not shown`);
-      if (phrase && !main.includes(phrase)) problems.push(`phrase "${phrase}" not shown`);
+      if (!answer) problems.push("no answer");
+      if (c.recipient && !answer.includes(c.recipient)) problems.push(`recipient ${c.recipient} not shown`);
+      if (!answer.includes(actor)) problems.push(`actor "${actor}" not shown`);
+      if (phrase && !answer.includes(phrase)) problems.push(`phrase "${phrase}" not shown`);
       if (errors.length) problems.push("script errors: " + errors.join("; "));
       await page.screenshot({ path: `${outDir}/${name}.png`, fullPage: true });
       expect(problems.length === 0, problems.join("; ") + " — page: " + main.replace(/\s+/g, " ").slice(0, 500));
