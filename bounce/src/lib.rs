@@ -53,6 +53,7 @@ pub mod knowledge;
 pub mod logjoin;
 pub mod logline;
 pub mod logtime;
+pub mod paste;
 mod phrases;
 mod reply;
 mod ses;

@@ -85,8 +85,16 @@ static HOST_SAID: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 static FROM_IP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:from|client host|your ip|sender ip|ip address|messages from|the mail server|connecting ip|blocked:?|listed:?|address|ip=)\s*[\[(]?((?:[0-9]{1,3}\.){3}[0-9]{1,3})[\])]?").unwrap()
+    Regex::new(r"(?:from|client host|client|your ip|sender ip|ip address|messages from|the mail server|connecting ip|blocked:?|listed:?|address|ip=)\s*[\[(]?((?:[0-9]{1,3}\.){3}[0-9]{1,3})[\])]?").unwrap()
 });
+/// Words right before an IP that make it the receiver's, not ours: a
+/// report's "last attempted IP", "remote server", "destination".
+fn names_the_receiver(before: &str) -> bool {
+    let tail = &before[floor_char_boundary(before, before.len().saturating_sub(32))..];
+    ["attempted", "remote", "receiving", "destination", "target", "mx "]
+        .iter()
+        .any(|w| tail.contains(w))
+}
 
 /// Where the last reply code in `text` is: the byte range of its match
 /// (the code and the character after it), by the same rules [`scan`] reads
@@ -233,6 +241,7 @@ pub(crate) fn scan_lowered(text: &str, command: bool) -> Found {
     }
     found.sender_ip = FROM_IP
         .find_iter(text)
+        .filter(|m| !names_the_receiver(&text[..m.start()]))
         .filter_map(|m| trailing_ipv4(m.as_str()).parse::<IpAddr>().ok())
         .find(|ip| Some(*ip) != found.remote_ip);
     found
@@ -494,6 +503,15 @@ mod tests {
         );
         assert_eq!(f.remote_host.as_deref(), Some("mx1.example.net"));
         assert_eq!(f.remote_ip, Some("198.51.100.4".parse().unwrap()));
+        assert_eq!(f.sender_ip, None);
+        // A DNSBL refusal names our sending server as the client.
+        let f = scan(
+            "host mx.example.net[192.0.2.1] said: 550 5.7.1 service unavailable; client [203.0.113.7] blocked using zen.spamhaus.org",
+        );
+        assert_eq!(f.sender_ip, Some("203.0.113.7".parse().unwrap()));
+        assert_eq!(f.remote_ip, Some("192.0.2.1".parse().unwrap()));
+        // A report's last attempted address is the receiver's.
+        let f = scan("remote server: mx.example.org; last attempted ip address: 198.51.100.9");
         assert_eq!(f.sender_ip, None);
     }
 

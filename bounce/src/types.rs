@@ -106,6 +106,10 @@ pub enum Format {
     /// A Sendmail log line.
     #[serde(rename = "log-sendmail")]
     SendmailLog,
+    /// A mail program's error window: the reply of the server it sends
+    /// through, so the message was never sent.
+    #[serde(rename = "client-error")]
+    ClientError,
 }
 
 impl Format {
@@ -122,6 +126,7 @@ impl Format {
             Format::PostfixLog => "log-postfix",
             Format::EximLog => "log-exim",
             Format::SendmailLog => "log-sendmail",
+            Format::ClientError => "client-error",
         }
     }
 }

@@ -40,6 +40,7 @@ pub mod config;
 pub mod demo;
 pub mod dns;
 pub mod error;
+pub mod explain;
 pub mod federation;
 pub mod http;
 pub mod index;

@@ -47,17 +47,20 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct ExplainArgs {
-    /// A bounce message, mbox or log file, or - for standard input.
+    /// What to explain: a bounce message, an mbox, a log file, or - for
+    /// standard input — whatever was copied: a bounce's body, a
+    /// `host … said:` line, a mail program's error, a quoted reply.
     #[arg(required_unless_present = "reply", conflicts_with = "reply")]
     file: Option<PathBuf>,
-    /// A pasted SMTP reply instead of a file, e.g. "451 4.7.500 Server busy...".
+    /// The same as text on the command line instead of a file, e.g.
+    /// "451 4.7.500 Server busy..." or a Postfix "host … said: …" line.
     #[arg(long)]
     reply: Option<String>,
-    /// The recipient of that reply.
-    #[arg(long, requires = "reply")]
+    /// The recipient, where the text does not name one.
+    #[arg(long)]
     to: Option<String>,
-    /// When it bounced (RFC 3339).
-    #[arg(long, requires = "reply")]
+    /// When it bounced (RFC 3339), where the text does not say.
+    #[arg(long)]
     at: Option<String>,
     /// A dix node to ask (repeatable); also DIX_NODES, comma-separated.
     #[arg(long = "node", env = "DIX_NODES", value_delimiter = ',')]
@@ -384,33 +387,11 @@ fn fact_text(f: &crate::bounce::Fact) -> String {
 }
 
 fn explain(args: ExplainArgs) -> Result<(), String> {
-    let facts: Vec<crate::bounce::Fact> = match (&args.reply, &args.file) {
-        (Some(reply), _) => vec![
-            crate::bounce::parse_reply(reply, args.to.as_deref(), args.at.as_deref()).ok_or(
-                "--reply: not an SMTP reply (it should start with a code such as 451 or 550)",
-            )?,
-        ],
-        (None, Some(file)) => {
-            let items =
-                crate::bounce::batch::read(file).map_err(|e| format!("{}: {}", e.path, e.error))?;
-            items
-                .iter()
-                .flat_map(|i| crate::bounce::parse_bytes(&i.bytes, &i.source))
-                .collect()
-        }
-        (None, None) => unreachable!("clap requires a file or --reply"),
-    };
-    if facts.is_empty() {
-        return Err("no bounce, SMTP reply or log line found in the input".into());
-    }
-    let mut facts = facts;
-    if let Some(from) = &args.from {
-        for f in &mut facts {
-            f.original_from = Some(from.clone());
-        }
-    }
-    let sending = crate::verdict::Sending {
-        our_domains: args.our_domains.clone(),
+    // The one reader a pasted text gets everywhere (the page, the API).
+    let hints = crate::bounce::paste::Hints {
+        recipient: args.to.clone(),
+        at: args.at.clone(),
+        from: args.from.clone(),
     };
     let lang = args.lang.clone().unwrap_or_else(|| {
         if std::env::var("LANG").is_ok_and(|l| l.starts_with("ja")) {
@@ -419,6 +400,26 @@ fn explain(args: ExplainArgs) -> Result<(), String> {
             "en".into()
         }
     });
+    let facts: Vec<crate::bounce::Fact> = match (&args.reply, &args.file) {
+        (Some(reply), _) => crate::bounce::paste::read(reply.as_bytes(), "reply", &hints)
+            .map_err(|nothing| format!("--reply: {}", nothing.message(&lang)))?,
+        (None, Some(file)) => {
+            let items =
+                crate::bounce::batch::read(file).map_err(|e| format!("{}: {}", e.path, e.error))?;
+            items
+                .iter()
+                .filter_map(|i| crate::bounce::paste::read(&i.bytes, &i.source, &hints).ok())
+                .flatten()
+                .collect()
+        }
+        (None, None) => unreachable!("clap requires a file or --reply"),
+    };
+    if facts.is_empty() {
+        return Err(crate::bounce::paste::NothingFound.message(&lang).to_owned());
+    }
+    let sending = crate::verdict::Sending {
+        our_domains: args.our_domains.clone(),
+    };
     let reports: Vec<crate::explain::NodeReport> = args
         .nodes
         .iter()

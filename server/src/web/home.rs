@@ -16,7 +16,7 @@ use maud::{Markup, html};
 use super::i18n::Lang;
 use super::incidents::urlencode;
 use super::layout::{error, page, respond};
-use crate::http::explain::{Answer, ExplainRequest, run};
+use crate::explain::{Answer, ExplainRequest, run};
 use crate::node::Node;
 
 /// A sample one click away: its label, its text, its recipient.
@@ -251,8 +251,8 @@ pub async fn explain(
             return error(lang, StatusCode::BAD_REQUEST, t.unreadable_upload, &here);
         }
     };
-    let text = match &submitted.upload {
-        Some(bytes) if !readable(bytes) => {
+    let (text, bytes) = match submitted.upload {
+        Some(bytes) if !readable(&bytes) => {
             return error(
                 lang,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -260,14 +260,15 @@ pub async fn explain(
                 &here,
             );
         }
-        Some(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-        None => submitted.text.clone(),
+        Some(bytes) => (dix_bounce::paste::decode(&bytes).into_owned(), Some(bytes)),
+        None => (submitted.text.clone(), None),
     };
     if text.trim().is_empty() {
         return error(lang, StatusCode::BAD_REQUEST, t.empty_input, &here);
     }
     let request = ExplainRequest {
         text,
+        bytes,
         recipient: Some(submitted.recipient.clone()).filter(|r| !r.is_empty()),
         ..ExplainRequest::default()
     };
@@ -298,7 +299,7 @@ async fn answer_page(
     let pasted = request.text.clone();
     let recipient = request.recipient.clone().unwrap_or_default();
     match run(node, request).await {
-        Ok(Some((answers, _))) => {
+        Ok(Ok((answers, _))) => {
             let body = html! {
                 h1 { (t.answer_title) }
                 @for (i, a) in answers.iter().enumerate() {
@@ -311,7 +312,12 @@ async fn answer_page(
             };
             respond(StatusCode::OK, page(lang, t.answer_title, here, body))
         }
-        Ok(None) => error(lang, StatusCode::UNPROCESSABLE_ENTITY, t.no_bounce, here),
+        Ok(Err(nothing)) => error(
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            nothing.message(lang.code()),
+            here,
+        ),
         Err(e) if e.status() == StatusCode::SERVICE_UNAVAILABLE => {
             error(lang, StatusCode::SERVICE_UNAVAILABLE, t.busy, here)
         }
