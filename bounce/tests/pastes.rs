@@ -81,7 +81,7 @@ fn every_golden_paste_reads_and_decides_as_expected() {
         };
         report.add(p, misses);
     }
-    let rendered = report.render("paste::read + decide");
+    let rendered = report.render("paste::read + decide", golden::FIELDS);
     println!("{rendered}");
     assert!(report.failed.is_empty(), "{rendered}");
 }

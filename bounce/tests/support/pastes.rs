@@ -126,7 +126,9 @@ pub struct Miss {
     pub detail: String,
 }
 
-/// The fields every case is judged on, in the report's order.
+/// The fields every case is judged on, in the report's order (the router
+/// harness judges all but the contradictions, which need the verdict
+/// itself).
 pub const FIELDS: &[&str] = &[
     "read",
     "recipient",
@@ -266,15 +268,16 @@ impl Report {
                 .count()
     }
 
-    /// The printed report: per-field pass counts, per-layout counts, then
-    /// each failed case with its misses.
-    pub fn render(&self, title: &str) -> String {
+    /// The printed report: per-field pass counts (of the fields this
+    /// harness judges), per-layout counts, then each failed case with its
+    /// misses.
+    pub fn render(&self, title: &str, fields: &[&str]) -> String {
         let mut out = format!(
             "{title}: {} of {} cases right in every field\n",
             self.cases - self.failed.len(),
             self.cases
         );
-        for field in FIELDS {
+        for field in fields {
             out.push_str(&format!(
                 "  {field:<15} {:>4} / {}\n",
                 self.passed(field),
