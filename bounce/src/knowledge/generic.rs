@@ -129,7 +129,14 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         NoRelaying => Some(Cause::RelayDenied),
         // Not reached at all: a mistyped domain looks the same as a
         // receiver that is down, so neither is claimed.
-        Expired | NetworkError => Some(Cause::ReceiverUnreachable),
+        // A named server that did not answer is down; with no server
+        // named, a mistyped domain looks the same. An expiry alone says
+        // nothing of why.
+        NetworkError | Expired if fact.remote_ip.is_some() || fact.remote_host.is_some() => {
+            Some(Cause::ReceiverOutage)
+        }
+        NetworkError => Some(Cause::ReceiverUnreachable),
+        Expired => None,
         SystemError | SystemFull | MailerError => Some(Cause::ReceiverOutage),
         OnHold | SyntaxError | Undefined | Feedback | Delivered => None,
     };
@@ -154,6 +161,14 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         Some((_, 2, 2)) => Cause::MailboxFull,
         Some((_, 2, 1)) => Cause::MailboxDisabled,
         Some((_, 2, 3)) | Some((_, 3, 4)) => Cause::MessageTooLarge,
+        // RFC 3463: X.3.0 and X.4.0 are "other or undefined", X.4.7 an
+        // expiry — none says why; the rest name the receiving system's or
+        // the route's state.
+        Some((_, 3 | 4, 0)) | Some((_, 4, 7)) => Cause::Unexplained,
+        Some((_, 4, 3)) => Cause::ReceiverUnreachable,
+        Some((5, 4, 4)) => Cause::DomainUnknown,
+        Some((_, 4, 4)) => Cause::ReceiverUnreachable,
+        Some((_, 4, 5)) => Cause::ReceiverThrottling,
         Some((_, 3 | 4, _)) => Cause::ReceiverOutage,
         Some((_, 6, _)) => Cause::MalformedMessage,
         Some((_, 7, 20..=26)) => Cause::DomainAuthentication,
