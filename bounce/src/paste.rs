@@ -227,8 +227,9 @@ const CLIENT_WORDS: &[&str] = &[
     "cannot send message using the server",
     "reported error (0x",
     "the message could not be sent",
-    "サーバーの応答",
-    "サーバの応答",
+    "メールサーバーの応答",
+    "メールサーバの応答",
+    "送信に失敗しました",
     "サーバーが応答しました",
     "サーバが応答しました",
     "エラー (0x",
@@ -343,7 +344,6 @@ fn login_refused_in_log(cleaned: &str, source: &str) -> Option<Fact> {
             source: source.to_owned(),
             action: Some(Action::Failed),
             reply_code: ReplyCode::new(535),
-            status: crate::types::status("5.7.8"),
             diagnostic: m.as_str().trim().to_owned(),
             format: Format::ClientError,
             ..Fact::default()
@@ -412,22 +412,22 @@ fn introduced_reply(cleaned: &str, source: &str) -> Option<Fact> {
         .filter_map(|w| lowered.find(w).map(|i| i + w.len()))
         .min()
         .or_else(|| REPLY_START.captures(base).and_then(|c| c.get(1)).map(|m| m.start()))?;
-    let reply = reply_from(&base[start..])?;
+    let client = client_window(&lowered);
+    let reply = reply_or_words_from(&base[start..], client)?;
     let reply_code = reply_code_of(&reply);
     let status = REPLY_START
         .captures(&reply)
         .and_then(|_| smtp::scan(&reply).status)
         .and_then(|s| crate::types::status(&s));
-    if reply_code.is_none() && status.is_none() {
+    if reply_code.is_none() && status.is_none() && !client {
         return None;
     }
-    let client = client_window(&lowered);
     let report = !client && mentions_report(&lowered);
     let temporary = status
         .as_ref()
         .map_or_else(|| reply_code.is_some_and(ReplyCode::is_temporary), |s| s.is_temporary());
     let recipient = recipient_near(cleaned, &reply);
-    Some(
+    let fact = Some(
         Fact {
             source: source.to_owned(),
             recipient,
@@ -449,7 +449,9 @@ fn introduced_reply(cleaned: &str, source: &str) -> Option<Fact> {
             ..Fact::default()
         }
         .finish(),
-    )
+    );
+    // Words without a code count only when a rule reads them.
+    fact.filter(carries_evidence)
 }
 
 /// Whether the words around a reply are a report's: the message was
@@ -465,7 +467,6 @@ fn mentions_report(lowered: &str) -> bool {
         "message not delivered",
         "address not found",
         "returned to sender",
-        "diagnostic-code",
         "final-recipient",
         "mail delivery",
         "送信できませんでした",
@@ -480,13 +481,23 @@ fn mentions_report(lowered: &str) -> bool {
 /// to the end of its paragraph, its lines joined, the quote marks a report
 /// put around it taken off.
 fn reply_from(text: &str) -> Option<String> {
+    reply_or_words_from(text, false)
+}
+
+/// [`reply_from`], or with `words_will_do` the server's words that follow
+/// when they carry no code (a mail program shows some replies without it).
+fn reply_or_words_from(text: &str, words_will_do: bool) -> Option<String> {
     let text = text.trim_start_matches([' ', '\t', '\'', '"', '<', '#', ';']);
     let text = text.strip_prefix("smtp;").unwrap_or(text).trim_start();
-    let start = REPLY_START
+    let start = match REPLY_START
         .captures(text)
         .and_then(|c| c.get(1))
-        .filter(|m| m.start() <= 80)?
-        .start();
+        .filter(|m| m.start() <= 80)
+    {
+        Some(m) => m.start(),
+        None if words_will_do => 0,
+        None => return None,
+    };
     let mut lines = Vec::new();
     for line in text[start..].lines().take(20) {
         let line = line.trim();
@@ -520,7 +531,7 @@ fn recipient_near(paste: &str, reply: &str) -> Option<String> {
             .unwrap()
     });
     static NAMED: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"(?i)(?:recipient|delivered to|message to|rcpt to:|to:|宛先)[\s:"'<（(]*([A-Za-z0-9][A-Za-z0-9._%+\-=']*@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z]{2,})"#)
+        Regex::new(r#"(?i)(?:recipient|delivered to|message to|rcpt to:|to:|宛先)[\s:"'<（(）)]*(?:\(recipient\)[\s:]*)?([A-Za-z0-9][A-Za-z0-9._%+\-=']*@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z]{2,})"#)
             .unwrap()
     });
     let lowered = reply.to_ascii_lowercase();
@@ -620,6 +631,7 @@ pub fn clean(text: &str) -> String {
         Regex::new(r"(?i)^\s*(?:-{2,}\s*(?:forwarded message|original message|転送(?:された)?メッセージ|元のメッセージ)\s*-{2,}|begin forwarded message:)\s*$").unwrap()
     });
     let mut out = String::with_capacity(text.len());
+    let mut log = false;
     for line in text.lines() {
         let line = match QUOTE.find(line) {
             Some(m) => &line[m.end()..],
@@ -628,6 +640,16 @@ pub fn clean(text: &str) -> String {
         };
         if FORWARDED.is_match(line) && !out.contains(|c: char| c.is_ascii_digit()) {
             continue;
+        }
+        // A log line a mail program wrapped goes on without a time stamp:
+        // join it back to its line.
+        if log && !line.trim().is_empty() && !reads_as_log(line) && !line.starts_with(' ') {
+            if out.ends_with('\n') {
+                out.pop();
+            }
+            out.push(' ');
+        } else if !line.trim().is_empty() {
+            log = reads_as_log(line);
         }
         for c in line.chars() {
             match c {

@@ -98,7 +98,7 @@ static REMOTE_ELSEWHERE: LazyLock<Regex> = LazyLock::new(|| {
 static FROM_IP: LazyLock<Regex> = LazyLock::new(|| {
     // Also Gmail's "4.7.0 [203.0.113.25      15] …" (the sending address
     // and a score right after the status), and "203.0.113.25 listed at …".
-    Regex::new(r"(?:from|client host|client|your ip|sender ip|sending ip|ip address|messages from|the mail server|connecting ip|blocked:?|listed:?|address|ip=)\s*[\[(]?((?:[0-9]{1,3}\.){3}[0-9]{1,3})[\])]?|^[245][0-9][0-9][ \-][245]\.[0-9]{1,3}\.[0-9]{1,3} \[((?:[0-9]{1,3}\.){3}[0-9]{1,3}) +[0-9]+\]|((?:[0-9]{1,3}\.){3}[0-9]{1,3}) (?:is )?(?:listed|blocked|blacklisted) ").unwrap()
+    Regex::new(r"(?:from|client host|client|your ip|sender ip|sending ip|ip address|messages from|the mail server|connecting ip|blocked:?|listed:?|address|ip=)\s*[\[(]?((?:[0-9]{1,3}\.){3}[0-9]{1,3})[\])]?|^[245][0-9][0-9][ \-][245]\.[0-9]{1,3}\.[0-9]{1,3} \[((?:[0-9]{1,3}\.){3}[0-9]{1,3})(?: +[0-9]+)?\]|((?:[0-9]{1,3}\.){3}[0-9]{1,3}) (?:is )?(?:listed|blocked|blacklisted) ").unwrap()
 });
 /// Words right before an IP that make it the receiver's, not ours: a
 /// report's "last attempted IP", "remote server", "destination".

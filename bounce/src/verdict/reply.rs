@@ -202,8 +202,8 @@ fn situation(r: &ReplyInput) -> Bilingual {
             format!("メールが当社の送信サーバを経由せず、お使いの回線から直接送られたため、受信側{pdj}に拒否されました。"),
         ),
         (SubmissionLoginFailed, _) => b(
-            "Our sending server did not accept the login of your mail program: the user name or the password set in it is not correct.".into(),
-            "メールソフトに設定されたユーザ名またはパスワードが正しくないため、当社の送信サーバがログインを受け付けませんでした。".into(),
+            "Our sending server did not accept the login (SMTP authentication) of your mail program: the user name or the password set in it is not correct.".into(),
+            "メールソフトに設定されたユーザ名またはパスワードが正しくないため、当社の送信サーバがログイン（SMTP 認証）を受け付けませんでした。".into(),
         ),
         (ReceiverUnreachable, _) => b(
             format!("Our sending server could not reach the mail server of the recipient's domain{pde}. Either the part of the address after the @ is mistyped, or the receiving side's server is not answering."),
