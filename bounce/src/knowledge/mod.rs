@@ -609,6 +609,59 @@ mod tests {
     }
 
     #[test]
+    fn retry_helps_comes_from_the_entry_not_the_class() {
+        // Yahoo documents [TS03] as a 421 that never succeeds on retry.
+        let y = explain(
+            "421 4.7.1 [TS03] All messages from 192.0.2.1 will be permanently deferred; Retrying will NOT succeed.",
+            "a@yahoo.com",
+        );
+        assert_eq!((y.retry, y.retry_helps), (true, Some(false)));
+        let busy = explain("421 4.4.5 Server busy, try again later.", "a@gmail.com");
+        assert_eq!((busy.retry, busy.retry_helps), (true, None));
+    }
+
+    #[test]
+    fn authentication_words_decide_only_as_the_reply_s_own_reason() {
+        // The recipient's organisation, not the mail program's login.
+        for reply in [
+            "550 5.7.12 Sender was not authenticated by organization [TY1PR01MB1234.jpnprd01.prod.outlook.com]",
+            "550 5.7.1 RESOLVER.RST.AuthRequired; authentication required [Stage: CreateMessage] [TY1PR01MB1234.jpnprd01.prod.outlook.com]",
+            "550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required [TY1PR01MB1234.jpnprd01.prod.outlook.com]",
+        ] {
+            let e = explain(reply, "a@contoso.example");
+            assert_eq!((e.cause, e.actor, e.source), (Cause::RecipientOrgBlock, Actor::Recipient, "provider"), "{reply}");
+        }
+        // A refused password at the submission server is the login, whatever
+        // it says, never the sending domain's SPF, DKIM or DMARC.
+        for reply in [
+            "535 5.7.8 Error: authentication failed: authentication failure",
+            "535 Incorrect authentication data",
+            "535 5.7.8 Authentication failed",
+        ] {
+            let e = explain(reply, "a@example.org");
+            assert_eq!((e.cause, e.source), (Cause::SubmissionAuthRequired, "submission"), "{reply}");
+        }
+        // Authentication words under a DMARC refusal stay the sending domain's.
+        let d = explain(
+            "550 5.7.1 Email rejected per DMARC policy for shop.example: authentication required",
+            "a@example.org",
+        );
+        assert_ne!(d.cause, Cause::SubmissionAuthRequired);
+        // The submission server's own wording still counts.
+        let s = explain("530 5.7.0 Authentication required", "a@example.org");
+        assert_eq!(s.cause, Cause::SubmissionAuthRequired);
+    }
+
+    #[test]
+    fn a_receiver_without_tls_is_not_our_server_refusing_encryption() {
+        let e = explain(
+            "450 4.7.321 starttls-not-supported: Destination mail server must support TLS to receive mail. [TY1PR01MB1234.jpnprd01.prod.outlook.com]",
+            "a@example.jp",
+        );
+        assert_eq!((e.cause, e.actor, e.retry), (Cause::ReceiverOutage, Actor::Receiver, true));
+    }
+
+    #[test]
     fn same_code_means_different_things_by_provider() {
         // 5.7.1 with a block-list text at Microsoft; the same status at an unknown provider falls back.
         let ms = explain(
