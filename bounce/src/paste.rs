@@ -166,11 +166,20 @@ fn report_body(cleaned: &str, source: &str) -> Vec<Fact> {
     message.push_str(cleaned);
     let mut facts = crate::parse_bytes(message.as_bytes(), source);
     facts.retain(carries_evidence);
+    // Exchange names its own server ("Generating server: …"): the report
+    // is Microsoft's where the reply alone would not say so.
+    static GENERATED_BY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?im)^[ \t]*(?:generating server|reporting-mta:[ \t]*dns;)[ \t:]*([a-z0-9][a-z0-9.\-]*\.[a-z]{2,})").unwrap()
+    });
+    let generated_by = GENERATED_BY
+        .captures(cleaned)
+        .map(|c| c[1].to_ascii_lowercase());
     for fact in &mut facts {
         fact.reporting_mta = fact
             .reporting_mta
             .take()
-            .filter(|h| !h.ends_with("paste.invalid"));
+            .filter(|h| !h.ends_with("paste.invalid"))
+            .or_else(|| generated_by.clone());
         focus_on_reply(fact);
     }
     facts

@@ -28,6 +28,30 @@ const BLOCKLIST_WORDS: &[&str] = &[
     "rbl",
 ];
 
+/// Words with which a receiver says its own system is in trouble.
+const SYSTEM_TROUBLE_WORDS: &[&str] = &[
+    "local error",
+    "system",
+    "insufficient",
+    "storage",
+    "disk",
+    "resources",
+    "overload",
+    "busy",
+    "maintenance",
+    "internal error",
+    "server error",
+    "temporarily unavailable",
+    "not available",
+    "service unavailable",
+    "timeout",
+    "timed out",
+    "connection",
+    "queue",
+    "database",
+    "i/o error",
+];
+
 /// Words with which a refusal names the sending server's own address.
 const OUR_ADDRESS_WORDS: &[&str] = &[
     "your ip",
@@ -137,7 +161,13 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         }
         NetworkError => Some(Cause::ReceiverUnreachable),
         Expired => None,
-        SystemError | SystemFull | MailerError => Some(Cause::ReceiverOutage),
+        // The receiver's own trouble only where its words say so; RFC
+        // 5321's stock "Requested action aborted" or "Transaction failed"
+        // name nothing.
+        SystemError | SystemFull | MailerError if mentions(fact, SYSTEM_TROUBLE_WORDS) => {
+            Some(Cause::ReceiverOutage)
+        }
+        SystemError | SystemFull | MailerError => None,
         OnHold | SyntaxError | Undefined | Feedback | Delivered => None,
     };
     let status = fact.status.as_deref().and_then(status_parts);
@@ -164,7 +194,7 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         // RFC 3463: X.3.0 and X.4.0 are "other or undefined", X.4.7 an
         // expiry — none says why; the rest name the receiving system's or
         // the route's state.
-        Some((_, 3 | 4, 0)) | Some((_, 4, 7)) => Cause::Unexplained,
+        Some((_, 3 | 4, 0)) | Some((_, 4, 7)) | Some((4, 7, 0 | 1)) => Cause::Unexplained,
         Some((_, 4, 3)) => Cause::ReceiverUnreachable,
         Some((5, 4, 4)) => Cause::DomainUnknown,
         Some((_, 4, 4)) => Cause::ReceiverUnreachable,
