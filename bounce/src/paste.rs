@@ -155,8 +155,10 @@ fn has_headers(text: &str) -> bool {
 /// reader as if the report's own headers were there.
 fn report_body(cleaned: &str, source: &str) -> Vec<Fact> {
     // A paste that names no reply, no status and no failure in words is
-    // somebody's sentence, not a report.
-    if !mentions_failure(cleaned) {
+    // somebody's sentence, not a report; one or two lines are a reply or
+    // a field someone copied out of one, not its body.
+    let lines = cleaned.lines().filter(|l| !l.trim().is_empty()).count();
+    if !mentions_failure(cleaned) || lines <= 2 {
         return Vec::new();
     }
     let mut message = String::with_capacity(cleaned.len() + 160);
@@ -171,8 +173,11 @@ fn report_body(cleaned: &str, source: &str) -> Vec<Fact> {
     static GENERATED_BY: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?im)^[ \t]*(?:generating server|reporting-mta:[ \t]*dns;)[ \t:]*([a-z0-9][a-z0-9.\-]*\.[a-z]{2,})").unwrap()
     });
+    // Only a report's own Reporting-MTA names who wrote it; Exchange's
+    // generating server may be the sender's tenant, not the receiver.
     let generated_by = GENERATED_BY
         .captures(cleaned)
+        .filter(|c| c[0].to_ascii_lowercase().contains("reporting-mta"))
         .map(|c| c[1].to_ascii_lowercase());
     for fact in &mut facts {
         fact.reporting_mta = fact
@@ -390,11 +395,12 @@ fn focus_on_reply(fact: &mut Fact) {
     let code = reply_code_of(&reply);
     if code.is_some() {
         fact.reply_code = code;
+        // The status right after the code is the reply's own, whatever
+        // its class (Exchange's "550 4.4.7 QUEUE.Expired").
         if let Some(status) = reply
             .get(4..)
             .and_then(|rest| rest.split([' ', ';', ',']).next())
             .and_then(crate::types::status)
-            .filter(|s| code.is_some_and(|c| s.as_bytes().first() == Some(&(b'0' + (c.get() / 100) as u8))))
         {
             fact.status = Some(status);
         }
@@ -421,7 +427,9 @@ fn introduced_reply(cleaned: &str, source: &str) -> Option<Fact> {
         .filter_map(|w| lowered.find(w).map(|i| i + w.len()))
         .min()
         .or_else(|| REPLY_START.captures(base).and_then(|c| c.get(1)).map(|m| m.start()))?;
-    let client = client_window(&lowered);
+    // A server's log of refusing a client (Postfix's "NOQUEUE: reject:"):
+    // our own server refused it, as a mail program's window shows.
+    let client = client_window(&lowered) || (reads_as_log(cleaned) && lowered.contains("reject:"));
     let reply = reply_or_words_from(&base[start..], client)?;
     let reply_code = reply_code_of(&reply);
     let status = REPLY_START

@@ -91,7 +91,7 @@ static HOST_SAID: LazyLock<Regex> = LazyLock::new(|| {
 /// 192.0.2.10:25", a DSN's or a report's "Remote-MTA: dns; host [IP]".
 static REMOTE_ELSEWHERE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\[([a-z0-9][a-z0-9.\-]*\.[a-z]{2,}) ((?:[0-9]{1,3}\.){3}[0-9]{1,3}):|(?:endpoint attempted was|last attempted ip(?: address)?:?|remote server ip:?|remote-mta: dns;\s*[a-z0-9.\-]*\s*\[?)\s*((?:[0-9]{1,3}\.){3}[0-9]{1,3})",
+        r"\[([a-z0-9][a-z0-9.\-]*\.[a-z]{2,}) ((?:[0-9]{1,3}\.){3}[0-9]{1,3}):|(?:endpoint attempted was|lastattemptedip=|last attempted ip(?: address)?:?|remote server ip:?|remote-mta: dns;\s*[a-z0-9.\-]*\s*\[?)\s*((?:[0-9]{1,3}\.){3}[0-9]{1,3})",
     )
     .unwrap()
 });

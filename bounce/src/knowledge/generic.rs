@@ -31,6 +31,7 @@ const BLOCKLIST_WORDS: &[&str] = &[
 /// Words with which a receiver says its own system is in trouble.
 const SYSTEM_TROUBLE_WORDS: &[&str] = &[
     "local error",
+    "local problem",
     "system",
     "insufficient",
     "storage",
@@ -42,8 +43,6 @@ const SYSTEM_TROUBLE_WORDS: &[&str] = &[
     "internal error",
     "server error",
     "temporarily unavailable",
-    "not available",
-    "service unavailable",
     "timeout",
     "timed out",
     "connection",
@@ -164,7 +163,12 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         // The receiver's own trouble only where its words say so; RFC
         // 5321's stock "Requested action aborted" or "Transaction failed"
         // name nothing.
-        SystemError | SystemFull | MailerError if mentions(fact, SYSTEM_TROUBLE_WORDS) => {
+        // "Service unavailable" under a 5xx is how refusals begin
+        // ("554 5.7.1 Service unavailable; Client host … blocked").
+        SystemError | SystemFull | MailerError
+            if mentions(fact, SYSTEM_TROUBLE_WORDS)
+                || (transient(fact) && mentions(fact, &["service unavailable", "not available"])) =>
+        {
             Some(Cause::ReceiverOutage)
         }
         SystemError | SystemFull | MailerError => None,
@@ -179,8 +183,16 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         by_reason,
         Some(Cause::UserUnknown | Cause::DomainUnknown | Cause::MailboxDisabled)
     );
-    if let Some(c) =
-        by_reason.filter(|_| !(about_address && matches!(status, Some((_, 3 | 4 | 7, _)))))
+    // A refusal or a block is policy (X.7); under a mail-system or
+    // network status (X.3, X.4) the words describe how it failed, not why.
+    let policy = matches!(
+        by_reason,
+        Some(Cause::ReceiverPolicy | Cause::IpBlockedByReceiver | Cause::ContentRefused)
+    );
+    if let Some(c) = by_reason
+        .filter(|_| !(about_address && matches!(status, Some((_, 3 | 4 | 7, _)))))
+        .filter(|_| !(policy && matches!(status, Some((_, 3 | 4, _)))))
+        .filter(|c| status.is_none_or(|(_, s, d)| cause::fits_status(*c, s, d)))
     {
         return (c, "reason");
     }

@@ -370,7 +370,7 @@ pub fn decide(
     // An expiry was temporary failures until the queue gave up: a later
     // try can pass. A cause someone must remove cannot wait itself out.
     let temporary = kb.retry
-        || fact.reason == crate::Reason::Expired
+        || matches!(fact.reason, crate::Reason::Expired | crate::Reason::NetworkError)
         || fact.status.as_ref().is_some_and(|s| s.is_temporary());
     let retry_can_help = !cause::delivered(cause)
         && kb

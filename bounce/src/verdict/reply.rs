@@ -238,8 +238,8 @@ fn situation(r: &ReplyInput) -> Bilingual {
             format!("宛先{prcj}の受信側でメールが受け付けられませんでした。多くの場合、受信者様のフィルタや受信拒否設定により、お客様のアドレスからのメールが受け付けられていません（アドレスの誤りでも同じ結果になります）。"),
         ),
         (RecipientOrgBlock, _) => b(
-            format!("The recipient's organisation{pde} does not accept your message under its own settings (for example a group that takes mail only from certain senders, or its own block list)."),
-            format!("受信者様の組織{pdj}の設定により、お客様からのメールが受け付けられていません（特定の送信者からのみ受け付けるグループや、組織独自のブロックリストなど）。"),
+            format!("The recipient's organisation{pde} does not accept your message under its own settings (for example a group that takes mail only from certain senders, or its own refusal rules)."),
+            format!("受信者様の組織{pdj}の設定により、お客様からのメールが受け付けられていません（特定の送信者からのみ受け付けるグループや、組織独自の拒否設定など）。"),
         ),
         (RecipientRateLimited, _) => b(
             format!("{the_addr_cap} is receiving so much mail that the receiving side{pde} is limiting it for now."),
