@@ -158,7 +158,10 @@ fn report_body(cleaned: &str, source: &str) -> Vec<Fact> {
     // somebody's sentence, not a report; one or two lines are a reply or
     // a field someone copied out of one, not its body.
     let lines = cleaned.lines().filter(|l| !l.trim().is_empty()).count();
-    if !mentions_failure(cleaned) || lines <= 2 {
+    let first = cleaned.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    let a_reply_or_field = REPLY_START.is_match(first.trim_start().get(..4).unwrap_or(first))
+        || first.trim_start().to_ascii_lowercase().starts_with("diagnostic-code");
+    if !mentions_failure(cleaned) || (lines <= 2 && a_reply_or_field) {
         return Vec::new();
     }
     let mut message = String::with_capacity(cleaned.len() + 160);
@@ -244,6 +247,7 @@ const CLIENT_WORDS: &[&str] = &[
     "メールサーバーの応答",
     "メールサーバの応答",
     "送信に失敗しました",
+    "ログオンできません",
     "サーバーが応答しました",
     "サーバが応答しました",
     "エラー (0x",
@@ -430,6 +434,8 @@ fn introduced_reply(cleaned: &str, source: &str) -> Option<Fact> {
     // A server's log of refusing a client (Postfix's "NOQUEUE: reject:"):
     // our own server refused it, as a mail program's window shows.
     let client = client_window(&lowered) || (reads_as_log(cleaned) && lowered.contains("reject:"));
+    // A DSN's Diagnostic-Code with a permanent reply was given back.
+    let dsn_field = lowered.contains("diagnostic-code:");
     let reply = reply_or_words_from(&base[start..], client)?;
     let reply_code = reply_code_of(&reply);
     let status = REPLY_START
@@ -439,7 +445,9 @@ fn introduced_reply(cleaned: &str, source: &str) -> Option<Fact> {
     if reply_code.is_none() && status.is_none() && !client {
         return None;
     }
-    let report = !client && mentions_report(&lowered);
+    let report = !client
+        && (mentions_report(&lowered)
+            || (dsn_field && reply_code.is_some_and(ReplyCode::is_permanent)));
     let temporary = status
         .as_ref()
         .map_or_else(|| reply_code.is_some_and(ReplyCode::is_temporary), |s| s.is_temporary());

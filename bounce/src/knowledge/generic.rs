@@ -149,6 +149,11 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         NotCompliantRfc => Some(Cause::MalformedMessage),
         EmailTooLarge => Some(Cause::MessageTooLarge),
         Rejected => Some(Cause::SenderAddressRefused),
+        // A receiving server that will not relay does not host the
+        // domain (an old MX): its policy, not our mail program.
+        NoRelaying if fact.remote_host.is_some() || fact.remote_ip.is_some() => {
+            Some(Cause::ReceiverPolicy)
+        }
         NoRelaying => Some(Cause::RelayDenied),
         // Not reached at all: a mistyped domain looks the same as a
         // receiver that is down, so neither is claimed.
@@ -159,6 +164,10 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
             Some(Cause::ReceiverOutage)
         }
         NetworkError => Some(Cause::ReceiverUnreachable),
+        // Exim gives up on a domain whose every host has failed for long.
+        Expired if mentions(fact, &["retry time not reached for any host", "all hosts"]) => {
+            Some(Cause::ReceiverOutage)
+        }
         Expired => None,
         // The receiver's own trouble only where its words say so; RFC
         // 5321's stock "Requested action aborted" or "Transaction failed"
@@ -192,6 +201,9 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
     if let Some(c) = by_reason
         .filter(|_| !(about_address && matches!(status, Some((_, 3 | 4 | 7, _)))))
         .filter(|_| !(policy && matches!(status, Some((_, 3 | 4, _)))))
+        // Nor is a policy status (X.7) a failing system, whatever words
+        // ("service unavailable") it carries.
+        .filter(|c| !(*c == Cause::ReceiverOutage && matches!(status, Some((_, 1 | 2 | 6 | 7, _)))))
         .filter(|c| status.is_none_or(|(_, s, d)| cause::fits_status(*c, s, d)))
     {
         return (c, "reason");

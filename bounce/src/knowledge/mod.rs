@@ -278,6 +278,18 @@ fn slot(
     Ok(list.len() - 1)
 }
 
+/// The last remote reply an expiry report quotes inside its own.
+fn last_reply_quoted(diagnostic: &str) -> Option<&str> {
+    static NESTED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(?:\[message=|responded with(?: error)?\.?\s*->|->)\s*([245][0-9][0-9][ \-][^\]]*)").unwrap()
+    });
+    NESTED
+        .captures_iter(diagnostic)
+        .last()
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().trim())
+}
+
 /// Whether the reply says the condition is temporary: its code, else its
 /// status, else a DSN's `Action: delayed`.
 pub fn transient(fact: &Fact) -> bool {
@@ -505,7 +517,38 @@ impl KnowledgeBase {
     }
 
     /// What is known about `fact`, in the order the module's map gives.
+    /// An expiry's own code says only that time ran out; where the report
+    /// quotes the last reply it got ("[Message=451 4.7.0 …]", "responded
+    /// with error. -> 421 4.3.2 …"), that reply says why.
     pub fn explain(&self, fact: &Fact) -> Explanation {
+        let outer = self.explain_own(fact);
+        let expiry = fact
+            .status
+            .as_deref()
+            .and_then(status_parts)
+            .is_some_and(|(_, s, d)| (s, d) == (4, 7));
+        if expiry
+            && let Some(last) = last_reply_quoted(&fact.diagnostic)
+        {
+            let mut inner = fact.clone();
+            inner.diagnostic = last.to_owned();
+            let found = crate::smtp::scan(last);
+            inner.reply_code = found.reply.and_then(crate::ReplyCode::new);
+            inner.status = found.reply_status.or(found.status).as_deref().and_then(crate::types::status);
+            inner.reason = crate::Reason::Undefined;
+            let inner = inner.finish();
+            let said = self.explain_own(&inner);
+            if !matches!(said.source, "rfc" | "reason") || said.cause != Cause::Unexplained {
+                return Explanation {
+                    retry: outer.retry,
+                    ..said
+                };
+            }
+        }
+        outer
+    }
+
+    fn explain_own(&self, fact: &Fact) -> Explanation {
         let provider = self.provider_of(fact);
         let named = provider.map(|p| (p.id.clone(), p.name.clone()));
         let own = || {
@@ -513,7 +556,14 @@ impl KnowledgeBase {
                 .and_then(|p| self.best(&p.id, fact))
                 .map(|c| (c, "provider"))
         };
-        let submission = || self.best(SUBMISSION, fact).map(|c| (c, "submission"));
+        // A reply a receiving server gave (its host is named) is not our
+        // submission server's, whatever its words.
+        let from_receiver = fact.remote_host.is_some() || fact.remote_ip.is_some();
+        let submission = || {
+            self.best(SUBMISSION, fact)
+                .filter(|_| !from_receiver)
+                .map(|c| (c, "submission"))
+        };
         // A reply from a host the provider is known by came from its MX, not
         // from a submission server.
         let found = if provider.is_some_and(|p| self.answered_by_host(p, fact)) {
