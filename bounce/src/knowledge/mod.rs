@@ -689,7 +689,7 @@ mod tests {
             "535 5.7.8 Authentication failed",
         ] {
             let e = explain(reply, "a@example.org");
-            assert_eq!((e.cause, e.source), (Cause::SubmissionAuthRequired, "submission"), "{reply}");
+            assert_eq!((e.cause, e.source), (Cause::SubmissionLoginFailed, "submission"), "{reply}");
         }
         // Authentication words under a DMARC refusal stay the sending domain's.
         let d = explain(

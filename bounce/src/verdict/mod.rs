@@ -460,7 +460,11 @@ pub fn decide(
     let action = match fate {
         // The knowledge base's words assume the class of the reply ("the
         // server retries"); a message already handed back is not retried.
-        Fate::Returned if kb.retry => words::given_back(&action, retry_can_help),
+        Fate::Returned | Fate::NotSent
+            if kb.retry || action.en.to_ascii_lowercase().contains("retr") =>
+        {
+            words::given_back(&action, retry_can_help, fate == Fate::NotSent)
+        }
         _ => action,
     };
     let who_acts = words::who_acts(&actor_name, &action);
