@@ -225,6 +225,9 @@ pub fn parse_reply(reply: &str, recipient: Option<&str>, at: Option<&str>) -> Op
     let mut fact = reply::bare_reply(reply, "reply")?;
     if let Some(r) = recipient {
         fact.recipient = Some(r.to_owned());
+        // Decided again: the recipient's domain can change the reading
+        // (KDDI's filter reply names no address).
+        fact.reason = Reason::Undefined;
         fact = fact.finish();
     }
     fact.timestamp = at.map(str::to_owned);
