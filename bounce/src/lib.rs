@@ -45,6 +45,7 @@
 
 use std::sync::LazyLock;
 
+mod address;
 pub mod batch;
 pub mod classify;
 mod dsn;

@@ -197,7 +197,11 @@ fn recipients_in(section: &str, exclude: &[String], only: Option<&[String]>) -> 
             continue;
         }
         for m in ADDRESS.find_iter(line) {
-            let addr = m.as_str().trim_end_matches('.').to_owned();
+            // An encapsulated X.500 name is no address; an encapsulated
+            // SMTP one is, once decoded.
+            let Some(addr) = crate::address::smtp_address(m.as_str()) else {
+                continue;
+            };
             if is_role_address(&addr)
                 || exclude.iter().any(|e| e.eq_ignore_ascii_case(&addr))
                 || only.is_some_and(|only| !only.iter().any(|o| o.eq_ignore_ascii_case(&addr)))
@@ -285,7 +289,10 @@ impl Recipients {
         // Phrase rules cost a pass each: run them only when the codes leave
         // the question open.
         let codes_say_nothing = found.reply.is_none_or(|r| r < 400) && found.status.is_none();
-        let says_nothing = codes_say_nothing && super::classify::by_text(text).is_none();
+        // Read as the diagnostic will be: a reply wrapped over lines
+        // ("Connection timed\n    out") is joined with its indentation.
+        let says_nothing = codes_say_nothing
+            && super::classify::by_text(&super::smtp::collapse(text)).is_none();
         // A stock "user unknown" under a notice that says the account is
         // disabled: the notice is the more specific (au answers both with
         // the same reply), so both go into the diagnostic.
@@ -350,8 +357,7 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
         .header_raw("X-Failed-Recipients")
         .map(|v| {
             v.split(',')
-                .map(|a| a.trim().to_owned())
-                .filter(|a| !a.is_empty())
+                .filter_map(crate::address::smtp_address)
                 .collect::<Vec<_>>()
         })
         .filter(|v| !v.is_empty());
@@ -375,6 +381,11 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
             None => return Vec::new(),
         }
     }
+    // A warning that the MTA is still trying is no failure.
+    let action = match is_delay_warning(msg.subject().unwrap_or_default(), section) {
+        true => Action::Delayed,
+        false => Action::Failed,
+    };
     let reporting = msg
         .from()
         .and_then(|f| f.first())
@@ -389,7 +400,7 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
                     recipient: (!recipient.is_empty()).then(|| recipient.clone()),
                     diagnostic,
                     reporting_mta: reporting.clone(),
-                    action: Some(Action::Failed),
+                    action: Some(action),
                     format: crate::Format::Text,
                     ..base.clone()
                 }
@@ -414,6 +425,61 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
             }
         })
         .collect()
+}
+
+/// Whether a notice warns that delivery is late but still being tried,
+/// in the words each MTA's delay notice uses (its subject, or the head of
+/// its text):
+/// - Sendmail (savemail.c): "Warning: could not send message for past 4
+///   hours", "THIS IS A WARNING MESSAGE ONLY";
+/// - Postfix (bounce(5), delay_template): "Delayed Mail (still being
+///   retried)", "THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND";
+/// - Exim (spec, "Customizing warning messages"): "Warning: message … delayed
+///   … hours", "has not yet been delivered to one or more of its
+///   recipients", "No action is required on your part";
+/// - Microsoft Exchange: "Delivery Status Notification (Delay)" (also
+///   Gmail's), "Delivery delayed:", "Delivery is delayed to these
+///   recipients or groups", "This message hasn't been delivered yet";
+/// - Gmail: "There was a temporary problem delivering your message", "will
+///   retry for … more hours";
+/// - HCL/Lotus Domino (admin help, "Generating delay notifications"): its
+///   "Delay report … no additional user action is required";
+/// - Courier (module.dsn/dsnsubjectwarn.txt, dsndelayed.txt): "WARNING:
+///   delayed mail.", "DELAYS IN DELIVERING YOUR MESSAGE", "This is an
+///   advisory notice only".
+pub(crate) fn is_delay_warning(subject: &str, section: &str) -> bool {
+    static SUBJECTS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)warning: could not send message for past|delayed mail \(still being retried\)|^\s*warning: message \S+ delayed|delivery status notification \(delay\)|^\s*delivery delayed\b|^\s*warning: delayed mail|^\s*delayed mail\b|^\s*delay(?:ed)? (?:report|notification)\b|mail delivery delayed",
+        )
+        .expect("subjects compile")
+    });
+    static BODY: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::new([
+            "this is a warning message only",
+            "this is a warning only",
+            "has not yet been delivered to one or more of its",
+            "no action is required on your part",
+            "delivery is delayed to these recipients",
+            "this message hasn't been delivered yet",
+            "there was a temporary problem delivering your message",
+            "delays in delivering your message",
+            "this is an advisory notice only",
+            "no additional user action is required",
+            "mail delivery delayed",
+        ])
+        .expect("phrases build")
+    });
+    if SUBJECTS.is_match(subject) {
+        return true;
+    }
+    let head = &section[..super::smtp::floor_char_boundary(section, 8 * 1024)];
+    let lower = head
+        .to_ascii_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    BODY.is_match(&lower)
 }
 
 /// Whether a notice that names no failed address still reports on a
