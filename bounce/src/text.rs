@@ -249,7 +249,16 @@ fn recipients_in(section: &str, exclude: &[String], only: Option<&[String]>) -> 
                         || l[..9].eq_ignore_ascii_case(b"received:"))
             })
             .map_or(lines.len(), |p| start + 1 + p);
-        let mut end = next_start.min(start + 40).min(copy_starts);
+        // A list of what might have gone wrong ("Possible reason(s) for
+        // failure:") is boilerplate, not this recipient's error.
+        let boilerplate = lines[*start + 1..]
+            .iter()
+            .position(|l| {
+                let l = l.trim_start().as_bytes();
+                l.len() > 9 && l[..9].eq_ignore_ascii_case(b"possible ")
+            })
+            .map_or(lines.len(), |p| start + 1 + p);
+        let mut end = next_start.min(start + 40).min(copy_starts).min(boilerplate);
         // The next recipient's mailer status lines are its own.
         if end == next_start {
             while end > start + 1 && MAILER_STATUS_LINE.is_match(lines[end - 1]) {
@@ -363,6 +372,14 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
         .filter(|v| !v.is_empty());
     let mut recipients = recipients_in(section, &exclude, failed_header.as_deref());
     let mut found = std::mem::take(&mut recipients.list);
+    // A listed entry's own "(reason)" is its text: the lines after it
+    // name other entries, which are not all addresses.
+    for (address, text) in named_in_a_list(section, body) {
+        match found.iter_mut().find(|(a, _)| a.eq_ignore_ascii_case(&address)) {
+            Some(known) => known.1 = text,
+            None => found.push((address, text)),
+        }
+    }
     if found.is_empty() {
         let fallback = failed_header.or_else(|| original.to.clone().map(|t| vec![t]));
         let explanation: String = section.chars().take(4000).collect();
@@ -425,6 +442,67 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
             }
         })
         .collect()
+}
+
+/// Recipients a notice lists by the name its own system knows them by,
+/// which is an address only when the sender typed one: GroupWise's
+/// Internet Agent writes "The message that you sent was undeliverable to
+/// the following:" and then one indented "name (reason)" line each
+/// ("jdoe (User not on post office)"). A name that is no address is the
+/// address among the copied message's To and Cc whose local part it is;
+/// a name no copied address explains is left out.
+fn named_in_a_list(section: &str, body: &str) -> Vec<(String, String)> {
+    static ENTRY: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[ \t]+(\S+) \((.+)\)\s*$").expect("entry compiles"));
+    static HEADING: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["was undeliverable to the following"])
+            .expect("heading builds")
+    });
+    let Some(heading) = HEADING.find(section) else {
+        return Vec::new();
+    };
+    let mut lines = section[heading.end()..].lines();
+    lines.next(); // the rest of the heading's line
+    let copied = copied_recipients(body);
+    lines
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| ENTRY.captures(l))
+        .filter_map(|c| {
+            let name = &c[1];
+            let address = match name.contains('@') {
+                true => crate::address::smtp_address(name),
+                false => copied.iter().find_map(|a| {
+                    let (local, _) = a.rsplit_once('@')?;
+                    local.eq_ignore_ascii_case(name).then(|| a.clone())
+                }),
+            }?;
+            Some((address, c[2].trim().to_owned()))
+        })
+        .collect()
+}
+
+/// The addresses in the To and Cc lines of a copy of the message in the
+/// body ("Possibly truncated original message follows:", a copied header
+/// block), continuation lines included.
+fn copied_recipients(body: &str) -> Vec<String> {
+    let body = &body[..super::smtp::floor_char_boundary(body, SECTION_READ_LIMIT)];
+    let mut out = Vec::new();
+    let mut in_field = false;
+    for line in body.lines() {
+        let lower = line.trim_start().to_ascii_lowercase();
+        if lower.starts_with("to:") || lower.starts_with("cc:") {
+            in_field = true;
+        } else if !(in_field && line.starts_with([' ', '\t'])) {
+            in_field = false;
+        }
+        if in_field {
+            out.extend(ADDRESS.find_iter(line).filter_map(|m| crate::address::smtp_address(m.as_str())));
+        }
+    }
+    out
 }
 
 /// Whether a notice warns that delivery is late but still being tried,
@@ -611,6 +689,32 @@ mod tests {
             &original,
             reply
         ));
+    }
+
+    #[test]
+    fn groupwise_names_are_mapped_to_the_copied_addresses() {
+        let body = "The message that you sent was undeliverable to the following:\n\
+            \tjdoe (User not on post office)\n\
+            \tk.sato@example.net (Mailbox full)\n\
+            \tnobody (User not on post office)\n\
+            \n\
+            Possibly truncated original message follows:\n\
+            \n\
+            From: news@example.jp\n\
+            To: JDoe@corp.example.com,\n\
+            \tk.sato@example.net\n\
+            Subject: hello\n";
+        let section = error_section(body);
+        let found = named_in_a_list(section, body);
+        assert_eq!(
+            found,
+            [
+                ("JDoe@corp.example.com".to_owned(), "User not on post office".to_owned()),
+                ("k.sato@example.net".to_owned(), "Mailbox full".to_owned()),
+            ]
+        );
+        // No list heading: nothing.
+        assert!(named_in_a_list("\tjdoe (User not on post office)\n", body).is_empty());
     }
 
     #[test]

@@ -93,3 +93,26 @@ fn an_exim_delay_warning_with_a_reason_keeps_it() {
         &[("action", "delayed".into()), ("reason", "ratelimited".into())],
     );
 }
+
+#[test]
+fn groupwise_lists_names_which_the_copied_message_maps_to_addresses() {
+    // "tsato" is the address the copy's To gives that name; "stranger" is
+    // in no copied header and is left out; each keeps its own reason, not
+    // the "Possible reason(s)" boilerplate below the list.
+    let got = summary("groupwise-names.eml");
+    assert_eq!(
+        got,
+        [
+            (
+                "k.ito@gw.example.net".into(),
+                "failed".into(),
+                "mailboxfull".into()
+            ),
+            (
+                "TSato@gw.example.net".into(),
+                "failed".into(),
+                "userunknown".into()
+            ),
+        ]
+    );
+}
