@@ -527,8 +527,9 @@ mod evidence_tests {
     fn a_failure_report_with_a_temporary_reply_and_no_words_expired() {
         let mut f = fact("Error, ERROR_CODE :421", None, None, 421);
         assert_eq!(classify(&f), Reason::Expired);
+        // Still being tried: nothing expired, and no words say why.
         f.action = Some(Action::Delayed);
-        assert_eq!(classify(&f), Reason::Expired);
+        assert_eq!(classify(&f), Reason::Undefined);
         f.action = None;
         assert_eq!(classify(&f), Reason::SystemError);
     }
