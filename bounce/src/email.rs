@@ -765,6 +765,7 @@ fn auto_reply(msg: &Message<'_>, base: &Fact) -> Option<Fact> {
             diagnostic: msg.subject().unwrap_or_default().to_owned(),
             format: crate::Format::AutoReply,
             reason: Reason::Vacation,
+            auto_reply: true,
             ..base.clone()
         }
         .finish(),

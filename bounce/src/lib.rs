@@ -120,6 +120,11 @@ pub struct Fact {
     pub hard_bounce: bool,
     /// ARF feedback type, for feedback reports.
     pub feedback_type: Option<String>,
+    /// An automatic answer (an RFC 3834 auto-reply, an out-of-office
+    /// message), not a report of a failure: the message was delivered, and
+    /// someone or something answered it. Printed only when set.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub auto_reply: bool,
 }
 
 impl Fact {

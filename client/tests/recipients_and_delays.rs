@@ -116,3 +116,23 @@ fn groupwise_lists_names_which_the_copied_message_maps_to_addresses() {
         ]
     );
 }
+
+#[test]
+fn an_auto_reply_is_flagged_apart_from_failures() {
+    let facts = parse("out-of-office.eml");
+    assert_eq!(facts.len(), 1, "{facts:?}");
+    check(
+        "out-of-office.eml",
+        &facts[0],
+        &[
+            ("recipient", "hanako@example.net".into()),
+            ("auto_reply", true.into()),
+            ("reason", "vacation".into()),
+            ("action", Value::Null),
+            ("hard_bounce", false.into()),
+        ],
+    );
+    // A failure carries no such flag.
+    let failure = parse("exchange-x400-and-imcea.eml");
+    assert!(failure.iter().all(|f| f.get("auto_reply").is_none()), "{failure:?}");
+}
