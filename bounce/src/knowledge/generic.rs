@@ -149,10 +149,10 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         NotCompliantRfc => Some(Cause::MalformedMessage),
         EmailTooLarge => Some(Cause::MessageTooLarge),
         Rejected => Some(Cause::SenderAddressRefused),
-        // A receiving server that will not relay does not host the
-        // domain (an old MX): its policy, not our mail program.
+        // A receiving server that will not relay does not take mail for
+        // the domain (an old MX, a mistyped domain): not our mail program.
         NoRelaying if fact.remote_host.is_some() || fact.remote_ip.is_some() => {
-            Some(Cause::ReceiverPolicy)
+            Some(Cause::DomainUnknown)
         }
         NoRelaying => Some(Cause::RelayDenied),
         // Not reached at all: a mistyped domain looks the same as a
