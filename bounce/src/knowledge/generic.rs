@@ -28,6 +28,12 @@ const BLOCKLIST_WORDS: &[&str] = &[
     "rbl",
 ];
 
+/// Words that name a message's content.
+const CONTENT_WORDS: &[&str] = &[
+    "content", "attachment", "spam", "virus", "malware", "url", "link", "body", "macro",
+    "file type", "executable", "phishing", "message text", "keyword",
+];
+
 /// Words with which a receiver says its own system is in trouble.
 const SYSTEM_TROUBLE_WORDS: &[&str] = &[
     "local error",
@@ -107,9 +113,11 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         }
         Blocked => Some(Cause::ReceiverPolicy),
         BadReputation => Some(Cause::IpReputation),
-        SpamDetected | PolicyViolation | ContentError | VirusDetected => {
-            Some(Cause::ContentRefused)
-        }
+        SpamDetected | ContentError | VirusDetected => Some(Cause::ContentRefused),
+        // "Policy" says who decided, not what about: the content only where
+        // the words name it.
+        PolicyViolation if mentions(fact, CONTENT_WORDS) => Some(Cause::ContentRefused),
+        PolicyViolation => None,
         RateLimited
             if fact
                 .status
