@@ -159,7 +159,7 @@ pub fn fits_status(cause: Cause, subject: u16, detail: u16) -> bool {
         SubmissionAuthRequired | SubmissionLoginFailed => {
             matches!(subject, 0 | 5) || (subject == 7 && !matches!(detail, 20..=29 | 500..=999))
         }
-        UserUnknown | DomainUnknown => matches!(subject, 0 | 1),
+        UserUnknown => matches!(subject, 0 | 1),
         MailboxFull => matches!(subject, 0 | 2),
         _ => true,
     }
