@@ -468,6 +468,10 @@ pub fn decide(
         {
             words::given_back(&action, retry_can_help, fate == Fate::NotSent)
         }
+        // Not retried (a bare permanent reply): no sentence may say it is.
+        _ if !retry && action.en.to_ascii_lowercase().contains("retr") => {
+            words::without_retries(&action)
+        }
         _ => action,
     };
     let who_acts = words::who_acts(&actor_name, &action);
@@ -481,7 +485,8 @@ pub fn decide(
         domain: fact.recipient_domain.as_deref(),
         recipient: fact.recipient.as_deref(),
         incident: best.map(|m| reply::IncidentState {
-            resolved: m.status == "resolved" || m.ended_at.is_some(),
+            // "monitoring": the issuer has fixed it and is watching.
+            resolved: matches!(m.status.as_str(), "resolved" | "monitoring") || m.ended_at.is_some(),
             summary: Bilingual::new(pick(&m.summary, "en"), pick(&m.summary, "ja")),
             advice: Bilingual::new(pick(&m.advice, "en"), pick(&m.advice, "ja")),
         }),
