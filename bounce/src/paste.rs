@@ -186,6 +186,10 @@ fn report_body(cleaned: &str, source: &str) -> Vec<Fact> {
     message.push_str(cleaned);
     let mut facts = crate::parse_bytes(message.as_bytes(), source);
     facts.retain(carries_evidence);
+    // A report names its recipient more than once (Exchange: in the
+    // summary and again under "Original Message Details"): one fact each.
+    let mut seen = std::collections::HashSet::new();
+    facts.retain(|f| seen.insert(f.recipient.clone()));
     // Exchange names its own server ("Generating server: …"): the report
     // is Microsoft's where the reply alone would not say so.
     static GENERATED_BY: LazyLock<Regex> = LazyLock::new(|| {
