@@ -58,18 +58,63 @@ pub async fn match_facts(
         .with_field("queries"));
     }
     let snapshot = node.matcher()?;
-    let mut results: Vec<Value> = Vec::with_capacity(request.queries.len());
-    for q in &request.queries {
-        // A bounce older than the memory window is matched from the store.
-        let past = node
-            .index
-            .history(&node.store, q)
-            .await
-            .map_err(ApiError::internal)?;
-        let matches = crate::index::merge(snapshot.find(q), past);
-        results.push(json!({ "matches": matches }));
-    }
-    Ok(Json(json!({"results": results})))
+    let permit = cpu_permit(&node).await?;
+    let (cancel, _cancel_on_drop) = request_cancel(&node);
+    let node = node.clone();
+    // Up to 1,000 queries (and the store, for old bounces): off the async
+    // executor, behind the same per-core permits as explaining.
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let mut results: Vec<Value> = Vec::with_capacity(request.queries.len());
+        for q in &request.queries {
+            // A bounce older than the memory window is matched from the store.
+            let matches = snapshot
+                .find_with_history(&node.index, &node.store, q, &cancel)
+                .map_err(|_| timed_out(&node))?;
+            results.push(json!({ "matches": matches }));
+        }
+        Ok(Json(json!({"results": results})))
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// One of the per-core permits for CPU work, waited for no longer than a
+/// request may take.
+async fn cpu_permit(node: &Node) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    tokio::time::timeout(
+        std::time::Duration::from_secs(node.config.request_timeout_secs.max(1)),
+        node.cpu_work.clone().acquire_owned(),
+    )
+    .await
+    .map_err(|_| {
+        ApiError::unavailable(
+            "busy",
+            "the node is busy explaining other bounces; try again in a moment",
+        )
+    })?
+    .map_err(ApiError::internal)
+}
+
+/// Stops a request's matching work at its deadline, or when the request's
+/// future is dropped (the timeout layer answered, or the client left): the
+/// guard lives in the future, the flag in the blocking work.
+fn request_cancel(node: &Node) -> (crate::index::Cancel, crate::index::CancelOnDrop) {
+    let deadline = std::time::Instant::now()
+        + std::time::Duration::from_secs(node.config.request_timeout_secs.max(1));
+    let cancel = crate::index::Cancel::until(deadline);
+    let guard = cancel.on_drop();
+    (cancel, guard)
+}
+
+fn timed_out(node: &Node) -> ApiError {
+    ApiError::unavailable(
+        "timeout",
+        format!(
+            "the request took longer than {} seconds",
+            node.config.request_timeout_secs.max(1)
+        ),
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -149,19 +194,9 @@ pub(crate) async fn run(
     // executor, and at most one request per core at a time, so a flood of
     // large requests queues (and times out) instead of taking every thread
     // and the memory with it.
-    let permit = tokio::time::timeout(
-        std::time::Duration::from_secs(node.config.request_timeout_secs.max(1)),
-        node.cpu_work.clone().acquire_owned(),
-    )
-    .await
-    .map_err(|_| {
-        ApiError::unavailable(
-            "busy",
-            "the node is busy explaining other bounces; try again in a moment",
-        )
-    })?
-    .map_err(ApiError::internal)?;
+    let permit = cpu_permit(node).await?;
     let snapshot = node.matcher()?;
+    let (cancel, _cancel_on_drop) = request_cancel(node);
     let node = node.clone();
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
@@ -169,12 +204,20 @@ pub(crate) async fn run(
         if request.our_domains.is_empty() {
             request.our_domains.clone_from(&node.config.our_domains);
         }
-        answers(&request, &|q: &MatchQuery| {
-            snapshot.find_with_history(&node.index, &node.store, q)
-        })
+        // Once cancelled, every further fact finds nothing at once, and
+        // the answer below is the timeout, not a partial result.
+        let answered = answers(&request, &|q: &MatchQuery| {
+            snapshot
+                .find_with_history(&node.index, &node.store, q, &cancel)
+                .unwrap_or_default()
+        });
+        if cancel.is_cancelled() {
+            return Err(timed_out(&node));
+        }
+        Ok(answered)
     })
     .await
-    .map_err(ApiError::internal)
+    .map_err(ApiError::internal)?
 }
 
 /// The whole answer for one request, bounded in facts and in size; `None`

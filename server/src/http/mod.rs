@@ -1,6 +1,7 @@
 //! The HTTP API: one module per resource, each with its handlers; this module
 //! assembles the router and the layers every request passes through (client
-//! rate limit, timeout, metrics, JSON errors for unknown routes).
+//! rate limit, timeout, a panic caught as a JSON 500, metrics, JSON errors
+//! for unknown routes).
 
 mod atom;
 mod changes;
@@ -78,6 +79,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .merge(operations)
         .layer(DefaultBodyLimit::max(node.config.max_body_bytes))
         .layer(middleware::from_fn_with_state(timeout, time_limit))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn_with_state(node.clone(), observe))
         .layer(middleware::from_fn(crate::web::security_headers))
         .with_state(node)
@@ -159,6 +161,17 @@ async fn client_limit(State(node): State<Arc<Node>>, req: Request, next: Next) -
         .into_response();
     }
     next.run(req).await
+}
+
+/// A handler that panicked answers a JSON 500 (the panic is logged), and
+/// the connection and the node carry on.
+fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    ApiError::internal(format!("handler panicked: {detail}")).into_response()
 }
 
 /// Bounds every request's time; a request that runs over gets a JSON 503.
