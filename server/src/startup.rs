@@ -35,11 +35,10 @@ impl Application {
         let log = crate::tlog::Log::new(key, &config.node_origin);
         let node = Node::new(config, store, dns, log)?;
         let indexed = if node.config.match_index {
-            let loaded = node
-                .index
-                .load(&node.store)
-                .await
-                .map_err(|e| anyhow::anyhow!("loading incidents into the matching index: {e}"))?;
+            let loaded =
+                node.index.load(&node.store).await.map_err(|e| {
+                    anyhow::anyhow!("loading incidents into the matching index: {e}")
+                })?;
             node.metrics.index_rows_skipped(loaded.skipped);
             loaded.rows
         } else {

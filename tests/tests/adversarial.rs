@@ -752,7 +752,8 @@ async fn a_strangers_claims_never_silence_a_verified_incident(backend: Backend) 
             &w,
             w.evil.notice(|n| {
                 n["scope"] = json!({"recipient_domains": ["gmail.com"]});
-                n["symptoms"] = json!([{"reply": 451, "status": "4.7.500", "text": "*server busy*"}]);
+                n["symptoms"] =
+                    json!([{"reply": 451, "status": "4.7.500", "text": "*server busy*"}]);
                 n["summary"] = json!({"en": "Gmail is down, buy our relay", "ja": "Gmail障害"});
             }),
         )
@@ -783,17 +784,25 @@ async fn a_strangers_claims_never_silence_a_verified_incident(backend: Backend) 
             w.evil.notice(|n| {
                 n["scope"] = json!({"recipient_domains": ["gmail.com"]});
                 n["started_at"] = json!(days_ago(60));
-                n["symptoms"] = json!([{"reply": 451, "status": "4.7.500", "text": "*server busy*"}]);
+                n["symptoms"] =
+                    json!([{"reply": 451, "status": "4.7.500", "text": "*server busy*"}]);
             }),
         )
         .await;
     }
     let body = json!({"text": reply, "recipient": "friend@gmail.com", "at": days_ago(50)});
-    let r = post(&w.node.at("/v1/explain"), serde_json::to_vec(&body).unwrap()).await;
+    let r = post(
+        &w.node.at("/v1/explain"),
+        serde_json::to_vec(&body).unwrap(),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let item = &r.json["facts"][0];
     assert_eq!(item["verdict"]["based_on"], "incident", "{item}");
-    assert_eq!(item["verdict"]["incident"]["incident"], old_incident, "{item}");
+    assert_eq!(
+        item["verdict"]["incident"]["incident"], old_incident,
+        "{item}"
+    );
     assert_eq!(item["matches"][0]["incident"], old_incident, "{item}");
 }
 
@@ -852,7 +861,11 @@ async fn one_explain_cannot_burn_the_nodes_cpu(backend: Backend) {
     // Work left running after the answer would show here.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let spent = cpu_seconds(pid) - before;
-    assert!(spent < 5.0, "one explain cost the node {spent:.1} CPU-seconds");
+    eprintln!("one 200 kB explain against 25 worst-case notices: {spent:.2} CPU-seconds");
+    assert!(
+        spent < 5.0,
+        "one explain cost the node {spent:.1} CPU-seconds"
+    );
 }
 
 /// Issue 28, finding 8. A stored notice the node cannot read (a damaged

@@ -185,3 +185,45 @@ async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> 
         .into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A handler that panics answers a JSON 500 with the stable code, and
+    /// the service keeps answering.
+    #[tokio::test]
+    async fn a_panicking_handler_answers_a_json_500() {
+        async fn boom() -> &'static str {
+            panic!("a handler bug")
+        }
+        let app = Router::new()
+            .route("/boom", get(boom))
+            .route("/fine", get(|| async { "fine" }))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked));
+        let call = |path: &'static str| {
+            let app = app.clone();
+            async move {
+                let r = app
+                    .oneshot(Request::builder().uri(path).body(Body::empty()).unwrap())
+                    .await
+                    .unwrap();
+                let status = r.status();
+                let body = axum::body::to_bytes(r.into_body(), 4096).await.unwrap();
+                (status, body)
+            }
+        };
+        let (status, body) = call("/boom").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["error"]["code"], "internal", "{json}");
+        assert!(
+            !body.windows(3).any(|w| w == b"bug"),
+            "the panic stays in the log"
+        );
+        assert_eq!(call("/fine").await.0, StatusCode::OK);
+    }
+}

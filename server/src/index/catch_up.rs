@@ -17,6 +17,7 @@ use std::collections::HashSet;
 use dix_schema::types::Timestamp;
 
 use super::entry::{Indexed, read_row};
+use super::swap::Change;
 use super::{IndexError, MEMORY_WINDOW_SECS, MatchIndex, WINDOW_SLACK_SECS};
 use crate::store::{IndexRow, Store};
 
@@ -108,45 +109,60 @@ impl MatchIndex {
                 Ok(entry) => entries.push(entry),
                 Err((cursor, incident, reason)) => {
                     done.skipped += 1;
-                    tracing::error!(cursor, incident, reason, "a stored incident cannot be read: skipped by the matching index, which keeps its last good revision");
+                    tracing::error!(
+                        cursor,
+                        incident,
+                        reason,
+                        "a stored incident cannot be read: skipped by the matching index, which keeps its last good revision"
+                    );
                 }
             }
         }
         done.rows = entries.len();
         let now = Timestamp::now().unix();
-        self.write(|tables| {
-            for entry in entries {
+        let changes = entries
+            .into_iter()
+            .map(|entry| {
                 if is_history(&entry, now) {
-                    tables.remove(&entry.issuer, &entry.incident);
+                    Change::Remove {
+                        issuer: entry.issuer,
+                        incident: entry.incident,
+                    }
                 } else {
-                    tables.upsert(entry);
+                    Change::Upsert(entry)
                 }
-            }
-        });
+            })
+            .collect();
+        let tables = self.tables.clone();
+        tokio::task::spawn_blocking(move || tables.apply(changes))
+            .await
+            .map_err(|e| IndexError::Parse(e.to_string()))?;
         Ok(done)
     }
 
     /// Drops incidents that ended before the memory window; returns how many.
     pub fn evict_history(&self) -> usize {
         let now = Timestamp::now().unix();
-        self.write(|tables| {
-            let old: Vec<(String, String)> = tables
-                .entries()
-                .filter(|e| is_history(e, now))
-                .map(|e| (e.issuer.clone(), e.incident.clone()))
-                .collect();
-            for (issuer, incident) in &old {
-                tables.remove(issuer, incident);
-            }
-            old.len()
-        })
+        let old: Vec<Change> = self
+            .tables
+            .current()
+            .entries()
+            .filter(|e| is_history(e, now))
+            .map(|e| Change::Remove {
+                issuer: e.issuer.clone(),
+                incident: e.incident.clone(),
+            })
+            .collect();
+        let evicted = old.len();
+        self.tables.apply(old);
+        evicted
     }
 
     /// Reloads which issuers are flagged for equivocation.
     pub async fn reload_flagged(&self, store: &Store) -> Result<(), IndexError> {
         let flagged: HashSet<String> = store.flagged_issuers().await?.into_iter().collect();
         if self.flagged() != flagged {
-            self.write(|tables| tables.flagged = flagged);
+            self.tables.apply(vec![Change::Flagged(flagged)]);
         }
         Ok(())
     }

@@ -95,7 +95,9 @@ impl MatchIndex {
         let mut past = Snapshot::with_flagged(self.flagged());
         for row in rows {
             match read_row(row) {
-                Ok(entry) => past.upsert(entry),
+                Ok(entry) => {
+                    past.upsert(entry);
+                }
                 Err(bad) => {
                     tracing::warn!(incident = %bad.incident, cursor = bad.cursor, reason = %bad.reason, "a stored incident is unreadable; matched without it")
                 }

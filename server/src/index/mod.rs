@@ -17,6 +17,7 @@
 //! | [`scoring`] | ranking and reasons; what unverified claims may not do |
 //! | [`history`] | bounces older than the memory window, from the store |
 //! | [`catch_up`] | load, catch-up, eviction, flagged issuers; bad rows skipped |
+//! | [`swap`] | immutable snapshots for readers, two copies for the writer |
 //!
 //! Each lookup carries the claim's status from `scope` (decided at publish
 //! time): only a verified claim makes a match `decisive`. A receiver's or a
@@ -33,11 +34,12 @@ mod catch_up;
 mod entry;
 mod history;
 mod scoring;
+mod swap;
 mod tables;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use dix_bounce::verdict::{IncidentMatch, MatchQuery};
@@ -125,7 +127,7 @@ impl Drop for CancelOnDrop {
 /// The index and the cursor that keeps it current.
 #[derive(Default)]
 pub struct MatchIndex {
-    tables: Arc<RwLock<Snapshot>>,
+    tables: Arc<swap::Tables>,
     /// The highest incident cursor applied; one catch-up at a time.
     cursor: tokio::sync::Mutex<i64>,
 }
@@ -136,21 +138,14 @@ impl MatchIndex {
         SnapshotRef(self.tables.clone())
     }
 
-    /// Changes the tables. A writer that panicked left them consistent:
-    /// each change is an unlink and a link of data already read.
-    fn write<T>(&self, change: impl FnOnce(&mut Snapshot) -> T) -> T {
-        let mut tables = self.tables.write().unwrap_or_else(|e| e.into_inner());
-        change(&mut tables)
-    }
-
     /// The issuers flagged for equivocation.
     fn flagged(&self) -> HashSet<String> {
-        self.snapshot().read().flagged.clone()
+        self.tables.current().flagged.clone()
     }
 
     /// Number of incidents indexed.
     pub fn len(&self) -> usize {
-        self.snapshot().read().len()
+        self.tables.current().len()
     }
 
     /// Whether empty.
@@ -160,19 +155,17 @@ impl MatchIndex {
 }
 
 /// A handle for reading the index (cheap to clone, usable on any thread).
+/// Each query reads the snapshot current when it starts, and never waits
+/// for a writer.
 #[derive(Clone)]
-pub struct SnapshotRef(Arc<RwLock<Snapshot>>);
+pub struct SnapshotRef(Arc<swap::Tables>);
 
 impl SnapshotRef {
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Snapshot> {
-        self.0.read().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// The incidents in memory that may explain `q`: decisive ones first,
     /// then by score, at most [`MAX_MATCHES`]. CPU work: call it from a
     /// blocking thread.
     pub fn find(&self, q: &MatchQuery, cancel: &Cancel) -> Result<Vec<IncidentMatch>, Cancelled> {
-        scoring::find(&self.read(), q, cancel)
+        scoring::find(&self.0.current(), q, cancel)
     }
 
     /// [`find`](Self::find), and for a bounce older than the memory window
@@ -186,7 +179,8 @@ impl SnapshotRef {
         cancel: &Cancel,
     ) -> Result<Vec<IncidentMatch>, Cancelled> {
         let recent = self.find(q, cancel)?;
-        let past = match tokio::runtime::Handle::current().block_on(index.history(store, q, cancel)) {
+        let past = match tokio::runtime::Handle::current().block_on(index.history(store, q, cancel))
+        {
             Ok(past) => past,
             Err(HistoryError::Cancelled) => return Err(Cancelled),
             Err(HistoryError::Store(e)) => {

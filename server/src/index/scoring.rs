@@ -173,12 +173,9 @@ pub(super) fn find(
         }
     }
     let order = |a: &(bool, f64, u32, &[(u32, Hit)]), b: &(bool, f64, u32, &[(u32, Hit)])| {
-        b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then_with(|| {
-            tables
-                .entry(a.2)
-                .incident
-                .cmp(&tables.entry(b.2).incident)
-        })
+        b.0.cmp(&a.0)
+            .then(b.1.total_cmp(&a.1))
+            .then_with(|| tables.entry(a.2).incident.cmp(&tables.entry(b.2).incident))
     };
     if ranked.len() > MAX_MATCHES {
         ranked.select_nth_unstable_by(MAX_MATCHES - 1, order);
@@ -476,7 +473,11 @@ impl Ranker<'_, '_> {
                 let name = if by_operator {
                     entry.issuer.as_str()
                 } else {
-                    entry.notice.blocklist.as_ref().map_or("", |b| b.zone.as_str())
+                    entry
+                        .notice
+                        .blocklist
+                        .as_ref()
+                        .map_or("", |b| b.zone.as_str())
                 };
                 (
                     format!("the reply names the list ({name})"),
@@ -633,10 +634,8 @@ pub(super) mod tests {
         );
         assert!(found[0].reasons_ja.iter().any(|r| r.starts_with("症状：")));
         // Identical symptom lists share one compiled copy.
-        let shared: std::collections::HashSet<*const Symptoms> = all
-            .entries()
-            .map(|e| Arc::as_ptr(&e.symptoms))
-            .collect();
+        let shared: std::collections::HashSet<*const Symptoms> =
+            all.entries().map(|e| Arc::as_ptr(&e.symptoms)).collect();
         assert_eq!(shared.len(), symptoms.len());
     }
 
@@ -722,7 +721,10 @@ pub(super) mod tests {
         ));
         let found = find_all(&s, &busy_query("isp.example"));
         assert!(
-            found[0].reasons.iter().any(|r| r.contains("no published symptom")),
+            found[0]
+                .reasons
+                .iter()
+                .any(|r| r.contains("no published symptom")),
             "{:?}",
             found[0].reasons
         );
@@ -742,7 +744,10 @@ pub(super) mod tests {
         ));
         let cancel = Cancel::never();
         cancel.cancel();
-        assert_eq!(find(&s, &busy_query("isp.example"), &cancel), Err(Cancelled));
+        assert_eq!(
+            find(&s, &busy_query("isp.example"), &cancel),
+            Err(Cancelled)
+        );
         let past = Cancel::until(std::time::Instant::now());
         assert_eq!(find(&s, &busy_query("isp.example"), &past), Err(Cancelled));
     }

@@ -113,10 +113,13 @@ impl Snapshot {
         self.slots.is_empty()
     }
 
-    /// Indexes `entry`, replacing the incident's earlier revision.
-    pub(super) fn upsert(&mut self, mut entry: Indexed) {
+    /// Indexes `entry`, replacing the incident's earlier revision; the
+    /// entry as held (to share with another copy of the tables).
+    pub(super) fn upsert(&mut self, mut entry: Indexed) -> Arc<Indexed> {
         entry.symptoms = self.intern(entry.symptoms);
-        self.put(Arc::new(entry));
+        let entry = Arc::new(entry);
+        self.put(entry.clone());
+        entry
     }
 
     /// Indexes an entry already shared (read by another copy of the tables).
@@ -151,11 +154,7 @@ impl Snapshot {
 
     /// The compiled copy of these symptoms already in use, or these.
     fn intern(&mut self, symptoms: Arc<Symptoms>) -> Arc<Symptoms> {
-        match self
-            .symptom_sets
-            .get(&symptoms.key)
-            .and_then(Weak::upgrade)
-        {
+        match self.symptom_sets.get(&symptoms.key).and_then(Weak::upgrade) {
             Some(shared) => shared,
             None => {
                 self.symptom_sets
@@ -422,11 +421,13 @@ mod tests {
     /// name, never inside a longer label or before more labels.
     #[test]
     fn lists_are_named_by_whole_names() {
-        let named = |text: &str, zone: &str| {
-            dotted_names(text).any(|n| tails(n).any(|t| t == zone))
-        };
+        let named =
+            |text: &str, zone: &str| dotted_names(text).any(|n| tails(n).any(|t| t == zone));
         assert!(named("blocked using zen.spamhaus.org.", "spamhaus.org"));
-        assert!(named("see https://www.spamhaus.org/query/ip/1", "spamhaus.org"));
+        assert!(named(
+            "see https://www.spamhaus.org/query/ip/1",
+            "spamhaus.org"
+        ));
         assert!(named("spamhaus.org", "spamhaus.org"));
         assert!(!named("blocked using notspamhaus.org", "spamhaus.org"));
         assert!(!named("spamhaus.org.evil.example", "spamhaus.org"));

@@ -300,7 +300,11 @@ impl Store {
             }
             sql.push(')');
             if let Some(verified) = filter.verified_claim {
-                bind(&mut sql, " AND s.verified = ?", Arg::Int(i64::from(verified)));
+                bind(
+                    &mut sql,
+                    " AND s.verified = ?",
+                    Arg::Int(i64::from(verified)),
+                );
             }
             sql.push(')');
         }
@@ -313,7 +317,11 @@ impl Store {
             bind(&mut sql, " AND s.ip_lo <= ?", Arg::Text(key.clone()));
             bind(&mut sql, " AND s.ip_hi >= ?", Arg::Text(key));
             if let Some(verified) = filter.verified_claim {
-                bind(&mut sql, " AND s.verified = ?", Arg::Int(i64::from(verified)));
+                bind(
+                    &mut sql,
+                    " AND s.verified = ?",
+                    Arg::Int(i64::from(verified)),
+                );
             }
             sql.push(')');
         }
