@@ -129,7 +129,7 @@ impl MatchIndex {
                         incident: entry.incident,
                     }
                 } else {
-                    Change::Upsert(entry)
+                    Change::Upsert(Box::new(entry))
                 }
             })
             .collect();

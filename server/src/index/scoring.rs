@@ -122,6 +122,9 @@ struct Ranker<'s, 'q> {
     cancel: &'q Cancel,
 }
 
+/// A ranked candidate: (decisive, score, slot, its hits).
+type Ranked<'h> = (bool, f64, u32, &'h [(u32, Hit)]);
+
 /// The incidents in `tables` that may explain `q`: decisive ones first,
 /// then by score, at most [`MAX_MATCHES`], each with its reasons.
 pub(super) fn find(
@@ -160,8 +163,7 @@ pub(super) fn find(
         symptoms: HashMap::new(),
         cancel,
     };
-    // (decisive, score, slot, its hits)
-    let mut ranked: Vec<(bool, f64, u32, &[(u32, Hit)])> = Vec::new();
+    let mut ranked: Vec<Ranked<'_>> = Vec::new();
     for (n, group) in hits.chunk_by(|a, b| a.0 == b.0).enumerate() {
         if n % CANCEL_EVERY == 0 {
             cancel.check()?;
@@ -172,7 +174,7 @@ pub(super) fn find(
             ranked.push((decisive, score, slot, group));
         }
     }
-    let order = |a: &(bool, f64, u32, &[(u32, Hit)]), b: &(bool, f64, u32, &[(u32, Hit)])| {
+    let order = |a: &Ranked<'_>, b: &Ranked<'_>| {
         b.0.cmp(&a.0)
             .then(b.1.total_cmp(&a.1))
             .then_with(|| tables.entry(a.2).incident.cmp(&tables.entry(b.2).incident))

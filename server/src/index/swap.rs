@@ -21,7 +21,7 @@ use super::tables::Snapshot;
 /// One change to the tables, as a batch carries it.
 pub(super) enum Change {
     /// A new revision, read from the store (its symptoms not yet interned).
-    Upsert(Indexed),
+    Upsert(Box<Indexed>),
     /// The same revision, as the first copy interned it: for the second.
     Put(Arc<Indexed>),
     /// The incident left memory.
@@ -93,7 +93,7 @@ fn apply_to(tables: &mut Snapshot, changes: Vec<Change>) -> Vec<Change> {
     let mut replay = Vec::with_capacity(changes.len());
     for change in changes {
         match change {
-            Change::Upsert(entry) => replay.push(Change::Put(tables.upsert(entry))),
+            Change::Upsert(entry) => replay.push(Change::Put(tables.upsert(*entry))),
             Change::Put(entry) => {
                 tables.put(entry.clone());
                 replay.push(Change::Put(entry));
@@ -120,14 +120,14 @@ mod tests {
     use crate::scope::ClaimStatus;
 
     fn upsert(id: &str) -> Change {
-        Change::Upsert(incident(
+        Change::Upsert(Box::new(incident(
             "isp.example",
             id,
             1,
             json!({"recipient_domains": ["isp.example"]}),
             json!([{"reply": 451}]),
             ClaimStatus::Verified,
-        ))
+        )))
     }
 
     /// A reader keeps the snapshot it took while writers change the
