@@ -175,6 +175,12 @@ pub struct Config {
     pub peer_page: u32,
     /// How often the store is checked for notices other replicas wrote, ms.
     pub store_poll_ms: u64,
+    /// How often incidents that ended over 30 days ago leave the matching
+    /// index's memory (they are then matched from the store), ms.
+    pub index_evict_ms: u64,
+    /// How often the issuers flagged for equivocation (by this node or by
+    /// replicas sharing its database) are read again, ms.
+    pub flagged_reload_ms: u64,
     /// Most `/v1/feed/stream` subscriptions open at once.
     pub max_streams: usize,
     /// Keep the matching index (for /v1/match and /v1/explain); a node that
@@ -226,6 +232,8 @@ impl Default for Config {
             peer_max_response_bytes: 16 * 1024 * 1024,
             peer_page: 1000,
             store_poll_ms: 250,
+            index_evict_ms: 60_000,
+            flagged_reload_ms: 5_000,
             max_streams: 256,
             match_index: true,
             our_domains: Vec::new(),

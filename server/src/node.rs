@@ -102,10 +102,13 @@ impl Node {
     /// Brings the index and the log up to the store (also what a replica
     /// sharing the database runs on a timer).
     pub async fn catch_up(&self) {
-        if self.config.match_index
-            && let Err(e) = self.index.catch_up(&self.store).await
-        {
-            tracing::warn!(error = %e, "matching index catch-up failed; it keeps its last good state and retries");
+        if self.config.match_index {
+            match self.index.catch_up(&self.store).await {
+                Ok(applied) => self.metrics.index_rows_skipped(applied.skipped),
+                Err(e) => {
+                    tracing::warn!(error = %e, "matching index catch-up failed; it keeps its last good state and retries")
+                }
+            }
         }
         match self.log.catch_up(&self.store).await {
             Ok(_) => {}

@@ -22,7 +22,7 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor};
 
 pub use equivocations::EquivocationRow;
-pub use incidents::{IncidentFilter, IncidentRow, ScopeRow};
+pub use incidents::{IncidentFilter, IncidentRow, IndexRow, ScopeRow};
 pub use issuers::IssuerKeyRow;
 pub use notices::{FeedPage, NewNotice, NoticeRow, PublishOutcome};
 pub use peers::{PeerAdvance, PeerRow};
