@@ -126,6 +126,13 @@ impl From<KeyError> for ApiError {
 /// Most names held in the key cache; the names come from notices' senders.
 const MAX_CACHED: usize = 10_000;
 
+/// Most DNS queries one [`KeyDirectory::lookup`] makes: the TXT record, and
+/// on "no such name" the issuer's SOA (to tell an unknown issuer from a
+/// missing selector). A notice looks its key up at most once from DNS (a
+/// cached key that fails is fetched fresh once; an uncached one is not
+/// fetched again).
+pub const MAX_KEY_QUERIES: usize = 2;
+
 /// What the cache remembers of one name.
 #[derive(Debug, Clone, Copy)]
 enum Cached {
@@ -192,6 +199,21 @@ impl KeyDirectory {
     /// Whether the issuer has any pinned key.
     pub fn is_pinned_issuer(&self, issuer: &Domain) -> bool {
         self.pins.keys().any(|(i, _)| i == issuer)
+    }
+
+    /// Whether looking up `issuer`/`selector` now would ask DNS (not
+    /// pinned, not cached).
+    pub fn needs_dns(&self, issuer: &Domain, selector: &Selector) -> bool {
+        let key = (issuer.clone(), selector.clone());
+        if self.pins.contains_key(&key) {
+            return false;
+        }
+        !self
+            .cache
+            .lock()
+            .expect("not poisoned")
+            .get(&key)
+            .is_some_and(|(_, until)| Instant::now() < *until)
     }
 
     /// The key for `issuer`/`selector`.

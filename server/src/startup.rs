@@ -94,6 +94,7 @@ impl Application {
                     tick.tick().await;
                     node.ip_limiter.retain_recent();
                     node.issuer_limiter.retain_recent();
+                    node.dns_limits.retain_recent();
                 }
             }
         });
@@ -131,6 +132,8 @@ impl Application {
         });
         let federation = crate::federation::start(&node).await?;
         let webhooks = crate::webhooks::start(&node);
+        // Claims DNS failed on are checked again, for a day.
+        let rechecks = tokio::spawn(crate::scope::recheck::run(node.clone()));
         let limits = crate::serve::ConnectionLimits {
             header_timeout: Duration::from_secs(node.config.header_timeout_secs.max(1)),
             idle_timeout: Duration::from_secs(node.config.idle_timeout_secs.max(1)),
@@ -145,6 +148,7 @@ impl Application {
         .await;
         janitor.abort();
         replicas.abort();
+        rechecks.abort();
         federation.stop().await;
         for hook in webhooks {
             hook.abort();
