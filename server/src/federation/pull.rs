@@ -277,8 +277,7 @@ pub async fn pull(
             node.metrics.notice(crate::ingest::outcome_name(o));
         }
         node.stored(&outcomes).await;
-        let accepted_owned: Vec<Prepared> = accepted.iter().map(|p| (*p).clone()).collect();
-        schedule_rechecks(node, &accepted_owned, &outcomes).await;
+        schedule_rechecks(node, &accepted, &outcomes).await;
         report.stored += new as u64;
         report.replays += (outcomes.len() as i64 - new) as u64;
         let rejected_now = rejected.clone();

@@ -148,12 +148,7 @@ async fn ingest_one(
         .publish(prepared.to_new(origin, Timestamp::now().unix()))
         .await?;
     node.stored(std::slice::from_ref(&outcome)).await;
-    schedule_rechecks(
-        node,
-        std::slice::from_ref(&prepared),
-        std::slice::from_ref(&outcome),
-    )
-    .await;
+    schedule_rechecks(node, &[&prepared], std::slice::from_ref(&outcome)).await;
     Ok(Accepted {
         outcome,
         notice: prepared.notice,
@@ -164,7 +159,7 @@ async fn ingest_one(
 
 /// After a batch was stored: the new notices some of whose claims DNS
 /// failed on are scheduled to be checked again.
-pub async fn schedule_rechecks(node: &Node, prepared: &[Prepared], outcomes: &[PublishOutcome]) {
+pub async fn schedule_rechecks(node: &Node, prepared: &[&Prepared], outcomes: &[PublishOutcome]) {
     for (p, outcome) in prepared.iter().zip(outcomes) {
         let cursor = match outcome {
             PublishOutcome::Stored { cursor, .. } | PublishOutcome::Equivocation { cursor, .. } => {
