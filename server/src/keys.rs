@@ -208,12 +208,11 @@ impl KeyDirectory {
         if self.pins.contains_key(&key) {
             return false;
         }
-        !self
-            .cache
+        self.cache
             .lock()
             .expect("not poisoned")
             .get(&key)
-            .is_some_and(|(_, until)| Instant::now() < *until)
+            .is_none_or(|(_, until)| Instant::now() >= *until)
     }
 
     /// The key for `issuer`/`selector`.
@@ -300,4 +299,43 @@ fn active(record: KeyRecord, name: &str) -> Result<PublicKey, KeyError> {
     record
         .require_active()
         .map_err(|_| KeyError::Revoked(name.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_pinned_or_cached_key_is_free() {
+        let dns = Dns::new("127.0.0.1:9", Duration::from_millis(100)).unwrap();
+        let pinned = Domain::parse("pinned.example").unwrap();
+        let other = Domain::parse("other.example").unwrap();
+        let s1 = Selector::parse("s1").unwrap();
+        let key = dix_schema::SecretKey::from_seed(&[3; 32]).public_key();
+        let keys = KeyDirectory::new(
+            dns,
+            vec![Pin {
+                issuer: pinned.clone(),
+                selector: s1.clone(),
+                key,
+                trust_scope: false,
+            }],
+            Duration::from_secs(60),
+            Duration::from_secs(30),
+        );
+        assert!(!keys.needs_dns(&pinned, &s1));
+        assert!(keys.needs_dns(&other, &s1));
+        keys.remember(
+            (other.clone(), s1.clone()),
+            Cached::NoKey,
+            Instant::now() + Duration::from_secs(30),
+        );
+        assert!(!keys.needs_dns(&other, &s1), "a cached answer asks nothing");
+        keys.remember(
+            (other.clone(), s1.clone()),
+            Cached::NoKey,
+            Instant::now() - Duration::from_secs(1),
+        );
+        assert!(keys.needs_dns(&other, &s1), "an expired one asks again");
+    }
 }

@@ -105,10 +105,11 @@ pub async fn round(node: &Node) -> Result<usize, sqlx::Error> {
         }
         settled += 1;
     }
-    if !changed.is_empty() && node.config.match_index {
-        if let Err(e) = node.index.refresh(&node.store, &changed).await {
-            tracing::warn!(error = %e, "loading re-checked incidents into the index failed; they are current after a restart");
-        }
+    if !changed.is_empty()
+        && node.config.match_index
+        && let Err(e) = node.index.refresh(&node.store, &changed).await
+    {
+        tracing::warn!(error = %e, "loading re-checked incidents into the index failed; they are current after a restart");
     }
     Ok(settled)
 }
