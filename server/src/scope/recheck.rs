@@ -28,6 +28,7 @@ const MAX_WAIT: Duration = Duration::from_secs(3600);
 
 /// Runs the re-checks for as long as the node runs.
 pub async fn run(node: Arc<Node>) {
+    adopt_unscheduled(&node).await;
     let first = Duration::from_secs(node.config.scope_recheck_first_secs.max(1));
     let mut tick = tokio::time::interval(first.min(Duration::from_secs(5)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -52,6 +53,34 @@ pub async fn schedule(node: &Node, cursor: i64) {
         .await
     {
         tracing::warn!(cursor, error = %e, "scheduling a scope re-check failed; the claim stays unverified");
+    }
+}
+
+/// Schedules what a crash left unscheduled: notices stored with a `retry`
+/// claim in the re-check window whose schedule was never written.
+async fn adopt_unscheduled(node: &Node) {
+    let now = Timestamp::now().unix();
+    let window = node.config.scope_recheck_for_secs as i64;
+    match node.store.unscheduled_rechecks(now - window).await {
+        Ok(found) => {
+            for (cursor, received_at) in &found {
+                let first = node.config.scope_recheck_first_secs.max(1) as i64;
+                if let Err(e) = node
+                    .store
+                    .schedule_recheck(*cursor, now + first, received_at + window)
+                    .await
+                {
+                    tracing::warn!(cursor, error = %e, "scheduling a scope re-check failed");
+                }
+            }
+            if !found.is_empty() {
+                tracing::info!(
+                    notices = found.len(),
+                    "scope re-checks scheduled that a stop had left out"
+                );
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "looking for unscheduled scope re-checks failed"),
     }
 }
 

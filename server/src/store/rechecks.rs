@@ -48,6 +48,26 @@ impl Store {
         .map(|_| ())
     }
 
+    /// Notices received at `since` or later whose stored verification has a
+    /// claim marked `retry` but no re-check scheduled: (cursor, received_at).
+    /// The schedule is written just after the notice's own commit; a crash
+    /// between the two is caught here at the next start (one scan of the
+    /// window's notices).
+    pub async fn unscheduled_rechecks(&self, since: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT n.cursor, n.received_at FROM notices n \
+             WHERE n.received_at >= $1 AND n.verification LIKE '%\"retry\":true%' \
+             AND NOT EXISTS (SELECT 1 FROM scope_rechecks r WHERE r.cursor = n.cursor) \
+             ORDER BY n.cursor",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
     /// Re-checks due at `now`, soonest first.
     pub async fn due_rechecks(&self, now: i64, limit: u32) -> Result<Vec<RecheckRow>, sqlx::Error> {
         let rows = sqlx::query(
