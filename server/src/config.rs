@@ -144,10 +144,21 @@ pub struct Config {
     pub metrics_allow: Vec<ipnet::IpNet>,
     /// Largest request body, bytes.
     pub max_body_bytes: usize,
-    /// Requests per minute allowed from one client IP (publishing and reads alike).
+    /// Requests per minute allowed from one client: an IPv4 address or an
+    /// IPv6 /64 (publishing and reads alike).
     pub rate_per_ip_per_minute: u32,
-    /// Notices per minute accepted from one issuer.
+    /// Notices per minute accepted from one issuer's registrable domain.
     pub rate_per_issuer_per_minute: u32,
+    /// DNS queries a minute notices may cost, per issuer's registrable domain.
+    pub dns_queries_per_issuer_per_minute: u32,
+    /// DNS queries a minute notices published directly may cost, per client.
+    pub dns_queries_per_client_per_minute: u32,
+    /// DNS queries a minute notices pulled from one peer may cost.
+    pub dns_queries_per_peer_per_minute: u32,
+    /// The first wait before a claim DNS failed on is checked again, s.
+    pub scope_recheck_first_secs: u64,
+    /// How long such a claim is checked again, s.
+    pub scope_recheck_for_secs: u64,
     /// Largest page of incidents or feed entries.
     pub max_page: u32,
     /// Database connections.
@@ -181,8 +192,12 @@ pub struct Config {
     /// How often the issuers flagged for equivocation (by this node or by
     /// replicas sharing its database) are read again, ms.
     pub flagged_reload_ms: u64,
-    /// Most `/v1/feed/stream` subscriptions open at once.
+    /// Most `/v1/feed/stream` subscriptions (peers following the feed)
+    /// open at once.
     pub max_streams: usize,
+    /// Most `/v1/stream` subscriptions (anyone following incidents) open at
+    /// once; a cap of their own, so they never take the peers' slots.
+    pub max_public_streams: usize,
     /// Keep the matching index (for /v1/match and /v1/explain); a node that
     /// only relays notices can go without.
     pub match_index: bool,
@@ -219,6 +234,11 @@ impl Default for Config {
             max_body_bytes: 256 * 1024,
             rate_per_ip_per_minute: 600,
             rate_per_issuer_per_minute: 120,
+            dns_queries_per_issuer_per_minute: 600,
+            dns_queries_per_client_per_minute: 600,
+            dns_queries_per_peer_per_minute: 6000,
+            scope_recheck_first_secs: 60,
+            scope_recheck_for_secs: 86_400,
             max_page: 1000,
             db_max_connections: 8,
             pins: Vec::new(),
@@ -235,6 +255,7 @@ impl Default for Config {
             index_evict_ms: 60_000,
             flagged_reload_ms: 5_000,
             max_streams: 256,
+            max_public_streams: 256,
             match_index: true,
             our_domains: Vec::new(),
             webhooks: Vec::new(),

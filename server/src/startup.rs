@@ -96,6 +96,7 @@ impl Application {
                     tick.tick().await;
                     node.ip_limiter.retain_recent();
                     node.issuer_limiter.retain_recent();
+                    node.dns_limits.retain_recent();
                 }
             }
         });
@@ -146,6 +147,8 @@ impl Application {
         });
         let federation = crate::federation::start(&node).await?;
         let webhooks = crate::webhooks::start(&node);
+        // Claims DNS failed on are checked again, for a day.
+        let rechecks = tokio::spawn(crate::scope::recheck::run(node.clone()));
         let limits = crate::serve::ConnectionLimits {
             header_timeout: Duration::from_secs(node.config.header_timeout_secs.max(1)),
             idle_timeout: Duration::from_secs(node.config.idle_timeout_secs.max(1)),
@@ -162,6 +165,7 @@ impl Application {
         replicas.abort();
         eviction.abort();
         flagged.abort();
+        rechecks.abort();
         federation.stop().await;
         for hook in webhooks {
             hook.abort();

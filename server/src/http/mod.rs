@@ -140,12 +140,14 @@ async fn observe(State(node): State<Arc<Node>>, req: Request, next: Next) -> Res
     response
 }
 
-/// Per-client-IP rate limit. Requests without a peer address (in-process
+/// Per-client rate limit (an IPv4 address, an IPv6 /64). Requests without a peer address (in-process
 /// router tests) are not limited.
 async fn client_limit(State(node): State<Arc<Node>>, req: Request, next: Next) -> Response {
     if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>()
         && !node.is_peer_ip(&peer.ip())
-        && let Err(not_until) = node.ip_limiter.check_key(&peer.ip())
+        && let Err(not_until) = node
+            .ip_limiter
+            .check_key(&crate::limits::client_key(peer.ip()))
     {
         let wait = not_until.wait_time_from(governor::clock::Clock::now(
             &governor::clock::DefaultClock::default(),
@@ -153,7 +155,7 @@ async fn client_limit(State(node): State<Arc<Node>>, req: Request, next: Next) -
         return ApiError::rate_limited(
             format!(
                 "too many requests from {}; at most {} a minute",
-                peer.ip(),
+                crate::limits::client_key(peer.ip()),
                 node.config.rate_per_ip_per_minute
             ),
             wait.as_secs() + 1,

@@ -88,6 +88,23 @@ impl MatchIndex {
         Ok(done)
     }
 
+    /// Loads these (issuer, incident) pairs again from the store: their
+    /// stored scope was re-checked in place (`scope::recheck`), so their
+    /// cursor did not move and [`catch_up`](Self::catch_up) would not see it.
+    pub async fn refresh(
+        &self,
+        store: &Store,
+        incidents: &[(String, String)],
+    ) -> Result<Applied, IndexError> {
+        let mut rows = Vec::new();
+        for (issuer, id) in incidents {
+            if let Some(row) = store.incident_of(issuer, id).await? {
+                rows.push(Ok(row));
+            }
+        }
+        self.apply(rows).await
+    }
+
     /// Reads rows off the async executor, then puts each in the tables (or
     /// takes it out, when it has become history). Unreadable rows are
     /// logged and counted, and change nothing.
