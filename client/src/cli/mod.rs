@@ -1,6 +1,7 @@
 //! The `dix` command line. Each subcommand parses its arguments with clap and
 //! calls into the library; nothing here is needed to use the library itself.
 
+mod parse;
 mod publishing;
 mod rotate;
 mod scan;
@@ -204,7 +205,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Notice(NoticeCommand::Resolve(args)) => publishing::resolve(args),
         Command::Notice(NoticeCommand::List(args)) => publishing::list(args),
         Command::Notice(NoticeCommand::Verify(args)) => verify(args),
-        Command::Parse(args) => parse(args),
+        Command::Parse(args) => parse::parse(args),
         Command::Explain(args) => explain(args),
         Command::Scan(args) => scan::scan(args),
     };
@@ -307,44 +308,6 @@ fn verify(args: VerifyArgs) -> Result<(), String> {
         n.status.as_str()
     );
     Ok(())
-}
-
-fn parse(args: ParseArgs) -> Result<(), String> {
-    let (facts, errors) = crate::bounce::batch::parse_paths(&args.paths);
-    let mut out = std::io::stdout().lock();
-    for fact in &facts {
-        let written = if args.json {
-            writeln!(out, "{}", fact_json(fact))
-        } else {
-            writeln!(out, "{}", fact_text(fact))
-        };
-        written.map_err(|e| e.to_string())?;
-    }
-    for e in &errors {
-        eprintln!("dix: {}: {}", e.path, e.error);
-    }
-    // An input that held nothing readable says so: silence would look like
-    // "no bounces" when nothing was understood.
-    for path in &args.paths {
-        let name = path.display().to_string();
-        let name = name.trim_end_matches('/');
-        let within = |source: &str| {
-            source == name
-                || source
-                    .strip_prefix(name)
-                    .is_some_and(|rest| rest.starts_with(':') || rest.starts_with('/'))
-        };
-        if !facts.iter().any(|f| within(&f.source)) && !errors.iter().any(|e| within(&e.path)) {
-            eprintln!("dix: {name}: no bounce, SMTP reply or MTA log line found");
-        }
-    }
-    if !errors.is_empty() {
-        Err(format!("{} input(s) could not be read", errors.len()))
-    } else if facts.is_empty() {
-        Err("nothing was read: no input held a bounce, an SMTP reply or an MTA log line".into())
-    } else {
-        Ok(())
-    }
 }
 
 /// The JSON line for one fact: every field, plus the names score.py reads.
