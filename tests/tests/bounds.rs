@@ -2,7 +2,9 @@
 //! 127.0.0.1, every scenario on SQLite and PostgreSQL. One address cannot
 //! hold every connection (`server/src/serve.rs`); the pages and the Atom
 //! feed mark a stranger's unverified claims and never echo the request's
-//! `Host`; a paste over the body limit gets 413 with a message that says so.
+//! `Host`; a paste over the body limit gets 413 with a message that says so;
+//! `dix explain --node` and `dix scan --node` size their requests to the
+//! node's body limit and report a fact the node still refuses.
 //!
 //! Every test client runs on loopback: the attacker binds 127.0.0.2 (all of
 //! 127/8 is the loopback interface on Linux), so that the per-client cap
@@ -10,7 +12,9 @@
 
 use std::time::Duration;
 
-use dix_tests::{Backend, DixNode, Issuer, TestDb, TestDns, get, on_both_databases, post, send};
+use dix_tests::{
+    Backend, DixNode, Issuer, TestDb, TestDns, binary_path, get, on_both_databases, post, send,
+};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -19,6 +23,8 @@ on_both_databases!(
     one_address_cannot_hold_every_connection,
     unverified_claims_are_marked_in_the_feed_and_the_pages,
     a_paste_over_the_limit_is_refused_as_too_large,
+    dix_explain_splits_its_requests_and_reports_a_refusal,
+    dix_scan_sizes_its_requests_and_asks_on_after_a_refusal,
 );
 
 struct World {
@@ -247,5 +253,124 @@ async fn a_paste_over_the_limit_is_refused_as_too_large(backend: Backend) {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
+    drop(w.db);
+}
+
+/// A Postfix deferral line of now to `recipient`, with `reply`.
+fn deferral(i: usize, recipient: &str, reply: &str) -> String {
+    // RFC 3339 with an offset, as rsyslog writes it.
+    let now = dix_schema::types::Timestamp::now().to_string().replace('Z', "+00:00");
+    format!(
+        "{now} mx1 postfix/smtp[1300]: 4T{i:08X}: to=<{recipient}>, relay=mx.example.org[198.51.100.4]:25, delay=1, dsn=4.7.500, status=deferred (host mx.example.org[198.51.100.4] said: {reply} (in reply to RCPT TO command))\n"
+    )
+}
+
+const BUSY: &str = "451 4.7.500 Server busy. Please try again later";
+
+/// `dix ARGS`, run to its end: (exit code, stdout, stderr).
+async fn dix(args: Vec<String>) -> (Option<i32>, String, String) {
+    let out = tokio::process::Command::new(binary_path("dix"))
+        .args(&args)
+        .env("LANG", "C")
+        .output()
+        .await
+        .expect("dix runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `dix explain FILE --node` once sent every fact in one request, and on
+/// the node's 413 answered from the knowledge base alone, exit status 0,
+/// as if no incident had been published.
+async fn dix_explain_splits_its_requests_and_reports_a_refusal(backend: Backend) {
+    let w = world(backend, "max_body_bytes = 16384\n").await;
+    let r = post(&w.node.at("/v1/notices"), w.evil.notice(|_| {})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    // 200 deferrals to evil.example: about 60 kB of queries.
+    let log: String = (0..200)
+        .map(|i| deferral(i, &format!("user{i}@evil.example"), BUSY))
+        .collect();
+    let path = w.db.dir.path().join("maillog");
+    std::fs::write(&path, log).unwrap();
+    let (code, out, err) = dix(vec![
+        "explain".into(),
+        path.display().to_string(),
+        "--node".into(),
+        w.node.url.clone(),
+        "--json".into(),
+    ])
+    .await;
+    assert_eq!(code, Some(0), "{err}");
+    let answer: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(answer["knowledge_base_only"], false, "{err}");
+    let facts = answer["facts"].as_array().unwrap();
+    assert_eq!(facts.len(), 200);
+    for item in facts {
+        assert_eq!(
+            item["matches"][0]["issuer"], "evil.example",
+            "every fact was asked about: {item}"
+        );
+    }
+    // One fact larger than the node takes: refused, and said so.
+    let long_reply = format!("{BUSY} {}", "x".repeat(20_000));
+    let path = w.db.dir.path().join("maillog.long");
+    std::fs::write(&path, deferral(1, "someone@evil.example", &long_reply)).unwrap();
+    let (code, out, err) = dix(vec![
+        "explain".into(),
+        path.display().to_string(),
+        "--node".into(),
+        w.node.url.clone(),
+    ])
+    .await;
+    assert_eq!(code, Some(1), "{out}\n{err}");
+    assert!(err.contains("refused") && err.contains("413"), "{err}");
+    assert!(out.contains("refused the request"), "{out}");
+    assert!(!out.contains("knowledge base only"), "{out}");
+    drop(w.db);
+}
+
+/// `dix scan --node` once asked in chunks of 500 groups whatever their
+/// size, and stopped asking after the first refused chunk: every group lost
+/// its incidents to one large one.
+async fn dix_scan_sizes_its_requests_and_asks_on_after_a_refusal(backend: Backend) {
+    let w = world(backend, "max_body_bytes = 16384\n").await;
+    let r = post(&w.node.at("/v1/notices"), w.evil.notice(|_| {})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    // One group too large for the node first, then 300 small groups (one
+    // per domain), then evil.example's.
+    let mut log = deferral(0, "someone@huge.example", &format!("{BUSY} {}", "x".repeat(20_000)));
+    log.push_str(&deferral(0, "someone@huge.example", &format!("{BUSY} {}", "x".repeat(20_000))));
+    for i in 1..=300 {
+        log.push_str(&deferral(i, &format!("user@d{i}.example"), BUSY));
+    }
+    for i in 301..310 {
+        log.push_str(&deferral(i, &format!("user{i}@evil.example"), BUSY));
+    }
+    let path = w.db.dir.path().join("maillog");
+    std::fs::write(&path, log).unwrap();
+    let (code, out, err) = dix(vec![
+        "scan".into(),
+        path.display().to_string(),
+        "--node".into(),
+        w.node.url.clone(),
+        "--json".into(),
+    ])
+    .await;
+    assert_eq!(code, Some(1), "a refusal is an error: {err}");
+    assert!(err.contains("refused") && err.contains("413"), "{err}");
+    let scan: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let groups = scan["summary"]["groups"].as_array().unwrap();
+    assert!(groups.len() > 300, "{}", groups.len());
+    let evil = groups
+        .iter()
+        .find(|g| g["domain"] == "evil.example")
+        .expect("evil.example's group");
+    assert_eq!(
+        evil["incidents"][0]["issuer"], "evil.example",
+        "asked on after the refusal: {evil}"
+    );
     drop(w.db);
 }

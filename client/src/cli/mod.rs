@@ -389,6 +389,15 @@ fn explain(args: ExplainArgs) -> Result<(), String> {
         .collect();
     let answers = crate::explain::explain(&facts, &reports, &sending);
     let reachable = reports.iter().filter(|r| r.result.is_ok()).count();
+    // A node that refused the request is an error: its incidents are
+    // missing from the answer, which must not pass for "none published".
+    let refused: Vec<String> = reports
+        .iter()
+        .filter_map(|r| match &r.result {
+            Err(e @ crate::explain::AskError::Refused(_)) => Some(format!("node {}: {e}", r.url)),
+            _ => None,
+        })
+        .collect();
     let mut out = std::io::stdout().lock();
     if args.json {
         let items: Vec<serde_json::Value> = facts
@@ -398,7 +407,10 @@ fn explain(args: ExplainArgs) -> Result<(), String> {
             .collect();
         let nodes: Vec<serde_json::Value> = reports
             .iter()
-            .map(|r| serde_json::json!({"url": r.url, "error": r.result.as_ref().err()}))
+            .map(|r| {
+                let refused = matches!(r.result, Err(crate::explain::AskError::Refused(_)));
+                serde_json::json!({"url": r.url, "error": r.result.as_ref().err().map(ToString::to_string), "refused": refused})
+            })
             .collect();
         let doc = serde_json::json!({"facts": items, "nodes": nodes, "knowledge_base_only": reachable == 0});
         writeln!(
@@ -409,6 +421,14 @@ fn explain(args: ExplainArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     } else {
         let note = match (reports.len(), reachable, lang.as_str()) {
+            (n, _, "ja") if !refused.is_empty() => format!(
+                "{n} 個中 {} 個のノードが問い合わせを拒否しました。そのノードの障害情報は回答に含まれていません。",
+                refused.len()
+            ),
+            (n, _, _) if !refused.is_empty() => format!(
+                "{} of {n} node(s) refused the request: their incidents are missing from this answer.",
+                refused.len()
+            ),
             (0, _, "ja") => {
                 "ノードを指定していないため、組み込みの知識ベースのみで回答しました。".to_owned()
             }
@@ -435,12 +455,16 @@ fn explain(args: ExplainArgs) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
         }
         for r in &reports {
-            if let Err(e) = &r.result {
+            if let Err(crate::explain::AskError::Unreachable(e)) = &r.result {
                 eprintln!("dix: node {} could not be asked: {e}", r.url);
             }
         }
     }
-    Ok(())
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(refused.join("; "))
+    }
 }
 
 pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>, String> {
