@@ -425,7 +425,10 @@ mod tests {
         // A whole input without lines at all.
         let zeros = vec![0u8; 5000];
         let got: Vec<_> = Messages::new(&zeros[..], "in", 1000).collect();
-        assert!(matches!(got[..], [Err(StreamError::TooLarge { message: 1, .. })]));
+        assert!(matches!(
+            got[..],
+            [Err(StreamError::TooLarge { message: 1, .. })]
+        ));
     }
 
     #[test]
@@ -436,7 +439,10 @@ Dec  1 09:00:01 mx1 postfix/qmgr[1100]: 4XyZ1A2B3C: from=<taro@example.jp>, size
 Dec  1 09:00:02 mx1 postfix/smtp[1300]: 4XyZ1A2B3C: to=<a@example.net>, relay=mx.example.net[198.51.100.4]:25, delay=1, dsn=2.0.0, status=sent (250 2.0.0 Ok)
 Dec  1 09:00:03 mx1 postfix/smtp[1300]: 4XyZ1A2B3C: to=<b@example.net>, relay=mx.example.net[198.51.100.4]:25, delay=1, dsn=4.7.1, status=deferred (host mx.example.net[198.51.100.4] said: 450 4.7.1 Greylisted (in reply to RCPT TO command))
 ";
-        let clock = LogClock::new("2026-12-01T03:00:00Z".parse().unwrap(), jiff::tz::TimeZone::UTC);
+        let clock = LogClock::new(
+            "2026-12-01T03:00:00Z".parse().unwrap(),
+            jiff::tz::TimeZone::UTC,
+        );
         let mut streamed = Vec::new();
         parse_stream(log.as_bytes(), "maillog", false, &clock, &mut |f| {
             streamed.push(f)

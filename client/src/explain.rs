@@ -51,7 +51,10 @@ const MAX_REQUEST_BYTES: usize = 128 * 1024;
 
 /// One request's facts (a range of the facts asked about) and what the
 /// node said about them.
-pub type Part = (std::ops::Range<usize>, Result<Vec<Vec<IncidentMatch>>, AskError>);
+pub type Part = (
+    std::ops::Range<usize>,
+    Result<Vec<Vec<IncidentMatch>>, AskError>,
+);
 
 /// Asks `node` for matches for every fact: `Ok` only when every request
 /// was answered; else the first refusal, or why it could not be reached.
@@ -109,7 +112,10 @@ pub fn ask_node_in_parts(node: &str, facts: &[Fact]) -> Vec<Part> {
             }
             Err(Sent::Unreachable(e)) => {
                 let rest = pending.iter().map(|r| r.end).max().unwrap_or(range.end);
-                parts.push((range.start..rest.max(range.end), Err(AskError::Unreachable(e))));
+                parts.push((
+                    range.start..rest.max(range.end),
+                    Err(AskError::Unreachable(e)),
+                ));
                 break;
             }
             Ok(matches) => parts.push((range, Ok(matches))),

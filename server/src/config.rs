@@ -306,9 +306,8 @@ impl Config {
             }
         }
         if !config.public_url.is_empty() {
-            let url = reqwest::Url::parse(&config.public_url).map_err(|e| {
-                anyhow::anyhow!("public_url {}: not a URL: {e}", config.public_url)
-            })?;
+            let url = reqwest::Url::parse(&config.public_url)
+                .map_err(|e| anyhow::anyhow!("public_url {}: not a URL: {e}", config.public_url))?;
             if !matches!(url.scheme(), "http" | "https")
                 || url.host().is_none()
                 || url.query().is_some()

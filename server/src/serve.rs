@@ -354,8 +354,14 @@ mod tests {
         let b = ClientKey::of("192.0.2.2".parse().unwrap());
         let first = PerClient::claim(&table, a).unwrap();
         let _second = PerClient::claim(&table, a).unwrap();
-        assert!(PerClient::claim(&table, a).is_none(), "a third for one client");
-        assert!(PerClient::claim(&table, b).is_some(), "another client waits");
+        assert!(
+            PerClient::claim(&table, a).is_none(),
+            "a third for one client"
+        );
+        assert!(
+            PerClient::claim(&table, b).is_some(),
+            "another client waits"
+        );
         drop(first);
         assert!(PerClient::claim(&table, a).is_some());
         let unlimited = Arc::new(PerClient {

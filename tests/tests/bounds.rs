@@ -58,9 +58,7 @@ async fn world(backend: Backend, config: &str) -> World {
 /// A connection to `addr` from the loopback address `from`.
 async fn connect_from(from: &str, addr: &str) -> TcpStream {
     let socket = TcpSocket::new_v4().unwrap();
-    socket
-        .bind(format!("{from}:0").parse().unwrap())
-        .unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
     socket.connect(addr.parse().unwrap()).await.unwrap()
 }
 
@@ -172,7 +170,11 @@ async fn unverified_claims_are_marked_in_the_feed_and_the_pages(backend: Backend
         "{}",
         en.text
     );
-    assert!(en.text.contains("<category term=\"unverified\""), "{}", en.text);
+    assert!(
+        en.text.contains("<category term=\"unverified\""),
+        "{}",
+        en.text
+    );
     assert!(!en.text.contains("phish.example"), "{}", en.text);
     assert!(
         en.text.contains("href=\"/incidents/evil.example/"),
@@ -183,7 +185,11 @@ async fn unverified_claims_are_marked_in_the_feed_and_the_pages(backend: Backend
     assert!(ja.text.contains("[未検証の主張]"), "{}", ja.text);
     // The issuer's statement about its own domain is not marked.
     let own_feed = atom("domain=evil.example&lang=en").await;
-    assert!(own_feed.text.contains("Our own MX is slow"), "{}", own_feed.text);
+    assert!(
+        own_feed.text.contains("Our own MX is slow"),
+        "{}",
+        own_feed.text
+    );
     assert!(!own_feed.text.contains("unverified"), "{}", own_feed.text);
 
     let page = get(&w.node.at("/incidents?domain=gmail.com&lang=en")).await;
@@ -197,7 +203,11 @@ async fn unverified_claims_are_marked_in_the_feed_and_the_pages(backend: Backend
     assert!(page.text.contains(">未検証の主張</span>"), "{}", page.text);
     let page = get(&w.node.at("/incidents?domain=evil.example&lang=en")).await;
     assert!(page.text.contains("Our own MX is slow"));
-    assert!(!page.text.contains(">unverified claim</span>"), "{}", page.text);
+    assert!(
+        !page.text.contains(">unverified claim</span>"),
+        "{}",
+        page.text
+    );
 
     // With its public address configured, the feed's links start with it,
     // whatever Host says.
@@ -218,7 +228,9 @@ async fn unverified_claims_are_marked_in_the_feed_and_the_pages(backend: Backend
     assert!(
         feed.text
             .contains("<id>https://dix.example.net/v1/incidents.atom?domain=evil.example</id>")
-            && feed.text.contains("href=\"https://dix.example.net/incidents/evil.example/"),
+            && feed
+                .text
+                .contains("href=\"https://dix.example.net/incidents/evil.example/"),
         "{}",
         feed.text
     );
@@ -242,7 +254,11 @@ async fn a_paste_over_the_limit_is_refused_as_too_large(backend: Backend) {
     )
     .await;
     assert_eq!(r.status, 413, "{}", r.text);
-    assert!(r.text.contains("too large") && r.text.contains("256 KiB"), "{}", r.text);
+    assert!(
+        r.text.contains("too large") && r.text.contains("256 KiB"),
+        "{}",
+        r.text
+    );
     assert!(!r.text.contains("could not be read"), "{}", r.text);
     // A paste under the limit is still answered.
     let r = send(
@@ -259,7 +275,9 @@ async fn a_paste_over_the_limit_is_refused_as_too_large(backend: Backend) {
 /// A Postfix deferral line of now to `recipient`, with `reply`.
 fn deferral(i: usize, recipient: &str, reply: &str) -> String {
     // RFC 3339 with an offset, as rsyslog writes it.
-    let now = dix_schema::types::Timestamp::now().to_string().replace('Z', "+00:00");
+    let now = dix_schema::types::Timestamp::now()
+        .to_string()
+        .replace('Z', "+00:00");
     format!(
         "{now} mx1 postfix/smtp[1300]: 4T{i:08X}: to=<{recipient}>, relay=mx.example.org[198.51.100.4]:25, delay=1, dsn=4.7.500, status=deferred (host mx.example.org[198.51.100.4] said: {reply} (in reply to RCPT TO command))\n"
     )
@@ -341,8 +359,16 @@ async fn dix_scan_sizes_its_requests_and_asks_on_after_a_refusal(backend: Backen
     assert_eq!(r.status, 201, "{}", r.text);
     // One group too large for the node first, then 300 small groups (one
     // per domain), then evil.example's.
-    let mut log = deferral(0, "someone@huge.example", &format!("{BUSY} {}", "x".repeat(20_000)));
-    log.push_str(&deferral(0, "someone@huge.example", &format!("{BUSY} {}", "x".repeat(20_000))));
+    let mut log = deferral(
+        0,
+        "someone@huge.example",
+        &format!("{BUSY} {}", "x".repeat(20_000)),
+    );
+    log.push_str(&deferral(
+        0,
+        "someone@huge.example",
+        &format!("{BUSY} {}", "x".repeat(20_000)),
+    ));
     for i in 1..=300 {
         log.push_str(&deferral(i, &format!("user@d{i}.example"), BUSY));
     }

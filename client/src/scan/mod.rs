@@ -211,8 +211,11 @@ fn read_input(
         }
     };
     let read = if single {
-        stream::read_bounded(stream, stream::MAX_MESSAGE)
-            .map(|bytes| batch::split(&bytes, shown, true).into_iter().for_each(&mut take))
+        stream::read_bounded(stream, stream::MAX_MESSAGE).map(|bytes| {
+            batch::split(&bytes, shown, true)
+                .into_iter()
+                .for_each(&mut take)
+        })
     } else {
         stream::Messages::new(stream, shown, stream::MAX_MESSAGE)
             .try_for_each(|item| item.map(&mut take))
