@@ -4,13 +4,15 @@
 //! paths ─ inputs (rotated series oldest first, gzip, log or mail?)
 //!   log  ─ blocks of lines, read on every core (bounce::logline) ─┐
 //!          in order: logjoin (sender, Message-ID) ─ messages      ├─ summary ─ render
-//!   mail ─ bounce::batch (mbox, maildir, .eml) ─ one message each ┘   (table, JSON, CSV)
+//!   mail ─ bounce::stream (mbox, maildir, .eml) ─ one message each ┘   (table, JSON, CSV)
 //! ```
 //!
 //! Reading a log's lines is the costly part and is spread over the cores:
 //! each block of lines is read by a thread of its own, and the blocks'
 //! lines are then joined in log order on one thread, which only updates
-//! maps. Messages are summarised as they leave the queue.
+//! maps. Messages are summarised as they leave the queue. Mail is read one
+//! message at a time, and gzip that unpacks past 200 times its size is
+//! refused (`inputs`), so memory stays bounded whatever the inputs' size.
 
 pub(crate) mod inputs;
 pub mod messages;
