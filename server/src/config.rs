@@ -140,6 +140,9 @@ pub struct Config {
     pub idle_timeout_secs: u64,
     /// Most connections served at once; more wait in the listen queue.
     pub max_connections: usize,
+    /// Most connections one client (an IPv4 address, an IPv6 /64) holds at
+    /// once; more are answered 503 and closed. 0: no per-client cap.
+    pub max_connections_per_client: usize,
     /// Addresses allowed to read `/metrics` (CIDR); empty allows everyone.
     pub metrics_allow: Vec<ipnet::IpNet>,
     /// Largest request body, bytes.
@@ -205,6 +208,10 @@ pub struct Config {
     /// tells an authentication refusal for them as the operator's to fix,
     /// when a request names no domains of its own.
     pub our_domains: Vec<String>,
+    /// The node's public address, `https://HOST[:PORT]`, for links in the
+    /// Atom feed; empty: links relative to the feed. Never taken from a
+    /// request's `Host`, which the client chooses.
+    pub public_url: String,
     /// Webhook subscriptions (`[[webhooks]]`).
     pub webhooks: Vec<WebhookConfig>,
     /// The first wait before a failed webhook delivery is tried again, s;
@@ -230,6 +237,7 @@ impl Default for Config {
             header_timeout_secs: 10,
             idle_timeout_secs: 60,
             max_connections: 1024,
+            max_connections_per_client: 256,
             metrics_allow: Vec::new(),
             max_body_bytes: 256 * 1024,
             rate_per_ip_per_minute: 600,
@@ -258,6 +266,7 @@ impl Default for Config {
             max_public_streams: 256,
             match_index: true,
             our_domains: Vec::new(),
+            public_url: String::new(),
             webhooks: Vec::new(),
             webhook_retry_secs: 10,
             webhook_retry_cap_secs: 3600,
@@ -323,6 +332,20 @@ impl Config {
             if let Some(key) = &peer.node_key {
                 PublicKey::from_base64(key)
                     .map_err(|e| anyhow::anyhow!("peer {}: node_key: {e}", peer.url))?;
+            }
+        }
+        if !config.public_url.is_empty() {
+            let url = reqwest::Url::parse(&config.public_url)
+                .map_err(|e| anyhow::anyhow!("public_url {}: not a URL: {e}", config.public_url))?;
+            if !matches!(url.scheme(), "http" | "https")
+                || url.host().is_none()
+                || url.query().is_some()
+                || url.fragment().is_some()
+            {
+                anyhow::bail!(
+                    "public_url {}: expected http(s)://HOST[:PORT][/PATH], without a query",
+                    config.public_url
+                );
             }
         }
         if config.sync_every_secs == 0 {

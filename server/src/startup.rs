@@ -153,6 +153,7 @@ impl Application {
             header_timeout: Duration::from_secs(node.config.header_timeout_secs.max(1)),
             idle_timeout: Duration::from_secs(node.config.idle_timeout_secs.max(1)),
             max_connections: node.config.max_connections,
+            max_connections_per_client: node.config.max_connections_per_client,
         };
         let served = crate::serve::serve(
             self.listener,
