@@ -69,6 +69,7 @@ async fn publishing_md_runs_as_written() {
         .expect("a keygen command");
     let (ok, out, err) = sh(&dir, keygen);
     assert!(ok, "{keygen}: {err}");
+    let zone_line = out.clone();
     let record = out
         .trim()
         .split_once(" IN TXT ")
@@ -95,6 +96,7 @@ async fn publishing_md_runs_as_written() {
     .await;
 
     let mut incident = String::new();
+    let mut summaries: Vec<(&str, String)> = Vec::new();
     for line in &lines {
         if line.starts_with("dix keygen ") || line.starts_with("dixd --pin ") {
             continue;
@@ -113,6 +115,7 @@ async fn publishing_md_runs_as_written() {
             "dix notice resolve ",
             "dix notice list ",
             "dix key rotate ",
+            "dix key record ",
         ];
         assert!(
             known.iter().any(|k| run.starts_with(k)),
@@ -135,16 +138,46 @@ async fn publishing_md_runs_as_written() {
         if run.starts_with("curl ") {
             assert!(out.contains("\"status\":\"stored\""), "{run}: {out}");
         }
+        if run.starts_with("dix key record ") {
+            assert_eq!(out, zone_line, "the record printed again is keygen's");
+        }
+        if run.starts_with("dix notice update ") {
+            // Both languages of the summary are what the line gave.
+            let now = get(&node.at(&format!("/v1/incidents/example-isp.jp/{incident}"))).await;
+            for lang in ["en", "ja"] {
+                let given = quoted_arg(&run, &format!("--summary-{lang}"))
+                    .unwrap_or_else(|| panic!("the update gives --summary-{lang}: {run}"));
+                assert_eq!(now.json["notice"]["summary"][lang], given, "{}", now.text);
+                summaries.push((lang, given));
+            }
+        }
+        if run.starts_with("dix notice resolve ") {
+            let now = get(&node.at(&format!("/v1/incidents/example-isp.jp/{incident}"))).await;
+            for (lang, given) in &summaries {
+                assert_eq!(now.json["notice"]["summary"][lang], *given, "{}", now.text);
+            }
+        }
         if run.starts_with("dix notice list ") {
             assert!(out.contains(&incident) && out.contains("resolved"), "{out}");
+            if run.contains("--lang ja") {
+                let ja = summaries.iter().find(|(l, _)| *l == "ja").expect("updated first");
+                assert!(out.contains(&ja.1), "the Japanese summary listed: {out}");
+            }
         }
     }
+    assert_eq!(summaries.len(), 2, "the update/resolve path ran");
     let done = get(&node.at(&format!("/v1/incidents/example-isp.jp/{incident}"))).await;
     assert_eq!(done.json["notice"]["status"], "resolved", "{}", done.text);
     assert!(
         dir.join("s2027.dixkey").exists(),
         "the rotation wrote the new key"
     );
+}
+
+/// The double-quoted value after `flag` in a shell line.
+fn quoted_arg(line: &str, flag: &str) -> Option<String> {
+    let rest = line.split_once(&format!("{flag} \""))?.1;
+    Some(rest.split_once('"')?.0.to_owned())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -383,10 +383,11 @@ pub async fn one(
             thead { tr { th scope="col" { (t.seq) } th scope="col" { (t.status) } th scope="col" { (t.published) }
                 th scope="col" { (t.received) } th scope="col" { (t.source) } th scope="col" { (t.signature) } th scope="col" { (t.summary) } } }
             tbody {
+                @let numbers = revision_numbers(revisions.iter().filter_map(|r| Notice::from_verified_bytes(&r.bytes).ok()).map(|n| n.seq));
                 @for r in &revisions {
                     @if let Ok(rn) = Notice::from_verified_bytes(&r.bytes) {
                         tr {
-                            td { (rn.seq) }
+                            td title=(format!("seq {}", rn.seq)) { (numbers.get(&rn.seq).copied().unwrap_or_default()) }
                             td { (rn.status.as_str()) }
                             td { (when(rn.published_at.unix())) }
                             td { (when(r.received_at)) }
@@ -406,4 +407,30 @@ pub async fn one(
         }
     };
     respond(StatusCode::OK, page(lang, &summary, &here, body))
+}
+
+/// Revision numbers for people: 1 for the incident's first `seq`, 2 for
+/// the next, and so on (a `seq` is the publisher's clock in microseconds,
+/// sixteen digits no reader compares). Two notices with one `seq` — an
+/// equivocation — share a number, as they claim to be the same revision.
+fn revision_numbers(seqs: impl Iterator<Item = u64>) -> HashMap<u64, usize> {
+    let mut distinct: Vec<u64> = seqs.collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct.into_iter().enumerate().map(|(i, s)| (s, i + 1)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revisions_are_numbered_from_one_and_an_equivocation_shares_its_number() {
+        let n = revision_numbers(
+            [1_765_000_000_000_002, 1_765_000_000_000_001, 1_765_000_000_000_002].into_iter(),
+        );
+        assert_eq!(n[&1_765_000_000_000_001], 1);
+        assert_eq!(n[&1_765_000_000_000_002], 2);
+        assert_eq!(n.len(), 2);
+    }
 }
