@@ -250,3 +250,57 @@ impl Drop for KillGroup {
             .status();
     }
 }
+
+/// README's install command, run as written into a folder of this test's
+/// (`--prefix`, and the debug build that `cargo build --workspace --bins`
+/// made for the tests instead of a release build): both binaries, dix's
+/// manual pages and completions land where the unit file and the shells
+/// look.
+#[test]
+fn the_readme_install_command_installs_both_binaries() {
+    let install = commands("README.md", 4, &["scripts/install.sh"]);
+    let [line] = install.as_slice() else {
+        panic!("one install command in README.md: {install:?}")
+    };
+    let unit = std::fs::read_to_string(root().join("deploy/dixd.service")).unwrap();
+    let exec = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .expect("ExecStart");
+    let script = std::fs::read_to_string(root().join("scripts/install.sh")).unwrap();
+    assert!(
+        script.contains("prefix=/usr/local") && exec.starts_with("/usr/local/bin/dixd "),
+        "the unit file runs dixd where the script installs it by default: {exec}"
+    );
+    let prefix = tempfile::tempdir().unwrap();
+    let target = binary_path("dix").parent().unwrap().parent().unwrap().to_owned();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{line} --prefix '{}'", prefix.path().display()))
+        .current_dir(root())
+        .env("DIX_INSTALL_PROFILE", "dev")
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .expect("sh runs");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let p = prefix.path();
+    for bin in ["bin/dix", "bin/dixd"] {
+        let ok = Command::new(p.join(bin)).arg("--version").output().unwrap();
+        assert!(ok.status.success(), "{bin}");
+    }
+    for file in [
+        "share/man/man1/dix.1",
+        "share/man/man1/dix-notice-publish.1",
+        "share/bash-completion/completions/dix",
+        "share/zsh/site-functions/_dix",
+        "share/fish/vendor_completions.d/dix.fish",
+    ] {
+        let text = std::fs::read_to_string(p.join(file)).unwrap_or_default();
+        assert!(text.contains("notice"), "{file}: {text}");
+    }
+}
