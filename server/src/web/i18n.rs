@@ -3,6 +3,7 @@
 //! pages in both languages (the answers' own words are dix-bounce's).
 
 use axum::http::HeaderMap;
+use dix_schema::{Kind, Status};
 
 /// A page language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +70,57 @@ impl Lang {
     pub fn href(self, path: &str) -> String {
         let sep = if path.contains('?') { '&' } else { '?' };
         format!("{path}{sep}lang={}", self.code())
+    }
+
+    /// A notice's kind in words (never the JSON name).
+    pub fn kind(self, kind: Kind) -> &'static str {
+        match (self, kind) {
+            (Self::Ja, Kind::BlocklistListing) => "ブロックリストへの掲載",
+            (Self::Ja, Kind::Throttling) => "受信制限",
+            (Self::Ja, Kind::QuarantinePolicy) => "隔離の方針",
+            (Self::Ja, Kind::PolicyChange) => "受信方針の変更",
+            (Self::Ja, Kind::Outage) => "障害",
+            (Self::En, Kind::BlocklistListing) => "blocklist listing",
+            (Self::En, Kind::Throttling) => "throttling",
+            (Self::En, Kind::QuarantinePolicy) => "quarantine policy",
+            (Self::En, Kind::PolicyChange) => "policy change",
+            (Self::En, Kind::Outage) => "outage",
+        }
+    }
+
+    /// An incident's status in words.
+    pub fn status(self, status: Status) -> &'static str {
+        match (self, status) {
+            (Self::Ja, Status::Investigating) => "調査中",
+            (Self::Ja, Status::Identified) => "原因判明",
+            (Self::Ja, Status::Monitoring) => "経過観察中",
+            (Self::Ja, Status::Resolved) => "解決済み",
+            (Self::En, Status::Investigating) => "investigating",
+            (Self::En, Status::Identified) => "identified",
+            (Self::En, Status::Monitoring) => "monitoring",
+            (Self::En, Status::Resolved) => "resolved",
+        }
+    }
+
+    /// Where a node got a notice: posted to it, the demo, or a peer's URL.
+    pub fn origin(self, source: &str) -> String {
+        match (self, source) {
+            (Self::Ja, "direct") => "このノードへの直接の投稿".into(),
+            (Self::Ja, "demo") => "デモ".into(),
+            (Self::En, "direct") => "posted to this node".into(),
+            (Self::En, "demo") => "demo".into(),
+            (_, peer) => peer.to_owned(),
+        }
+    }
+
+    /// Where a node got a key: DNS or its configuration.
+    pub fn key_origin(self, source: &str) -> String {
+        match (self, source) {
+            (Self::Ja, "dns") => "DNS".into(),
+            (Self::Ja, "pin") | (Self::Ja, "pinned") => self.t().pinned.into(),
+            (Self::En, "pin") | (Self::En, "pinned") => self.t().pinned.into(),
+            (_, other) => other.to_owned(),
+        }
     }
 
     /// The words of the pages.
@@ -164,6 +216,14 @@ pub struct Words {
     pub internal: &'static str,
     pub back_home: &'static str,
     pub footer: &'static str,
+    /// "Times are in Asia/Tokyo", with the zone's name.
+    pub times_in: fn(&str) -> String,
+    /// Between items of a list in a sentence: `、` or `, `.
+    pub list_separator: &'static str,
+    /// The timeline's two spans.
+    pub last_week: &'static str,
+    pub last_month: &'static str,
+    pub timeline_week: &'static str,
 }
 
 const JA: Words = Words {
@@ -248,6 +308,14 @@ const JA: Words = Words {
     internal: "このノードで問題が起きました。少し待ってからもう一度お試しください。続く場合はノードの運用者にお知らせください。",
     back_home: "エラーの解説に戻る",
     footer: "dix — Delivery Incident eXchange。障害情報は各発行者が Ed25519 で署名し、このノードが検証しています。",
+    times_in: |zone| match zone {
+        "Asia/Tokyo" => "時刻は日本時間（Asia/Tokyo）です。".to_owned(),
+        zone => format!("時刻は {zone} の時間です。"),
+    },
+    list_separator: "、",
+    last_week: "過去7日",
+    last_month: "過去30日",
+    timeline_week: "宛先ドメインごとの障害（過去7日）",
 };
 
 const EN: Words = Words {
@@ -332,6 +400,11 @@ const EN: Words = Words {
     internal: "Something went wrong on this node. Try again in a moment; if it lasts, tell the node's operator.",
     back_home: "Back to explaining a bounce",
     footer: "dix — Delivery Incident eXchange. Incidents are signed by their issuers with Ed25519 and verified by this node.",
+    times_in: |zone| format!("Times are in {zone}."),
+    list_separator: ", ",
+    last_week: "Last 7 days",
+    last_month: "Last 30 days",
+    timeline_week: "Incidents per destination domain, last 7 days",
 };
 
 #[cfg(test)]
