@@ -132,6 +132,11 @@ impl Lang {
     }
 }
 
+/// The reply the paste box's hint shows (quoted evidence: English on
+/// every page, marked `lang="en"`).
+pub const PASTE_EXAMPLE: &str =
+    "451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)";
+
 /// Every fixed text of the pages.
 pub struct Words {
     /// `：` in Japanese, `: ` in English.
@@ -236,7 +241,7 @@ const JA: Words = Words {
     home_title: "このメールはなぜ届かなかったのか",
     home_lead: "お客様から届いたエラーメール、SMTP の応答、メールサーバのログの行を貼り付けるか、.eml ファイルを選んでください。何が起きたか、誰が対応するか、お客様への返信文を表示します。",
     paste_label: "エラーメール・応答・ログの行",
-    paste_hint: "例：451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)",
+    paste_hint: "例：",
     upload_label: ".eml ファイル（任意）",
     explain_button: "解説する",
     samples: "例を試す",
@@ -328,7 +333,7 @@ const EN: Words = Words {
     home_title: "Why did this mail bounce?",
     home_lead: "Paste the bounce a customer sent you, an SMTP reply or a mail log line, or choose an .eml file. You get what happened, who has to act, and a reply to send the customer.",
     paste_label: "Bounce, reply or log line",
-    paste_hint: "For example: 451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)",
+    paste_hint: "For example: ",
     upload_label: ".eml file (optional)",
     explain_button: "Explain",
     samples: "Try an example",

@@ -149,7 +149,7 @@ pub async fn list(
         @if incidents.is_empty() {
             p { (t.none_found) }
         } @else {
-            div.table {
+            div.table tabindex="0" {
             table {
                 thead { tr {
                     th scope="col" { (t.summary) } th scope="col" { (t.issuer) } th scope="col" { (t.kind) }
@@ -407,7 +407,8 @@ pub async fn one(
                     li {
                         @if let Some(r) = s.reply { code { (r.to_string()) } " " }
                         @if let Some(st) = &s.status { code { (st.as_str()) } " " }
-                        @if let Some(tx) = &s.text { q { (tx.as_str()) } }
+                        // The reply senders see, quoted as the receiver writes it.
+                        @if let Some(tx) = &s.text { q lang=[tx.as_str().is_ascii().then_some("en")] { (tx.as_str()) } }
                     }
                 }
             }
@@ -418,7 +419,7 @@ pub async fn one(
         }
         h2 { (t.revisions) }
         p.hint { ((t.times_in)(zone.name())) }
-        div.table {
+        div.table tabindex="0" {
         table {
             thead { tr { th scope="col" { (t.seq) } th scope="col" { (t.status) } th scope="col" { (t.published) }
                 th scope="col" { (t.received) } th scope="col" { (t.source) } th scope="col" { (t.signature) } th scope="col" { (t.summary) } } }
@@ -435,7 +436,7 @@ pub async fn one(
                             td {
                                 @let key = serde_json::from_str::<Verification>(&r.verification).ok();
                                 span.badge.verified { (t.signature_ok) }
-                                @if let Some(k) = key { " " span.hint { (k.key.selector) " (" (lang.key_origin(&k.key.source)) ")" } }
+                                @if let Some(k) = key { " " span.hint { code { (k.key.selector) } " (" (lang.key_origin(&k.key.source)) ")" } }
                                 @if conflicting.contains(&r.cursor) { " " span.badge.unverified { (t.equivocation) } }
                             }
                             td { (text(&rn.summary, lang)) }

@@ -75,7 +75,7 @@ pub async fn one(
         }
         p.hint { ((t.times_in)(zone.name())) }
         h2 { (t.keys) }
-        div.table {
+        div.table tabindex="0" {
         table {
             thead { tr { th scope="col" { (t.selector) } th scope="col" { (t.key_source) }
                 th scope="col" { (t.first_seen) } th scope="col" { (t.last_seen) } } }
