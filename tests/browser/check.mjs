@@ -180,8 +180,24 @@ await check("phone-width", async (page) => {
   expect(overflow <= 1, `the page is ${overflow}px wider than the phone`);
   await axe(page, "phone");
   await snap(page, "phone-answer");
-  await page.goto(base + "/incidents");
+  // The reply to the customer is readable to its end without scrolling
+  // inside its box.
+  const reply = await page.locator("textarea.reply").first().evaluate(
+    (t) => ({ scroll: t.scrollHeight, client: t.clientHeight }));
+  expect(reply.scroll <= reply.client + 2, `the reply box hides ${reply.scroll - reply.client}px of the reply`);
+  await page.goto(base + "/incidents?lang=ja");
   await snap(page, "phone-incidents");
+  // Column headings and times stay on one line, however narrow the table.
+  const wrapped = await page.locator("main table th, main table td.time").evaluateAll((cells) => cells
+    .filter((c) => {
+      // The text's own height, not the row's.
+      const text = document.createRange();
+      text.selectNodeContents(c);
+      return c.textContent.trim()
+        && text.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(c).lineHeight);
+    })
+    .map((c) => c.textContent.trim()));
+  expect(wrapped.length === 0, "cells wrapped over several lines: " + wrapped.join(", "));
 }, { width: 375, height: 800 });
 
 // Words a Japanese page may hold in Latin letters: names of protocols,
