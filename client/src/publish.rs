@@ -76,7 +76,7 @@ pub fn sign_and_post(
         .header("content-type", "application/json")
         .body(signed.as_bytes().to_vec())
         .send()
-        .map_err(|e| format!("{url}: {e}"))?;
+        .map_err(|e| unreachable(node, &url, &e))?;
     let status = response.status().as_u16();
     let body: Value = response
         .json()
@@ -89,7 +89,7 @@ fn get_json(url: &str) -> Result<Value, String> {
     let response = client()?
         .get(url)
         .send()
-        .map_err(|e| format!("{url}: {e}"))?;
+        .map_err(|e| unreachable(url, url, &e))?;
     let status = response.status();
     let body: Value = response
         .json()
@@ -124,6 +124,27 @@ pub fn list(node: &str, issuer: &str) -> Result<Vec<Value>, String> {
         node.trim_end_matches('/')
     ))?;
     Ok(body["incidents"].as_array().cloned().unwrap_or_default())
+}
+
+/// Why a request got no answer, in words an operator acts on: "cannot
+/// connect to http://…: is dixd running there?" rather than reqwest's
+/// "error sending request for url", with the cause underneath.
+pub fn unreachable(node: &str, url: &str, e: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let node = node
+        .split_once("/v1/")
+        .map_or(node, |(base, _)| base)
+        .trim_end_matches('/');
+    if e.is_connect() {
+        format!("cannot connect to {node}: is dixd running there? ({cause})")
+    } else if e.is_timeout() {
+        format!("{node} did not answer within 20 seconds ({url})")
+    } else {
+        format!("{url}: {cause}")
+    }
 }
 
 /// A node's error answer as one line: `code: message (field)`.

@@ -4,7 +4,10 @@
 use dix_schema::types::{
     Contact, Domain, DomainPattern, LocalizedText, Selector, ShortText, Timestamp,
 };
-use dix_schema::{Blocklist, IncidentId, Kind, Notice, Quarantine, Scope, Status, Version};
+use dix_schema::types::{EnhancedStatus, ReplyCode, TextPattern};
+use dix_schema::{
+    Blocklist, IncidentId, Kind, Notice, Quarantine, Scope, Status, Symptom, Version,
+};
 
 /// A fresh incident id: a UUIDv7 (time-ordered, so ids sort by creation).
 pub fn new_incident_id() -> Result<IncidentId, getrandom::Error> {
@@ -59,7 +62,7 @@ pub fn notice_template(
             ],
             ..Scope::default()
         },
-        symptoms: Vec::new(),
+        symptoms: example_symptom(kind).into_iter().collect(),
         blocklist: (kind == Kind::BlocklistListing).then(|| Blocklist {
             name: ShortText::parse("(list name)").expect("placeholder"),
             zone: placeholder_zone,
@@ -84,8 +87,30 @@ pub fn notice_template(
     }
 }
 
+/// The reply text placeholder of the example symptom.
+const SYMPTOM_TEXT: &str = "(the reply text senders see; * stands for any part, as in Too many connections from *)";
+
+/// A symptom to show what one looks like: the reply code and enhanced
+/// status mail of this kind usually gets, and a text to write. Quarantine
+/// refuses nothing, so it has none. The text is a placeholder: signing
+/// refuses it until it is written (or the symptom deleted).
+fn example_symptom(kind: Kind) -> Option<Symptom> {
+    let (reply, status) = match kind {
+        Kind::Throttling => (451, "4.7.0"),
+        Kind::Outage => (421, "4.3.2"),
+        Kind::BlocklistListing | Kind::PolicyChange => (550, "5.7.1"),
+        Kind::QuarantinePolicy => return None,
+    };
+    Some(Symptom {
+        reply: Some(ReplyCode::new(reply).expect("a valid code")),
+        status: Some(EnhancedStatus::parse(status).expect("a valid status")),
+        text: Some(TextPattern::parse(SYMPTOM_TEXT).expect("a valid pattern")),
+    })
+}
+
 /// The template's placeholder texts: a notice holding one was not finished.
-pub const PLACEHOLDERS: [&str; 11] = [
+pub const PLACEHOLDERS: [&str; 12] = [
+    SYMPTOM_TEXT,
     "(list name)",
     "（隔離されるメール）",
     "(what is quarantined)",
@@ -118,6 +143,11 @@ pub fn unfinished(notice: &Notice) -> Vec<String> {
     }
     if let Some(b) = &notice.blocklist {
         texts.push(("blocklist.name".into(), b.name.as_str()));
+    }
+    for (i, symptom) in notice.symptoms.iter().enumerate() {
+        if let Some(t) = &symptom.text {
+            texts.push((format!("symptoms[{i}].text"), t.as_str()));
+        }
     }
     texts
         .into_iter()
@@ -152,6 +182,12 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
             // ...and `dix notice sign` refuses it until every placeholder is replaced.
             assert!(!unfinished(&t).is_empty(), "{kind:?}");
+            // Every kind that refuses mail shows what a symptom looks like.
+            assert_eq!(
+                t.symptoms.is_empty(),
+                kind == Kind::QuarantinePolicy,
+                "{kind:?}"
+            );
             let mut filled = json.clone();
             for p in PLACEHOLDERS {
                 filled = filled.replace(p, "written");

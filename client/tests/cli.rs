@@ -515,3 +515,177 @@ fn scan_summarises_logs_and_bounces_and_fails_on_nothing() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("/nonexistent/maillog"));
 }
+
+#[test]
+fn key_record_prints_keygens_line_again_and_kinds_take_both_spellings() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("s2026.dixkey");
+    let key = key.to_str().unwrap();
+    let first = dix(&[
+        "keygen", "--issuer", "example-isp.jp", "--selector", "s2026", "--out", key,
+    ]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let again = dix(&["key", "record", "--key", key]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(text(&again.stdout), text(&first.stdout));
+    // As the CLI spells a kind, and as the notice's JSON does.
+    for kind in ["blocklist-listing", "blocklist_listing", "policy_change"] {
+        let new = dix(&["notice", "new", "--key", key, "--kind", kind, "--seq", "1"]);
+        assert!(new.status.success(), "{kind}: {}", text(&new.stderr));
+    }
+}
+
+#[test]
+fn completions_man_pages_and_version_on_subcommands() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = dix(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        let script = text(&out.stdout);
+        assert!(script.contains("keygen") && script.contains("summary-ja"), "{shell}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let man = dir.path().join("man1");
+    let out = dix(&["man", "--out", man.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let page = std::fs::read_to_string(man.join("dix.1")).unwrap();
+    assert!(page.contains(".TH dix"), "{page}");
+    let sub = std::fs::read_to_string(man.join("dix-notice-update.1")).unwrap();
+    assert!(sub.contains("keep\\-other\\-language"), "{sub}");
+    // -V on a subcommand, as on dix itself.
+    let version = dix(&["notice", "publish", "-V"]);
+    assert!(version.status.success(), "{}", text(&version.stderr));
+    assert!(text(&version.stdout).contains(env!("CARGO_PKG_VERSION")));
+}
+
+/// A Postfix log of one afternoon: refusals Postfix returned, whose
+/// Microsoft trailing diagnostics differ, and many different replies of
+/// one domain.
+fn afternoon_log() -> String {
+    let mut log = String::new();
+    let mut line = |l: String| {
+        log.push_str(&l);
+        log.push('\n');
+    };
+    // Two messages, the second to two recipients.
+    for (q, users) in [("5A00000000", &[0][..]), ("5A00000001", &[1, 2][..])] {
+        line(format!("Dec  7 14:00:01 out1 postfix/qmgr[900]: {q}: from=<shop@example.jp>, size=2100, nrcpt={} (queue active)", users.len()));
+        for i in users {
+            line(format!("Dec  7 14:0{i}:02 out1 postfix/smtp[901]: {q}: to=<user{i}@outlook.com>, relay=outlook-com.olc.protection.outlook.com[52.101.1.{i}]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.7.1, status=bounced (host outlook-com.olc.protection.outlook.com[52.101.1.{i}] said: 550 5.7.1 Unfortunately, messages from [203.0.113.7] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3140). [SN1NAM02FT0{i}1.eop-nam02.prod.protection.outlook.com 2026-12-07T05:0{i}:02.123Z 08DE1A2B3C4D5E{i}F] (in reply to MAIL FROM command))"));
+        }
+        line(format!("Dec  7 14:03:03 out1 postfix/qmgr[900]: {q}: removed"));
+    }
+    for i in 0..5 {
+        let q = format!("6B{i:08X}");
+        line(format!("Dec  7 14:1{i}:01 out1 postfix/qmgr[900]: {q}: from=<shop@example.jp>, size=2100, nrcpt=1 (queue active)"));
+        line(format!("Dec  7 14:1{i}:02 out1 postfix/smtp[902]: {q}: to=<a{i}@example.net>, relay=mx.example.net[192.0.2.80]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.3.0, status=deferred (host mx.example.net[192.0.2.80] said: 451 4.3.0 Temporary failure number {} of the day (in reply to RCPT TO command))", ["one", "two", "three", "four", "five"][i]));
+    }
+    log
+}
+
+fn dix_tz(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dix"))
+        .args(args)
+        .env("TZ", "Asia/Tokyo")
+        .env_remove("DIX_NODES")
+        .output()
+        .expect("dix runs")
+}
+
+#[test]
+fn scan_counts_what_happened_and_groups_replies_by_their_refusal() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("maillog");
+    std::fs::write(&log, afternoon_log()).unwrap();
+    let log = log.to_str().unwrap();
+
+    let out = dix_tz(&["scan", "--lang", "en", log]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    let header = table.lines().find(|l| l.starts_with("DOMAIN")).expect(&table);
+    assert!(
+        header.contains("PERMANENT") && header.contains("TEMPORARY") && header.contains("RETURNED"),
+        "{header}"
+    );
+    // 550s that Postfix returned: permanent, returned; the three replies,
+    // differing only in Microsoft's trailing diagnostic, are one, with
+    // their code kept.
+    let outlook = table.lines().find(|l| l.starts_with("outlook.com")).expect(&table);
+    let numbers: Vec<&str> = outlook.split_whitespace().skip(2).take(7).collect();
+    assert_eq!(numbers, ["3", "3", "0", "3", "0", "0", "3"], "{outlook}");
+    assert!(
+        table.contains("3 × 550 5.7.1 Unfortunately") && table.contains("(S3140). […]"),
+        "{table}"
+    );
+    // Five different replies: three shown, and the rest said.
+    assert!(table.contains("… and 2 other repl(ies), to 2 recipient(s)"), "{table}");
+    // No "0 other message(s) delivered" noise; messages and recipients
+    // counted apart.
+    assert!(!table.contains(" 0 other"), "{table}");
+    assert!(table.contains("7 message(s) to 8 recipient(s)"), "{table}");
+    assert!(table.contains("Times in Asia/Tokyo."), "{table}");
+
+    // In Japanese, the reasons too.
+    let out = dix_tz(&["scan", "--lang", "ja", log]);
+    let table = text(&out.stdout);
+    assert!(table.contains("恒久") && !table.contains(" blocked "), "{table}");
+
+    // --messages: a header, local times, the zone.
+    let out = dix_tz(&["scan", "--messages", "--lang", "en", log]);
+    let listing = text(&out.stdout);
+    assert!(listing.starts_with("SOURCE\tRECIPIENT\tSENDER"), "{listing}");
+    assert!(listing.contains("\t2026-12-07 14:00:02\t") || listing.contains("-12-07 14:00:02\t"), "{listing}");
+    assert!(listing.trim_end().ends_with("Times in Asia/Tokyo."), "{listing}");
+
+    // CSV keeps a long reply whole.
+    let long_reply = format!("550 5.7.1 {}", "refused ".repeat(40).trim_end());
+    let long_log = dir.path().join("long.log");
+    std::fs::write(
+        &long_log,
+        format!("Dec  7 15:00:01 out1 postfix/smtp[905]: 8D00000001: to=<x@example.org>, relay=mx.example.org[192.0.2.90]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.7.1, status=bounced (host mx.example.org[192.0.2.90] said: {long_reply} (in reply to RCPT TO command))\n"),
+    )
+    .unwrap();
+    let out = dix_tz(&["scan", "--csv", long_log.to_str().unwrap()]);
+    assert!(text(&out.stdout).contains(&long_reply), "{}", text(&out.stdout));
+}
+
+#[test]
+fn output_cut_short_by_head_is_no_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = String::new();
+    for i in 0..4000 {
+        log.push_str(&format!("Dec  7 14:00:01 out1 postfix/smtp[901]: 9E{i:08X}: to=<u{i}@example.net>, relay=mx.example.net[192.0.2.80]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.3.0, status=deferred (host mx.example.net[192.0.2.80] said: 451 4.3.0 Try again later (in reply to RCPT TO command))\n"));
+    }
+    let path = dir.path().join("maillog");
+    std::fs::write(&path, log).unwrap();
+    let bin = env!("CARGO_BIN_EXE_dix");
+    for command in ["scan --messages", "parse"] {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("'{bin}' {command} '{}' | head -n 1", path.display()))
+            .output()
+            .unwrap();
+        assert_eq!(text(&out.stderr), "", "{command}: nothing about a broken pipe");
+        assert_eq!(text(&out.stdout).lines().count(), 1, "{command}");
+    }
+}
+
+#[test]
+fn parse_says_temporary_or_permanent() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dix"))
+        .args(["parse", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"550 5.7.1 Service unavailable, Client host [203.0.113.7] blocked using Spamhaus\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let shown = text(&out.stdout);
+    assert!(shown.contains("(permanent)"), "{shown}");
+    assert!(!shown.contains("(soft)") && !shown.contains("(hard)"), "{shown}");
+}

@@ -5,13 +5,26 @@ use clap::Parser;
 use dix_server::config::{Config, Flags};
 use dix_server::startup::{Application, shutdown_signal};
 
+/// RUST_LOG (default `info`), with the sync schedule's scheduler held to
+/// warnings: at info it logs its own start-up ("Uninited", "Job creator
+/// created"), which tells an operator nothing. Naming it in RUST_LOG
+/// gives it back.
+fn log_filter(rust_log: Option<&str>) -> tracing_subscriber::EnvFilter {
+    let spec = rust_log.filter(|s| !s.trim().is_empty()).unwrap_or("info");
+    let spec = if spec.contains("tokio_cron_scheduler") {
+        spec.to_owned()
+    } else {
+        format!("{spec},tokio_cron_scheduler=warn")
+    };
+    tracing_subscriber::EnvFilter::try_new(&spec)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tokio_cron_scheduler=warn"))
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let flags = Flags::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(log_filter(std::env::var("RUST_LOG").ok().as_deref()))
         .with_writer(std::io::stderr)
         // Colour codes only for a person at a terminal, never in a log file
         // or the journal; NO_COLOR (no-color.org) turns them off there too.

@@ -44,8 +44,8 @@ async function axe(page, name) {
   }
 }
 
-async function check(name, fn, { width = 1280, height = 900, lang = "en-US" } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, locale: lang });
+async function check(name, fn, { width = 1280, height = 900, lang = "en-US", ...options } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, locale: lang, ...options });
   const page = await context.newPage();
   const errors = [];
   const dialogs = [];
@@ -180,9 +180,140 @@ await check("phone-width", async (page) => {
   expect(overflow <= 1, `the page is ${overflow}px wider than the phone`);
   await axe(page, "phone");
   await snap(page, "phone-answer");
-  await page.goto(base + "/incidents");
+  // The reply to the customer is readable to its end without scrolling
+  // inside its box.
+  const reply = await page.locator("textarea.reply").first().evaluate(
+    (t) => ({ scroll: t.scrollHeight, client: t.clientHeight }));
+  expect(reply.scroll <= reply.client + 2, `the reply box hides ${reply.scroll - reply.client}px of the reply`);
+  await page.goto(base + "/incidents?lang=ja");
   await snap(page, "phone-incidents");
+  // Column headings and times stay on one line, however narrow the table.
+  const wrapped = await page.locator("main table th, main table td.time").evaluateAll((cells) => cells
+    .filter((c) => {
+      // The text's own height, not the row's.
+      const text = document.createRange();
+      text.selectNodeContents(c);
+      return c.textContent.trim()
+        && text.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(c).lineHeight);
+    })
+    .map((c) => c.textContent.trim()));
+  expect(wrapped.length === 0, "cells wrapped over several lines: " + wrapped.join(", "));
 }, { width: 375, height: 800 });
+
+// Words a Japanese page may hold in Latin letters: names of protocols,
+// standards, products and this software. Anything else outside quoted
+// evidence (marked lang="en") and literal data (code, pre, the reply and
+// paste boxes) is English left untranslated.
+const ALLOWED = new Set([
+  "dix", "dixd", "delivery", "incident", "exchange", "dns", "smtp", "ip", "ipv4", "ipv6", "tls",
+  "spf", "dkim", "dmarc", "ed25519", "id", "eml", "mx", "ptr", "rfc", "url", "https", "http",
+  "microsoft", "outlook", "yahoo", "gmail", "google", "icloud", "apple", "docomo", "au", "kddi",
+  "softbank", "ocn", "ntt", "japan", "utc", "jst", "asia", "tokyo", "english", "isp", "dsn", "ndr",
+  "api", "json", "atom", "postfix", "exim", "sendmail", "spamhaus", "dnsbl", "as", "tss", "seq",
+]);
+const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d/;
+
+/** Latin words outside allowed places, and ISO time stamps, in a page's text. */
+async function untranslated(page) {
+  return await page.evaluate((isoSource) => {
+    const skip = (el) => el.closest("script, style, code, pre, textarea, kbd, samp, [lang^='en']");
+    const out = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (!el || skip(el)) continue;
+      const text = node.textContent;
+      if (new RegExp(isoSource).test(text)) out.push({ kind: "iso-time", text: text.trim().slice(0, 120) });
+      // Addresses, host and domain names, and links are data, not words;
+      // Latin text in Japanese quotation marks (「Server busy」) is quoted.
+      const prose = text
+        .replace(/「[\x20-\x7e]*」/g, " ")
+        .replace(/https?:\/\/\S+/g, " ")
+        .replace(/[\w.+-]+@[\w.-]+/g, " ")
+        .replace(/\b[\w-]+(\.[\w-]+)+\b/g, " ");
+      // A token with a digit is a code ([TSS04], Ed25519, an id), not a word.
+      for (const m of prose.matchAll(/[A-Za-z0-9][A-Za-z0-9'’]*/g)) {
+        if (/[0-9]/.test(m[0])) continue;
+        out.push({ kind: "word", word: m[0], text: text.trim().slice(0, 120) });
+      }
+    }
+    return out;
+  }, ISO_TIME.source).then((found) => found.filter((f) => f.kind !== "word"
+    || !ALLOWED.has(f.word.toLowerCase().replace(/['’]s$/, ""))));
+}
+
+await check("japanese-everywhere", async (page) => {
+  await page.goto(base + "/?lang=ja");
+  const samples = await page.locator("ul.samples a").count();
+  await page.goto(base + "/incidents?lang=ja");
+  const incidents = await page.locator("main table a[href^='/incidents/']").evaluateAll(
+    (links) => links.map((a) => a.getAttribute("href")));
+  const issuers = await page.locator("main table a[href^='/issuers/']").evaluateAll(
+    (links) => [...new Set(links.map((a) => a.getAttribute("href")))]);
+  expect(incidents.length >= 2 && issuers.length >= 2, "the demo's incidents are not listed");
+  const paths = ["/?lang=ja", "/incidents?lang=ja", "/incidents?lang=ja&days=7",
+    ...incidents, ...issuers, "/no/such/page?lang=ja", scenario.hostile_incident + "?lang=ja"];
+  // The answers (/explain) are not walked yet: their words are the
+  // verdict's and the knowledge base's (dix-bounce), rewritten in the
+  // same issue; add `/explain?sample=${i}&lang=ja` for i in 1..=samples
+  // here once they are Japanese throughout.
+  expect(samples >= 6, "the home page offers the demo's samples");
+  const problems = [];
+  for (const path of paths) {
+    await page.goto(base + path);
+    expect(await page.getAttribute("html", "lang") === "ja", "not a Japanese page: " + path);
+    for (const f of await untranslated(page)) {
+      // The hostile notice's text is markup on purpose (hostile-text-is-text).
+      if (f.text.includes("__pwned")) continue;
+      problems.push(`${path}: ${f.kind === "word" ? f.word : "ISO time"} in «${f.text}»`);
+    }
+  }
+  await snap(page, "japanese-walk-last");
+  expect(problems.length === 0, `English or ISO times on Japanese pages (${problems.length}):\n` + problems.slice(0, 60).join("\n"));
+  console.log(JSON.stringify({ check: "japanese-everywhere", pages: paths.length }));
+}, { lang: "ja-JP" });
+
+for (const days of [30, 7]) {
+  await check(`timeline-${days}-days`, async (page) => {
+    await page.goto(base + `/incidents?lang=ja&days=${days}`);
+    const svg = page.locator("svg.timeline");
+    const box = await svg.boundingBox();
+    const bars = await page.locator("svg.timeline rect.bar").evaluateAll(
+      (rects) => rects.map((r) => r.getBoundingClientRect().width));
+    expect(bars.length >= 1, "no bar in the timeline");
+    const thin = bars.filter((w) => w < 4);
+    expect(thin.length === 0, `bars narrower than 4 px: ${thin.map((w) => w.toFixed(1)).join(", ")}`);
+    const labels = await page.locator("svg.timeline text").evaluateAll((texts) => texts.map((t) => {
+      const r = t.getBoundingClientRect();
+      return { text: t.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+    }));
+    const outside = labels.filter((l) => l.left < box.x - 0.5 || l.right > box.x + box.width + 0.5
+      || l.top < box.y - 0.5 || l.bottom > box.y + box.height + 0.5);
+    expect(outside.length === 0, "labels cut at the drawing's edge: " + outside.map((l) => l.text).join(", "));
+    shot += 1;
+    await svg.screenshot({ path: `${outDir}/${String(shot).padStart(2, "0")}-timeline-${days}-days.png` });
+    await axe(page, `timeline-${days}`);
+  });
+}
+
+await check("times-in-the-browsers-zone", async (page) => {
+  // The first page sets the cookie; the next shows its zone.
+  await page.goto(base + "/incidents?lang=en");
+  await page.goto(base + "/incidents?lang=en");
+  const main = await page.textContent("main");
+  expect(main.includes("America/New_York"), "the zone is not named: " + main.slice(0, 300));
+  expect(/\d{4}-\d\d-\d\d \d\d:\d\d E[SD]T/.test(main), "times are not in New York's: " + main.slice(0, 600));
+  await snap(page, "incidents-new-york");
+}, { timezoneId: "America/New_York" });
+
+await check("times-without-script", async (page) => {
+  await page.goto(base + "/incidents?lang=ja");
+  let main = await page.textContent("main");
+  expect(main.includes("日本時間") && / JST/.test(main), "Japanese pages without the cookie are not in JST: " + main.slice(0, 400));
+  await page.goto(base + "/incidents?lang=en");
+  main = await page.textContent("main");
+  expect(main.includes("Times are in UTC") && / UTC/.test(main), "English pages without the cookie are not in UTC");
+}, { javaScriptEnabled: false, timezoneId: "Europe/Berlin" });
 
 await browser.close();
 process.exit(failures ? 1 : 0);

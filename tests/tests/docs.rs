@@ -69,6 +69,7 @@ async fn publishing_md_runs_as_written() {
         .expect("a keygen command");
     let (ok, out, err) = sh(&dir, keygen);
     assert!(ok, "{keygen}: {err}");
+    let zone_line = out.clone();
     let record = out
         .trim()
         .split_once(" IN TXT ")
@@ -95,6 +96,7 @@ async fn publishing_md_runs_as_written() {
     .await;
 
     let mut incident = String::new();
+    let mut summaries: Vec<(&str, String)> = Vec::new();
     for line in &lines {
         if line.starts_with("dix keygen ") || line.starts_with("dixd --pin ") {
             continue;
@@ -113,6 +115,7 @@ async fn publishing_md_runs_as_written() {
             "dix notice resolve ",
             "dix notice list ",
             "dix key rotate ",
+            "dix key record ",
         ];
         assert!(
             known.iter().any(|k| run.starts_with(k)),
@@ -135,16 +138,46 @@ async fn publishing_md_runs_as_written() {
         if run.starts_with("curl ") {
             assert!(out.contains("\"status\":\"stored\""), "{run}: {out}");
         }
+        if run.starts_with("dix key record ") {
+            assert_eq!(out, zone_line, "the record printed again is keygen's");
+        }
+        if run.starts_with("dix notice update ") {
+            // Both languages of the summary are what the line gave.
+            let now = get(&node.at(&format!("/v1/incidents/example-isp.jp/{incident}"))).await;
+            for lang in ["en", "ja"] {
+                let given = quoted_arg(&run, &format!("--summary-{lang}"))
+                    .unwrap_or_else(|| panic!("the update gives --summary-{lang}: {run}"));
+                assert_eq!(now.json["notice"]["summary"][lang], given, "{}", now.text);
+                summaries.push((lang, given));
+            }
+        }
+        if run.starts_with("dix notice resolve ") {
+            let now = get(&node.at(&format!("/v1/incidents/example-isp.jp/{incident}"))).await;
+            for (lang, given) in &summaries {
+                assert_eq!(now.json["notice"]["summary"][lang], *given, "{}", now.text);
+            }
+        }
         if run.starts_with("dix notice list ") {
             assert!(out.contains(&incident) && out.contains("resolved"), "{out}");
+            if run.contains("--lang ja") {
+                let ja = summaries.iter().find(|(l, _)| *l == "ja").expect("updated first");
+                assert!(out.contains(&ja.1), "the Japanese summary listed: {out}");
+            }
         }
     }
+    assert_eq!(summaries.len(), 2, "the update/resolve path ran");
     let done = get(&node.at(&format!("/v1/incidents/example-isp.jp/{incident}"))).await;
     assert_eq!(done.json["notice"]["status"], "resolved", "{}", done.text);
     assert!(
         dir.join("s2027.dixkey").exists(),
         "the rotation wrote the new key"
     );
+}
+
+/// The double-quoted value after `flag` in a shell line.
+fn quoted_arg(line: &str, flag: &str) -> Option<String> {
+    let rest = line.split_once(&format!("{flag} \""))?.1;
+    Some(rest.split_once('"')?.0.to_owned())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -215,5 +248,59 @@ impl Drop for KillGroup {
         let _ = Command::new("kill")
             .args(["-KILL", "--", &format!("-{}", self.0)])
             .status();
+    }
+}
+
+/// README's install command, run as written into a folder of this test's
+/// (`--prefix`, and the debug build that `cargo build --workspace --bins`
+/// made for the tests instead of a release build): both binaries, dix's
+/// manual pages and completions land where the unit file and the shells
+/// look.
+#[test]
+fn the_readme_install_command_installs_both_binaries() {
+    let install = commands("README.md", 4, &["scripts/install.sh"]);
+    let [line] = install.as_slice() else {
+        panic!("one install command in README.md: {install:?}")
+    };
+    let unit = std::fs::read_to_string(root().join("deploy/dixd.service")).unwrap();
+    let exec = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .expect("ExecStart");
+    let script = std::fs::read_to_string(root().join("scripts/install.sh")).unwrap();
+    assert!(
+        script.contains("prefix=/usr/local") && exec.starts_with("/usr/local/bin/dixd "),
+        "the unit file runs dixd where the script installs it by default: {exec}"
+    );
+    let prefix = tempfile::tempdir().unwrap();
+    let target = binary_path("dix").parent().unwrap().parent().unwrap().to_owned();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{line} --prefix '{}'", prefix.path().display()))
+        .current_dir(root())
+        .env("DIX_INSTALL_PROFILE", "dev")
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .expect("sh runs");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let p = prefix.path();
+    for bin in ["bin/dix", "bin/dixd"] {
+        let ok = Command::new(p.join(bin)).arg("--version").output().unwrap();
+        assert!(ok.status.success(), "{bin}");
+    }
+    for file in [
+        "share/man/man1/dix.1",
+        "share/man/man1/dix-notice-publish.1",
+        "share/bash-completion/completions/dix",
+        "share/zsh/site-functions/_dix",
+        "share/fish/vendor_completions.d/dix.fish",
+    ] {
+        let text = std::fs::read_to_string(p.join(file)).unwrap_or_default();
+        assert!(text.contains("notice"), "{file}: {text}");
     }
 }

@@ -87,6 +87,22 @@ Remote-MTA: dns; gmail-smtp-in.l.google.com\r\nDiagnostic-Code: smtp; 552-5.2.2 
 async fn pages_over_http() {
     let w = world().await;
     let c = client();
+    // The history numbers revisions for people (1, 2, …); the seq, the
+    // publisher's clock, is only in the cell's title.
+    let listed = get(&w.node.at("/v1/incidents?issuer=contoso.example")).await;
+    let first = &listed.json["incidents"][0]["notice"];
+    let seq = first["seq"].as_u64().expect("a demo incident");
+    let history = get(&w.node.at(&format!(
+        "/incidents/contoso.example/{}?lang=ja",
+        first["incident"].as_str().unwrap()
+    )))
+    .await;
+    assert!(
+        history.text.contains(&format!("<td title=\"seq {seq}\">1</td>"))
+            && !history.text.contains(&format!(">{seq}</td>")),
+        "{}",
+        history.text
+    );
     // Every response carries the policy; pages speak the chosen language.
     let home = send(c.get(w.node.at("/"))).await;
     assert_eq!(home.status, 200);

@@ -65,6 +65,15 @@ async fn publish_update_resolve_list() {
         )
         .replace("(what senders should do)", "Nothing: your server retries.")
         .replace("（送信者がすべきことを書いてください）", "対応は不要です。");
+    // The template's example symptom, written; and a sending range that is
+    // not the issuer's own: a qualifier, which the answer explains.
+    let draft = dix_client::template::PLACEHOLDERS
+        .iter()
+        .fold(draft, |t, p| t.replace(p, "Too many connections from *"));
+    let mut draft_json: Value = serde_json::from_str(&draft).unwrap();
+    assert_eq!(draft_json["symptoms"][0]["reply"], 451, "{draft}");
+    draft_json["scope"]["sending_ips"] = serde_json::json!(["192.0.2.0/24"]);
+    let draft = serde_json::to_string_pretty(&draft_json).unwrap();
     std::fs::write(&draft_path, &draft).unwrap();
     let draft_arg = draft_path.to_str().unwrap();
     // An issuer whose key is in no DNS: the node says what to do.
@@ -124,6 +133,10 @@ async fn publish_update_resolve_list() {
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("stored "), "{out}");
+    assert!(
+        out.contains("192.0.2.0/24: qualifier") && out.contains("qualifier: senders' IP ranges"),
+        "a qualifier is explained where the publisher reads it: {out}"
+    );
     let incident: Value = serde_json::from_str(&draft).unwrap();
     let id = incident["incident"].as_str().unwrap().to_owned();
     let stored = get(&node.at(&format!("/v1/incidents/example-isp.jp/{id}"))).await;
@@ -138,8 +151,11 @@ async fn publish_update_resolve_list() {
     ]);
     assert_eq!(code, 0, "{err}");
 
-    // The next revisions, from the node's current state.
-    let (code, out, err) = dix(&[
+    // The next revisions, from the node's current state. One language of
+    // a two-language summary alone would leave the other saying the old
+    // thing: refused, nothing published.
+    let before = get(&node.at(&format!("/v1/incidents/example-isp.jp/{id}"))).await;
+    let one_language = [
         "notice",
         "update",
         &id,
@@ -151,7 +167,18 @@ async fn publish_update_resolve_list() {
         "monitoring",
         "--summary-en",
         "Load back to normal; watching.",
-    ]);
+    ];
+    let (code, out, err) = dix(&one_language);
+    assert_eq!(code, 1, "{err}\n{out}");
+    assert!(
+        err.contains("--summary-ja")
+            && err.contains("--keep-other-language")
+            && err.contains("受信サーバが過負荷のため配送を遅らせています。"),
+        "{err}"
+    );
+    let after = get(&node.at(&format!("/v1/incidents/example-isp.jp/{id}"))).await;
+    assert_eq!(before.json["notice"], after.json["notice"], "nothing published");
+    let (code, out, err) = dix(&[&one_language[..], &["--keep-other-language"]].concat());
     assert_eq!(code, 0, "{err}\n{out}");
     let now = get(&node.at(&format!("/v1/incidents/example-isp.jp/{id}"))).await;
     assert_eq!(now.json["notice"]["status"], "monitoring");
@@ -170,10 +197,34 @@ async fn publish_update_resolve_list() {
     assert_eq!(done.json["notice"]["status"], "resolved");
     assert!(done.json["notice"]["ended_at"].is_string(), "{}", done.text);
     assert_eq!(done.json["revisions"].as_array().unwrap().len(), 4);
+    // Resolving again publishes nothing and says why.
+    let (code, out, err) = dix(&["notice", "resolve", &id, "--key", key, "--node", &node.url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("already resolved"), "{out}");
+    let again = get(&node.at(&format!("/v1/incidents/example-isp.jp/{id}"))).await;
+    assert_eq!(again.json["revisions"].as_array().unwrap().len(), 4, "{}", again.text);
 
-    let (code, out, err) = dix(&["notice", "list", "--key", key, "--node", &node.url]);
+    let (code, out, err) = dix(&["notice", "list", "--key", key, "--node", &node.url, "--lang", "en"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(&id) && out.contains("resolved"), "{out}");
+    assert!(out.contains("Load back to normal"), "{out}");
+    let (code, out, err) = dix(&["notice", "list", "--key", key, "--node", &node.url, "--lang", "ja"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("受信サーバが過負荷"), "{out}");
+
+    // A node that is not running: said in those words.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let (code, _, err) = dix(&["notice", "list", "--key", key, "--node", &dead]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!("cannot connect to {dead}: is dixd running there?")),
+        "{err}"
+    );
+    let (code, _, err) = dix(&["notice", "resolve", &id, "--key", key, "--node", &dead]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("is dixd running there?"), "{err}");
 
     // A refusal: the node's code and message, and a non-zero exit.
     let (code, _, err) = dix(&[
@@ -186,6 +237,7 @@ async fn publish_update_resolve_list() {
         &node.url,
         "--summary-en",
         "x\u{202e}y",
+        "--keep-other-language",
     ]);
     assert_eq!(code, 1);
     assert!(
@@ -238,6 +290,8 @@ async fn publish_update_resolve_list() {
         &node.url,
         "--summary-en",
         "Signed with the new key.",
+        "--summary-ja",
+        "新しい鍵で署名しました。",
     ]);
     assert_eq!(code, 0, "{err}");
     let rotated = get(&node.at(&format!("/v1/incidents/example-isp.jp/{id}"))).await;
@@ -253,5 +307,19 @@ async fn publish_update_resolve_list() {
         selectors.contains(&"s2026") && selectors.contains(&"s2027"),
         "{}",
         keys.text
+    );
+
+    // `dix scan --node` that matched nothing says so.
+    let log = dir.join("maillog");
+    std::fs::write(
+        &log,
+        "Dec  7 14:00:01 out1 postfix/smtp[901]: 9E00000001: to=<u@unrelated.example>, relay=mx.unrelated.example[192.0.2.80]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.3.0, status=deferred (host mx.unrelated.example[192.0.2.80] said: 451 4.3.0 Try again later (in reply to RCPT TO command))\n",
+    )
+    .unwrap();
+    let (code, out, err) = dix(&["scan", "--lang", "en", "--node", &node.url, log.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!("No incident published on {} matches these failures.", node.url)),
+        "{out}"
     );
 }

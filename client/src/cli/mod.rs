@@ -22,7 +22,7 @@ use crate::template::{new_incident_id, notice_template};
 /// Operators sign and publish notices about delivery incidents; anyone can
 /// verify them and ask why a message bounced.
 #[derive(Debug, Parser)]
-#[command(name = "dix", version, about, long_about = None)]
+#[command(name = "dix", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -44,6 +44,23 @@ enum Command {
     Scan(scan::ScanArgs),
     /// Explain why a message bounced and who must act (asks nodes for published incidents).
     Explain(ExplainArgs),
+    /// Print a shell completion script: dix completions bash > /etc/bash_completion.d/dix
+    Completions(CompletionsArgs),
+    /// Write the manual pages (dix.1 and one per subcommand) into a folder.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, elvish or powershell.
+    shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+struct ManArgs {
+    /// The folder to write into, e.g. /usr/local/share/man/man1 (created if missing).
+    #[arg(long, default_value = ".")]
+    out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +131,15 @@ struct KeygenArgs {
 enum KeyCommand {
     /// Make the next key (a new selector) and print the records to publish, in order.
     Rotate(rotate::RotateArgs),
+    /// Print the DNS TXT record of a key file again (as `dix keygen` did).
+    Record(RecordArgs),
+}
+
+#[derive(Debug, Args)]
+struct RecordArgs {
+    /// The private key file written by `dix keygen` or `dix key rotate`.
+    #[arg(long)]
+    key: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,11 +160,16 @@ enum NoticeCommand {
     List(publishing::ListArgs),
 }
 
+/// The kinds as the CLI spells them (`blocklist-listing`), also accepted
+/// as the notice's JSON spells them (`blocklist_listing`).
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum KindArg {
+    #[value(alias = "blocklist_listing")]
     BlocklistListing,
     Throttling,
+    #[value(alias = "quarantine_policy")]
     QuarantinePolicy,
+    #[value(alias = "policy_change")]
     PolicyChange,
     Outage,
 }
@@ -201,6 +232,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Keygen(args) => keygen(args),
         Command::Key(KeyCommand::Rotate(args)) => rotate::rotate(args),
+        Command::Key(KeyCommand::Record(args)) => key_record(args),
         Command::Notice(NoticeCommand::New(args)) => new_notice(args),
         Command::Notice(NoticeCommand::Sign(args)) => sign(args),
         Command::Notice(NoticeCommand::Publish(args)) => publishing::publish_file(args),
@@ -211,6 +243,12 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Parse(args) => parse::parse(args),
         Command::Explain(args) => explain(args),
         Command::Scan(args) => scan::scan(args),
+        Command::Completions(args) => {
+            use clap::CommandFactory;
+            clap_complete::generate(args.shell, &mut Cli::command(), "dix", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man(args) => man(&args.out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -234,6 +272,32 @@ fn keygen(args: KeygenArgs) -> Result<(), String> {
     );
     println!("{}", key.zone_line());
     Ok(())
+}
+
+/// The manual pages of `dix` and of every subcommand (`dix-notice-publish.1`).
+fn man(out: &Path) -> Result<(), String> {
+    use clap::CommandFactory;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    clap_mangen::generate_to(Cli::command(), out)
+        .map_err(|e| format!("{}: {e}", out.display()))?;
+    eprintln!("Wrote the manual pages to {}", out.display());
+    Ok(())
+}
+
+fn key_record(args: RecordArgs) -> Result<(), String> {
+    let key = KeyFile::read(&args.key).map_err(|e| e.to_string())?;
+    println!("{}", key.zone_line());
+    Ok(())
+}
+
+/// The answer language: `--lang`, else `ja` when LANG says Japanese, else `en`.
+pub(crate) fn lang_or_env(lang: Option<&str>) -> &'static str {
+    match lang {
+        Some("ja") => "ja",
+        Some(_) => "en",
+        None if std::env::var("LANG").is_ok_and(|l| l.starts_with("ja")) => "ja",
+        None => "en",
+    }
 }
 
 fn new_notice(args: NewArgs) -> Result<(), String> {
@@ -321,11 +385,18 @@ fn fact_json(fact: &crate::bounce::Fact) -> serde_json::Value {
 }
 
 fn fact_text(f: &crate::bounce::Fact) -> String {
+    // What the reply says of itself (RFC 5321 §4.2.1, RFC 3463): 4xx is
+    // temporary, 5xx permanent. Without a code, the parser's judgement.
+    let permanent = if f.reply_code.is_some() || f.status.is_some() {
+        !f.is_temporary()
+    } else {
+        f.hard_bounce
+    };
     let mut lines = vec![format!(
         "{}: {} ({})",
         f.source,
         f.reason.as_str(),
-        if f.hard_bounce { "hard" } else { "soft" }
+        if permanent { "permanent" } else { "temporary" }
     )];
     let mut field = |name: &str, value: Option<String>| {
         if let Some(v) = value.filter(|v| !v.is_empty()) {

@@ -57,6 +57,7 @@ pub fn scan(args: ScanArgs) -> Result<(), String> {
     let mut result = scan::scan(&args.paths, &options);
     let mut unreachable = Vec::new();
     let mut refused = Vec::new();
+    let mut answered = Vec::new();
     let samples: Vec<crate::bounce::Fact> = result
         .summary
         .groups
@@ -64,11 +65,13 @@ pub fn scan(args: ScanArgs) -> Result<(), String> {
         .map(|g| g.sample.clone())
         .collect();
     for node in &args.nodes {
+        let mut reached = false;
         // Requests sized to the node's body limit; a refused one is
         // reported and the rest still asked.
         for (range, answer) in ask_node_in_parts(node, &samples) {
             match answer {
                 Ok(per_query) => {
+                    reached = true;
                     for (group, matches) in result.summary.groups[range].iter_mut().zip(per_query) {
                         group.incidents.extend(
                             matches
@@ -92,53 +95,44 @@ pub fn scan(args: ScanArgs) -> Result<(), String> {
                 }
             }
         }
-    }
-    let lang = args.lang.clone().unwrap_or_else(|| {
-        if std::env::var("LANG").is_ok_and(|l| l.starts_with("ja")) {
-            "ja".into()
-        } else {
-            "en".into()
+        if reached {
+            answered.push(node.clone());
         }
-    });
-    let text = if args.messages {
+    }
+    let lang = super::lang_or_env(args.lang.as_deref());
+    let text = if args.messages && args.json {
         let mut text = String::new();
         for m in &result.failed_messages {
-            if args.json {
-                text.push_str(&serde_json::to_string(m).expect("messages serialise"));
-            } else {
-                let failure = m.failure.as_ref();
-                text.push_str(&format!(
-                    "{}\t{}\t{}\t{}\t{:?}\tattempts={}\tfirst={}\tlast={}\t{}\n",
-                    m.source,
-                    m.recipient,
-                    m.sender.as_deref().unwrap_or("-"),
-                    m.message_id.as_deref().unwrap_or("-"),
-                    m.state,
-                    m.attempts,
-                    m.first_attempt
-                        .map(|t| t.to_string())
-                        .unwrap_or_else(|| "-".into()),
-                    m.last_attempt
-                        .map(|t| t.to_string())
-                        .unwrap_or_else(|| "-".into()),
-                    failure.map_or("", |f| f.reason.as_str()),
-                ));
-                continue;
-            }
+            text.push_str(&serde_json::to_string(m).expect("messages serialise"));
             text.push('\n');
         }
         text
+    } else if args.messages {
+        render::messages(&result, lang)
     } else if args.json {
         render::json(&result) + "\n"
     } else if args.csv {
         render::csv(&result)?
     } else {
-        render::table(&result, &lang)
+        let mut text = render::table(&result, lang);
+        // A node asked that matched nothing says so: silence would read as
+        // "not asked".
+        let matched = result.summary.groups.iter().any(|g| !g.incidents.is_empty());
+        if !matched && !result.summary.groups.is_empty() {
+            for node in answered.iter() {
+                text.push_str(&render::no_incident(node, lang));
+                text.push('\n');
+            }
+        }
+        text
     };
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .map_err(|e| e.to_string())?;
+    if let Err(e) = std::io::stdout().lock().write_all(text.as_bytes()) {
+        // `dix scan … | head`: the reader has what it wanted.
+        return match e.kind() {
+            std::io::ErrorKind::BrokenPipe => Ok(()),
+            _ => Err(e.to_string()),
+        };
+    }
     for line in unreachable.iter().chain(&refused) {
         eprintln!("dix: {line}");
     }

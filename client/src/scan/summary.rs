@@ -28,9 +28,13 @@ pub struct Group {
     pub reason: &'static str,
     /// Failed messages (each recipient of each message once).
     pub messages: u64,
-    /// Of those, failures that waiting will not fix.
+    /// Of those, permanent failures: returned to the sender (bounced or
+    /// expired), or refused with a 5xx reply (a deferral only because the
+    /// MTA is set to soft-bounce). What happened to the message, not the
+    /// parser's guess whether the address will ever work.
     pub hard: u64,
-    /// Of those, temporary failures.
+    /// Of those, temporary failures: deferred (4xx), then delivered or
+    /// still waiting.
     pub soft: u64,
     /// Of those, delivered in the end, after deferrals.
     pub delivered_later: u64,
@@ -48,12 +52,19 @@ pub struct Group {
     pub last_seen: Option<Timestamp>,
     /// The most frequent replies, with how many messages got each.
     pub top_replies: Vec<Reply>,
+    /// Distinct replies beyond `top_replies` (and beyond those counted).
+    pub other_replies: u64,
+    /// Messages that got one of those other replies.
+    pub other_reply_messages: u64,
     /// The latest failure, as a fact: what a node is asked about.
     pub sample: Fact,
     /// Incidents a node matched to the sample.
     pub incidents: Vec<IncidentMatch>,
     #[serde(skip)]
     replies: HashMap<String, u64>,
+    /// Whether replies went uncounted past REPLIES_COUNTED.
+    #[serde(skip)]
+    uncounted_replies: bool,
 }
 
 /// One reply and how many messages got it.
@@ -77,8 +88,11 @@ pub struct DomainTotals {
 /// Everything the scan found.
 #[derive(Debug, Default, Serialize)]
 pub struct Summary {
-    /// Messages seen (each recipient once).
+    /// Deliveries seen: each recipient of each message once.
     pub messages: u64,
+    /// Distinct messages (queue IDs, or bounce reports) those deliveries
+    /// belong to.
+    pub distinct_messages: u64,
     /// Delivered without a failure.
     pub delivered: u64,
     /// With at least one failure.
@@ -89,6 +103,9 @@ pub struct Summary {
     pub groups: Vec<Group>,
     #[serde(skip)]
     by_key: HashMap<(String, Reason), usize>,
+    /// Queue IDs counted in `distinct_messages`.
+    #[serde(skip)]
+    queue_ids: std::collections::HashSet<String>,
 }
 
 fn optional_time<S: serde::Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
@@ -102,6 +119,14 @@ impl Summary {
     /// Counts one finished message.
     pub fn add(&mut self, message: &Message) {
         self.messages += 1;
+        match &message.queue_id {
+            Some(id) => {
+                if self.queue_ids.insert(id.clone()) {
+                    self.distinct_messages += 1;
+                }
+            }
+            None => self.distinct_messages += 1,
+        }
         let domain = if message.domain.is_empty() {
             "(none)".to_owned()
         } else {
@@ -130,16 +155,26 @@ impl Summary {
                 first_seen: None,
                 last_seen: None,
                 top_replies: Vec::new(),
+                other_replies: 0,
+                other_reply_messages: 0,
                 sample: failure.clone(),
                 incidents: Vec::new(),
                 replies: HashMap::new(),
+                uncounted_replies: false,
             });
             self.groups.len() - 1
         });
         let group = &mut self.groups[index];
         group.messages += 1;
-        let hard = failure.hard_bounce || message.state == State::Expired;
-        if hard {
+        let permanent = match message.state {
+            State::Bounced | State::Expired => true,
+            State::Delivered => false,
+            State::Deferred => {
+                (failure.reply_code.is_some() || failure.status.is_some())
+                    && !failure.is_temporary()
+            }
+        };
+        if permanent {
             group.hard += 1;
         } else {
             group.soft += 1;
@@ -168,6 +203,9 @@ impl Summary {
             *count += 1;
         } else if group.replies.len() < REPLIES_COUNTED {
             group.replies.insert(reply, 1);
+        } else {
+            group.other_reply_messages += 1;
+            group.uncounted_replies = true;
         }
     }
 
@@ -180,7 +218,9 @@ impl Summary {
                 .map(|(text, count)| Reply { text, count })
                 .collect();
             replies.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
-            replies.truncate(TOP_REPLIES);
+            let rest = replies.split_off(TOP_REPLIES.min(replies.len()));
+            group.other_replies = rest.len() as u64 + u64::from(group.uncounted_replies);
+            group.other_reply_messages += rest.iter().map(|r| r.count).sum::<u64>();
             group.top_replies = replies;
         }
         self.groups.sort_by(|a, b| {
@@ -190,35 +230,72 @@ impl Summary {
                 .then_with(|| a.reason.cmp(b.reason))
         });
         self.by_key.clear();
+        self.queue_ids = Default::default();
     }
 }
 
+
+
+/// Longest reply kept (a hostile log could hold megabyte lines); real
+/// replies are far shorter, so CSV and JSON show them whole.
+const REPLY_CHARS: usize = 2000;
+
 /// The remote server's reply from a log's or report's diagnostic: without
-/// Postfix's `host … said:` and `(in reply to … command)`, with tokens that
-/// name one message (queue IDs, session IDs, time stamps) masked, so that
-/// the same refusal counts as one reply.
+/// Postfix's `host … said:` and `(in reply to … command)`, with what names
+/// one message masked — queue and session IDs, time stamps, a provider's
+/// trailing `[host time id]` diagnostic, a recipient's local part — so that
+/// the same refusal counts as one reply. A provider's code for the refusal
+/// (`(S2017062302)`, `[TSS04]`, `(AS761)`) and links stay: they say which
+/// refusal it is.
 pub fn reply_text(diagnostic: &str) -> String {
     static SAID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^host \S+ said: ").unwrap());
     static IN_REPLY: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"\s*\(in reply to [^)]*\)\s*$").unwrap());
+    // Exim's "SMTP error from remote mail server after RCPT TO:<a>: 550 …",
+    // Sendmail's "Deferred: 450 …": the reply starts at its code.
+    static REPLY_START: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?:^|:\s)([245][0-9][0-9][ -].*)$").unwrap());
+    // Microsoft's `[BN8NAM12FT063.eop-nam12.prod.protection.outlook.com
+    // 2026-12-07T21:43:28.123Z 08DE1A2B3C4D5E6F]`: a bracketed group with a
+    // time stamp in it names the one session.
+    static STAMPED_GROUP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\[[^\[\]]*\d{4}-\d\d-\d\d[T ]\d\d:\d\d[^\[\]]*\]").unwrap()
+    });
+    static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?").unwrap()
+    });
+    // A recipient's address: the local part differs per message.
+    static ADDRESS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"[A-Za-z0-9._%+=-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)").unwrap());
     // A token of 8 or more letters and digits mixed, or a run of 5 or more
     // digits: an identifier, not a word of the reply.
     static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"\b(?:[A-Za-z0-9_-]*[0-9][A-Za-z0-9_-]*[A-Za-z][A-Za-z0-9_-]*|[A-Za-z0-9_-]*[A-Za-z][A-Za-z0-9_-]*[0-9][A-Za-z0-9_-]*)\b|\b\d{5,}\b").unwrap()
     });
-    // Exim's "SMTP error from remote mail server after RCPT TO:<a>: 550 …",
-    // Sendmail's "Deferred: 450 …": the reply starts at its code.
-    static REPLY_START: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?:^|:\s)([245][0-9][0-9][ -].*)$").unwrap());
+    // A provider's code for the refusal: letters then digits, alone in
+    // parentheses or brackets.
+    static MARKER: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[A-Z]{1,5}[0-9]{1,12}$").unwrap());
+    static URL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"https?://\S+").unwrap());
     let text = SAID.replace(diagnostic, "");
     let text = IN_REPLY.replace(&text, "");
     let text = match REPLY_START.captures(&text) {
         Some(c) => c[1].to_owned(),
         None => text.into_owned(),
     };
+    let text = STAMPED_GROUP.replace_all(&text, "[…]");
+    let text = TIMESTAMP.replace_all(&text, "…");
+    let text = ADDRESS.replace_all(&text, "…@$1");
+    let links: Vec<(usize, usize)> = URL.find_iter(&text).map(|m| (m.start(), m.end())).collect();
     let masked = IDENTIFIER.replace_all(&text, |c: &regex::Captures| {
-        let token = &c[0];
-        if token.len() >= 8 || token.bytes().all(|b| b.is_ascii_digit()) {
+        let found = c.get(0).expect("the whole match");
+        let token = found.as_str();
+        let before = text[..found.start()].chars().next_back();
+        let after = text[found.end()..].chars().next();
+        let marker = matches!((before, after), (Some('('), Some(')')) | (Some('['), Some(']')))
+            && MARKER.is_match(token);
+        let in_link = links.iter().any(|&(s, e)| found.start() >= s && found.end() <= e);
+        if !marker && !in_link && (token.len() >= 8 || token.bytes().all(|b| b.is_ascii_digit())) {
             "…".to_owned()
         } else {
             token.to_owned()
@@ -229,7 +306,7 @@ pub fn reply_text(diagnostic: &str) -> String {
         LazyLock::new(|| Regex::new(r"(?:[A-Za-z0-9]+[.-])*…(?:[.-][A-Za-z0-9]+)*").unwrap());
     let masked = BESIDE.replace_all(&masked, "…");
     let masked = masked.trim();
-    match masked.char_indices().nth(200) {
+    match masked.char_indices().nth(REPLY_CHARS) {
         Some((at, _)) => format!("{}…", &masked[..at]),
         None => masked.to_owned(),
     }
@@ -264,6 +341,39 @@ mod tests {
             reply_text("Deferred: 450 4.7.1 Client host rejected"),
             "450 4.7.1 Client host rejected"
         );
+        // Microsoft's replies: the trailing [host time id] names the
+        // session and goes; the refusal's own code stays.
+        let ms = |host: &str, time: &str, id: &str| {
+            reply_text(&format!(
+                "host outlook-com.olc.protection.outlook.com[52.101.1.2] said: 451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (S77719) [{host}.eop-nam12.prod.protection.outlook.com {time} {id}] (in reply to RCPT TO command)"
+            ))
+        };
+        let a = ms("BN8NAM12FT063", "2026-12-07T21:43:28.123Z", "08DE1A2B3C4D5E6F");
+        let b = ms("SN1NAM02FT011", "2026-12-07T22:01:09.004Z", "08DE99AA00BB11CC");
+        assert_eq!(a, b);
+        assert_eq!(
+            a,
+            "451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (S77719) […]"
+        );
+        let blocked = reply_text(
+            "550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP. For more information please go to http://go.microsoft.com/fwlink/?LinkId=526653 AS(S2017062302) [VI1EUR04FT047.eop-eur04.prod.protection.outlook.com 2026-12-07T21:43:28.123Z 08DE35F1A2B3C4D5]",
+        );
+        assert!(
+            blocked.contains("AS(S2017062302)") && blocked.contains("LinkId=526653"),
+            "{blocked}"
+        );
+        assert_eq!(
+            reply_text("421 4.7.0 [TSS04] Messages from 203.0.113.7 temporarily deferred due to user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes"),
+            "421 4.7.0 [TSS04] Messages from 203.0.113.7 temporarily deferred due to user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes"
+        );
+        // One recipient's address does not stand for the others.
+        assert_eq!(
+            reply_text("550 5.1.1 <taro.yamada@example.jp>: Recipient address rejected"),
+            reply_text("550 5.1.1 <hanako@example.jp>: Recipient address rejected"),
+        );
+        // A long reply is kept whole (CSV and JSON show it).
+        let long = format!("550 5.7.1 {}", "word ".repeat(100));
+        assert_eq!(reply_text(&long), long.trim());
         // Text without a reply stays whole.
         assert_eq!(
             reply_text("connect to mx.example.net[192.0.2.1]:25: Connection timed out"),

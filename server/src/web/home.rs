@@ -13,7 +13,7 @@ use axum::response::Response;
 use dix_bounce::knowledge::Actor;
 use maud::{Markup, html};
 
-use super::i18n::Lang;
+use super::i18n::{Lang, PASTE_EXAMPLE};
 use super::incidents::urlencode;
 use super::layout::{error, page, respond};
 use crate::explain::{Answer, ExplainRequest, run};
@@ -56,7 +56,7 @@ fn form(lang: Lang, text: &str, recipient: &str) -> Markup {
             input type="hidden" name="lang" value=(lang.code());
             label for="bounce" { (t.paste_label) }
             textarea #bounce name="bounce" rows="8" aria-describedby="bounce-hint" { (text) }
-            p #bounce-hint .hint { (t.paste_hint) }
+            p #bounce-hint .hint { (t.paste_hint) span lang="en" { (PASTE_EXAMPLE) } }
             div.row {
                 div {
                     label for="recipient" { (recipient_label(lang)) }

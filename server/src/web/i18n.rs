@@ -3,6 +3,7 @@
 //! pages in both languages (the answers' own words are dix-bounce's).
 
 use axum::http::HeaderMap;
+use dix_schema::{Kind, Status};
 
 /// A page language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +72,57 @@ impl Lang {
         format!("{path}{sep}lang={}", self.code())
     }
 
+    /// A notice's kind in words (never the JSON name).
+    pub fn kind(self, kind: Kind) -> &'static str {
+        match (self, kind) {
+            (Self::Ja, Kind::BlocklistListing) => "ブロックリストへの掲載",
+            (Self::Ja, Kind::Throttling) => "受信制限",
+            (Self::Ja, Kind::QuarantinePolicy) => "隔離の方針",
+            (Self::Ja, Kind::PolicyChange) => "受信方針の変更",
+            (Self::Ja, Kind::Outage) => "障害",
+            (Self::En, Kind::BlocklistListing) => "blocklist listing",
+            (Self::En, Kind::Throttling) => "throttling",
+            (Self::En, Kind::QuarantinePolicy) => "quarantine policy",
+            (Self::En, Kind::PolicyChange) => "policy change",
+            (Self::En, Kind::Outage) => "outage",
+        }
+    }
+
+    /// An incident's status in words.
+    pub fn status(self, status: Status) -> &'static str {
+        match (self, status) {
+            (Self::Ja, Status::Investigating) => "調査中",
+            (Self::Ja, Status::Identified) => "原因判明",
+            (Self::Ja, Status::Monitoring) => "経過観察中",
+            (Self::Ja, Status::Resolved) => "解決済み",
+            (Self::En, Status::Investigating) => "investigating",
+            (Self::En, Status::Identified) => "identified",
+            (Self::En, Status::Monitoring) => "monitoring",
+            (Self::En, Status::Resolved) => "resolved",
+        }
+    }
+
+    /// Where a node got a notice: posted to it, the demo, or a peer's URL.
+    pub fn origin(self, source: &str) -> String {
+        match (self, source) {
+            (Self::Ja, "direct") => "このノードへの直接の投稿".into(),
+            (Self::Ja, "demo") => "デモ".into(),
+            (Self::En, "direct") => "posted to this node".into(),
+            (Self::En, "demo") => "demo".into(),
+            (_, peer) => peer.to_owned(),
+        }
+    }
+
+    /// Where a node got a key: DNS or its configuration.
+    pub fn key_origin(self, source: &str) -> String {
+        match (self, source) {
+            (Self::Ja, "dns") => "DNS".into(),
+            (Self::Ja, "pin") | (Self::Ja, "pinned") => self.t().pinned.into(),
+            (Self::En, "pin") | (Self::En, "pinned") => self.t().pinned.into(),
+            (_, other) => other.to_owned(),
+        }
+    }
+
     /// The words of the pages.
     pub fn t(self) -> &'static Words {
         match self {
@@ -79,6 +131,11 @@ impl Lang {
         }
     }
 }
+
+/// The reply the paste box's hint shows (quoted evidence: English on
+/// every page, marked `lang="en"`).
+pub const PASTE_EXAMPLE: &str =
+    "451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)";
 
 /// Every fixed text of the pages.
 pub struct Words {
@@ -169,6 +226,14 @@ pub struct Words {
     pub unverified_claim: &'static str,
     /// What that mark means.
     pub unverified_claim_note: &'static str,
+    /// "Times are in Asia/Tokyo", with the zone's name.
+    pub times_in: fn(&str) -> String,
+    /// Between items of a list in a sentence: `、` or `, `.
+    pub list_separator: &'static str,
+    /// The timeline's two spans.
+    pub last_week: &'static str,
+    pub last_month: &'static str,
+    pub timeline_week: &'static str,
 }
 
 const JA: Words = Words {
@@ -181,7 +246,7 @@ const JA: Words = Words {
     home_title: "このメールはなぜ届かなかったのか",
     home_lead: "お客様から届いたエラーメール、SMTP の応答、メールサーバのログの行を貼り付けるか、.eml ファイルを選んでください。何が起きたか、誰が対応するか、お客様への返信文を表示します。",
     paste_label: "エラーメール・応答・ログの行",
-    paste_hint: "例：451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)",
+    paste_hint: "例：",
     upload_label: ".eml ファイル（任意）",
     explain_button: "解説する",
     samples: "例を試す",
@@ -255,6 +320,14 @@ const JA: Words = Words {
     footer: "dix — Delivery Incident eXchange。障害情報は各発行者が Ed25519 で署名し、このノードが検証しています。",
     unverified_claim: "未検証の主張",
     unverified_claim_note: "発行者が対象のすべてについて発信できることを、このノードは確認できていません。回答の判断には使いません。",
+    times_in: |zone| match zone {
+        "Asia/Tokyo" => "時刻は日本時間（Asia/Tokyo）です。".to_owned(),
+        zone => format!("時刻は {zone} の時間です。"),
+    },
+    list_separator: "、",
+    last_week: "過去7日",
+    last_month: "過去30日",
+    timeline_week: "宛先ドメインごとの障害（過去7日）",
 };
 
 const EN: Words = Words {
@@ -267,7 +340,7 @@ const EN: Words = Words {
     home_title: "Why did this mail bounce?",
     home_lead: "Paste the bounce a customer sent you, an SMTP reply or a mail log line, or choose an .eml file. You get what happened, who has to act, and a reply to send the customer.",
     paste_label: "Bounce, reply or log line",
-    paste_hint: "For example: 451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)",
+    paste_hint: "For example: ",
     upload_label: ".eml file (optional)",
     explain_button: "Explain",
     samples: "Try an example",
@@ -341,6 +414,11 @@ const EN: Words = Words {
     footer: "dix — Delivery Incident eXchange. Incidents are signed by their issuers with Ed25519 and verified by this node.",
     unverified_claim: "unverified claim",
     unverified_claim_note: "This node could not confirm that the issuer may speak for everything this incident names; it decides no answer.",
+    times_in: |zone| format!("Times are in {zone}."),
+    list_separator: ", ",
+    last_week: "Last 7 days",
+    last_month: "Last 30 days",
+    timeline_week: "Incidents per destination domain, last 7 days",
 };
 
 #[cfg(test)]

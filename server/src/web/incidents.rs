@@ -14,6 +14,7 @@ use dix_schema::types::{Domain, LocalizedText, Timestamp};
 use dix_schema::{IncidentId, Kind, Notice, Status};
 use maud::{Markup, html};
 
+use super::clock::Zone;
 use super::i18n::Lang;
 use super::layout::{error, internal, page, respond};
 use crate::http::incidents::filter_from;
@@ -34,26 +35,12 @@ const STATUSES: [Status; 4] = [
     Status::Resolved,
 ];
 const DAY: i64 = 86_400;
-const WINDOW_DAYS: i64 = 30;
+/// The timeline's spans: a month by default, `?days=7` for the last week.
+const WINDOWS: [i64; 2] = [30, 7];
 
 /// A notice's text in the page's language (the other one when it lacks it).
 pub(super) fn text(t: &LocalizedText, lang: Lang) -> String {
     t.get(lang.code()).unwrap_or_default().to_owned()
-}
-
-/// A time for people: `2026-12-02 05:30 UTC`.
-pub(super) fn when(t: i64) -> String {
-    Timestamp::from_unix(t).map_or_else(
-        || t.to_string(),
-        |ts| {
-            let s = ts.to_string();
-            format!(
-                "{} {} UTC",
-                &s[..10.min(s.len())],
-                s.get(11..16).unwrap_or("")
-            )
-        },
-    )
 }
 
 fn lang_of(q: &HashMap<String, String>, headers: &HeaderMap) -> Lang {
@@ -92,13 +79,18 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Response {
     let lang = lang_of(&q, &headers);
+    let zone = Zone::of(lang, &headers);
     let t = lang.t();
     let here = here("/incidents", &q);
     let get = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let days = get("days")
+        .and_then(|d| d.parse::<i64>().ok())
+        .filter(|d| WINDOWS.contains(d))
+        .unwrap_or(WINDOWS[0]);
     // The API's own reading of the filters; a form's empty fields mean "any".
     let mut params: HashMap<String, String> = q
         .iter()
-        .filter(|(k, v)| *k != "lang" && !v.trim().is_empty())
+        .filter(|(k, v)| *k != "lang" && *k != "days" && !v.trim().is_empty())
         .map(|(k, v)| (k.clone(), v.trim().to_owned()))
         .collect();
     params
@@ -127,29 +119,41 @@ pub async fn list(
             div { label for="f-kind" { (t.kind) }
                 select #f-kind name="kind" {
                     option value="" { (t.any) }
-                    @for k in KINDS { option value=(k.as_str()) selected[selected("kind", k.as_str())] { (k.as_str()) } }
+                    @for k in KINDS { option value=(k.as_str()) selected[selected("kind", k.as_str())] { (lang.kind(k)) } }
                 } }
             div { label for="f-status" { (t.status) }
                 select #f-status name="status" {
                     option value="" { (t.any) }
-                    @for s in STATUSES { option value=(s.as_str()) selected[selected("status", s.as_str())] { (s.as_str()) } }
+                    @for s in STATUSES { option value=(s.as_str()) selected[selected("status", s.as_str())] { (lang.status(s)) } }
                 } }
             div { label for="f-domain" { (t.domain) }
                 input #f-domain type="text" name="domain" value=(get("domain").unwrap_or("")); }
             button type="submit" { (t.filter) }
         }
+        p.hint { ((t.times_in)(zone.name())) }
         section aria-labelledby="timeline" {
-            h2 #timeline { (t.timeline) }
-            (timeline(lang, &incidents, now))
+            h2 #timeline { (if days == 7 { t.timeline_week } else { t.timeline }) }
+            p.spans {
+                @for span in WINDOWS.iter().rev() {
+                    @let label = if *span == 7 { t.last_week } else { t.last_month };
+                    @if *span == days {
+                        strong aria-current="true" { (label) }
+                    } @else {
+                        a href=(lang.href(&with_days(&here, *span))) { (label) }
+                    }
+                    " "
+                }
+            }
+            (timeline(lang, &zone, &incidents, now, days))
         }
         @if incidents.is_empty() {
             p { (t.none_found) }
         } @else {
-            div.table {
+            div.table tabindex="0" {
             table {
                 thead { tr {
                     th scope="col" { (t.summary) } th scope="col" { (t.issuer) } th scope="col" { (t.kind) }
-                    th scope="col" { (t.status) } th scope="col" { (t.started) } th scope="col" { (t.ended) }
+                    th scope="col" { (t.status) } th.time scope="col" { (t.started) } th.time scope="col" { (t.ended) }
                 } }
                 tbody {
                     @for (row, n) in &incidents {
@@ -160,10 +164,10 @@ pub async fn list(
                                 @if !row.scope_verified { " " span.badge.unverified title=(t.unverified_claim_note) { (t.unverified_claim) } }
                             }
                             td { a href=(lang.href(&format!("/issuers/{}", row.issuer))) { (row.issuer) } }
-                            td { (n.kind.as_str()) }
-                            td { (n.status.as_str()) }
-                            td { (when(n.started_at.unix())) }
-                            td { (n.ended_at.map(|e| when(e.unix())).unwrap_or_default()) }
+                            td { (lang.kind(n.kind)) }
+                            td { (lang.status(n.status)) }
+                            td.time { (zone.when(n.started_at.unix())) }
+                            td.time { (n.ended_at.map(|e| zone.when(e.unix())).unwrap_or_default()) }
                         }
                     }
                 }
@@ -177,10 +181,37 @@ pub async fn list(
     )
 }
 
-/// Incidents per destination domain over the last 30 days, as SVG.
-fn timeline(lang: Lang, incidents: &[(crate::store::IncidentRow, Notice)], now: i64) -> Markup {
+/// `here` (a path with its query) showing the timeline over `days`.
+fn with_days(here: &str, days: i64) -> String {
+    let (path, query) = here.split_once('?').unwrap_or((here, ""));
+    let mut kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("days="))
+        .collect();
+    let days = format!("days={days}");
+    if days != format!("days={}", WINDOWS[0]) {
+        kept.push(&days);
+    }
+    if kept.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", kept.join("&"))
+    }
+}
+
+/// Incidents per destination domain over the last `days` days, as SVG.
+/// A bar is never narrower than `MIN_BAR` (an incident of an hour is
+/// still something to click), and every label stays inside the drawing.
+fn timeline(
+    lang: Lang,
+    zone: &Zone,
+    incidents: &[(crate::store::IncidentRow, Notice)],
+    now: i64,
+    days: i64,
+) -> Markup {
+    const MIN_BAR: f64 = 8.0;
     let t = lang.t();
-    let start = now - WINDOW_DAYS * DAY;
+    let start = now - days * DAY;
     let mut rows: BTreeMap<String, Vec<(i64, i64, &Notice, &crate::store::IncidentRow)>> =
         BTreeMap::new();
     for (row, n) in incidents {
@@ -203,28 +234,35 @@ fn timeline(lang: Lang, incidents: &[(crate::store::IncidentRow, Notice)], now: 
                 .push((s.max(start), e.min(now), n, row));
         }
     }
-    let (label_w, chart_w, row_h) = (180.0, 600.0, 24.0);
+    let (label_w, chart_w, row_h, right_pad) = (180.0, 600.0, 24.0, 10.0);
     let height = 30.0 + row_h * rows.len().max(1) as f64;
-    let x = |t: i64| label_w + chart_w * (t - start) as f64 / (WINDOW_DAYS * DAY) as f64;
+    let x = |t: i64| label_w + chart_w * (t - start) as f64 / (days * DAY) as f64;
+    let step = if days <= 7 { 1 } else { 5 };
     html! {
         p #timeline-desc .hint { (t.timeline_desc) }
         svg.timeline role="group" aria-labelledby="timeline" aria-describedby="timeline-desc"
-            viewBox=(format!("0 0 {} {height}", label_w + chart_w + 10.0)) {
-            title { (t.timeline) }
-            @for day in (0..=WINDOW_DAYS).step_by(5) {
+            viewBox=(format!("0 0 {} {height}", label_w + chart_w + right_pad)) {
+            title { (if days == 7 { t.timeline_week } else { t.timeline }) }
+            @for day in (0..=days).step_by(step) {
                 @let dx = x(start + day * DAY);
+                // The first label starts at its line and the last ends at
+                // it, so neither is cut at the drawing's edge.
+                @let anchor = if day == 0 { "start" } else if day == days { "end" } else { "middle" };
                 line x1=(dx) y1="18" x2=(dx) y2=(height) class="grid" {}
-                text x=(dx) y="12" class="tick" text-anchor="middle" { (when(start + day * DAY).get(5..10).unwrap_or("")) }
+                text x=(dx) y="12" class="tick" text-anchor=(anchor) { (zone.day(start + day * DAY)) }
             }
             @for (i, (domain, bars)) in rows.iter().enumerate() {
                 @let y = 24.0 + row_h * i as f64;
-                text x="4" y=(y + 14.0) class="label" { (domain) }
+                text x="4" y=(y + 14.0) class="label" textLength=[(domain.chars().count() > 26).then_some(label_w - 8.0)] lengthAdjust="spacingAndGlyphs" { (domain) }
                 @for (s, e, n, row) in bars {
+                    @let width = (x(*e) - x(*s)).max(MIN_BAR);
+                    // A short bar at the right edge grows leftwards.
+                    @let left = x(*s).min(label_w + chart_w - width);
                     a href=(lang.href(&format!("/incidents/{}/{}", row.issuer, row.incident))) {
-                        rect x=(x(*s)) y=(y + 3.0) width=((x(*e) - x(*s)).max(3.0)) height=(row_h - 8.0)
+                        rect x=(left) y=(y + 3.0) width=(width) height=(row_h - 8.0)
                             class=(format!("bar kind-{}", n.kind.as_str())) {
                             title {
-                                (text(&n.summary, lang)) " (" (row.issuer) ", " (n.kind.as_str())
+                                (text(&n.summary, lang)) " (" (row.issuer) ", " (lang.kind(n.kind))
                                 @if !row.scope_verified { ", " (t.unverified_claim) }
                                 ")"
                             }
@@ -314,6 +352,7 @@ pub async fn one(
     headers: HeaderMap,
 ) -> Response {
     let lang = lang_of(&q, &headers);
+    let zone = Zone::of(lang, &headers);
     let t = lang.t();
     let here = format!("/incidents/{}/{}", urlencode(&issuer), urlencode(&id));
     let (Ok(issuer), Ok(id)) = (Domain::parse_lenient(&issuer), IncidentId::parse(&id)) else {
@@ -340,14 +379,14 @@ pub async fn one(
     let body = html! {
         h1 { (summary) }
         p.badges {
-            span.badge { (n.kind.as_str()) } " " span.badge { (n.status.as_str()) }
+            span.badge { (lang.kind(n.kind)) } " " span.badge { (lang.status(n.status)) }
             @if row.issuer_flagged { " " span.badge.unverified { (t.flagged) } }
         }
         dl.facts {
             dt { (t.issuer) } dd { a href=(lang.href(&format!("/issuers/{issuer}"))) { (issuer) } }
             dt { "ID" } dd { code { (id) } }
-            dt { (t.started) } dd { (when(n.started_at.unix())) }
-            @if let Some(e) = n.ended_at { dt { (t.ended) } dd { (when(e.unix())) } }
+            dt { (t.started) } dd { (zone.when(n.started_at.unix())) }
+            @if let Some(e) = n.ended_at { dt { (t.ended) } dd { (zone.when(e.unix())) } }
             dt { (t.contact) } dd { (n.contact.as_str()) }
         }
         @if !n.advice.is_empty() {
@@ -376,7 +415,8 @@ pub async fn one(
                     li {
                         @if let Some(r) = s.reply { code { (r.to_string()) } " " }
                         @if let Some(st) = &s.status { code { (st.as_str()) } " " }
-                        @if let Some(tx) = &s.text { q { (tx.as_str()) } }
+                        // The reply senders see, quoted as the receiver writes it.
+                        @if let Some(tx) = &s.text { q lang=[tx.as_str().is_ascii().then_some("en")] { (tx.as_str()) } }
                     }
                 }
             }
@@ -386,23 +426,25 @@ pub async fn one(
             ul { @for l in &n.links { li { a href=(l.as_str()) rel="noopener noreferrer nofollow" { (l.as_str()) } } } }
         }
         h2 { (t.revisions) }
-        div.table {
+        p.hint { ((t.times_in)(zone.name())) }
+        div.table tabindex="0" {
         table {
             thead { tr { th scope="col" { (t.seq) } th scope="col" { (t.status) } th scope="col" { (t.published) }
                 th scope="col" { (t.received) } th scope="col" { (t.source) } th scope="col" { (t.signature) } th scope="col" { (t.summary) } } }
             tbody {
+                @let numbers = revision_numbers(revisions.iter().filter_map(|r| Notice::from_verified_bytes(&r.bytes).ok()).map(|n| n.seq));
                 @for r in &revisions {
                     @if let Ok(rn) = Notice::from_verified_bytes(&r.bytes) {
                         tr {
-                            td { (rn.seq) }
-                            td { (rn.status.as_str()) }
-                            td { (when(rn.published_at.unix())) }
-                            td { (when(r.received_at)) }
-                            td { (r.source) }
+                            td title=(format!("seq {}", rn.seq)) { (numbers.get(&rn.seq).copied().unwrap_or_default()) }
+                            td { (lang.status(rn.status)) }
+                            td.time { (zone.when(rn.published_at.unix())) }
+                            td.time { (zone.when(r.received_at)) }
+                            td { (lang.origin(&r.source)) }
                             td {
                                 @let key = serde_json::from_str::<Verification>(&r.verification).ok();
                                 span.badge.verified { (t.signature_ok) }
-                                @if let Some(k) = key { " " span.hint { (k.key.selector) " (" (k.key.source) ")" } }
+                                @if let Some(k) = key { " " span.hint { code { (k.key.selector) } " (" (lang.key_origin(&k.key.source)) ")" } }
                                 @if conflicting.contains(&r.cursor) { " " span.badge.unverified { (t.equivocation) } }
                             }
                             td { (text(&rn.summary, lang)) }
@@ -414,4 +456,30 @@ pub async fn one(
         }
     };
     respond(StatusCode::OK, page(lang, &summary, &here, body))
+}
+
+/// Revision numbers for people: 1 for the incident's first `seq`, 2 for
+/// the next, and so on (a `seq` is the publisher's clock in microseconds,
+/// sixteen digits no reader compares). Two notices with one `seq` — an
+/// equivocation — share a number, as they claim to be the same revision.
+fn revision_numbers(seqs: impl Iterator<Item = u64>) -> HashMap<u64, usize> {
+    let mut distinct: Vec<u64> = seqs.collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct.into_iter().enumerate().map(|(i, s)| (s, i + 1)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revisions_are_numbered_from_one_and_an_equivocation_shares_its_number() {
+        let n = revision_numbers(
+            [1_765_000_000_000_002, 1_765_000_000_000_001, 1_765_000_000_000_002].into_iter(),
+        );
+        assert_eq!(n[&1_765_000_000_000_001], 1);
+        assert_eq!(n[&1_765_000_000_000_002], 2);
+        assert_eq!(n.len(), 2);
+    }
 }

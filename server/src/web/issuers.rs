@@ -12,8 +12,9 @@ use dix_schema::Notice;
 use dix_schema::types::Domain;
 use maud::html;
 
+use super::clock::Zone;
 use super::i18n::Lang;
-use super::incidents::{text, when};
+use super::incidents::text;
 use super::layout::{error, internal, page, respond};
 use crate::node::Node;
 use crate::store::IncidentFilter;
@@ -34,6 +35,7 @@ pub async fn one(
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::pick(q.get("lang").map(String::as_str), &headers);
+    let zone = Zone::of(lang, &headers);
     let t = lang.t();
     let Ok(issuer) = Domain::parse_lenient(&domain) else {
         return error(lang, StatusCode::NOT_FOUND, t.not_found, "/issuers");
@@ -71,14 +73,15 @@ pub async fn one(
             @if equivocations.is_empty() { span.badge.verified { (t.not_flagged) } }
             @else { span.badge.unverified { (t.flagged) } }
         }
+        p.hint { ((t.times_in)(zone.name())) }
         h2 { (t.keys) }
-        div.table {
+        div.table tabindex="0" {
         table {
             thead { tr { th scope="col" { (t.selector) } th scope="col" { (t.key_source) }
                 th scope="col" { (t.first_seen) } th scope="col" { (t.last_seen) } } }
             tbody {
                 @for k in &keys {
-                    tr { td { code { (k.selector) } } td { (k.source) } td { (when(k.first_seen)) } td { (when(k.last_seen)) } }
+                    tr { td { code { (k.selector) } } td { (lang.key_origin(&k.source)) } td.time { (zone.when(k.first_seen)) } td.time { (zone.when(k.last_seen)) } }
                 }
                 @for s in &pinned {
                     @if !keys.iter().any(|k| &k.selector == s) {
@@ -92,7 +95,7 @@ pub async fn one(
             h2 { (t.equivocation) }
             p { (t.equivocation_note) }
             @for e in &equivocations {
-                h3 { (t.seq) " " (e.seq) " — " (when(e.detected_at)) }
+                h3 { (t.equivocation) " " code { "seq " (e.seq) } " — " (zone.when(e.detected_at)) }
                 div.side-by-side {
                     pre tabindex="0" { (pretty(&e.first.bytes)) }
                     pre tabindex="0" { (pretty(&e.second.bytes)) }
@@ -106,7 +109,7 @@ pub async fn one(
                 @if let Ok(n) = Notice::from_verified_bytes(&row.bytes) {
                     li {
                         a href=(lang.href(&format!("/incidents/{}/{}", row.issuer, row.incident))) { (text(&n.summary, lang)) }
-                        " — " (n.kind.as_str()) ", " (n.status.as_str()) ", " (when(n.started_at.unix()))
+                        " — " (lang.kind(n.kind)) (t.list_separator) (lang.status(n.status)) (t.list_separator) (zone.when(n.started_at.unix()))
                         @if !row.scope_verified { " " span.badge.unverified title=(t.unverified_claim_note) { (t.unverified_claim) } }
                     }
                 }

@@ -8,11 +8,13 @@
 //! | module | what |
 //! |---|---|
 //! | [`i18n`] | the language of a page, and the pages' words in both |
+//! | [`clock`] | times in the viewer's zone (the `tz` cookie `dix.js` sets), the zone named |
 //! | [`layout`] | the page shell and the error page |
 //! | [`home`] | `/`, `POST /explain`, the samples |
 //! | [`incidents`] | `/incidents`, the SVG timeline, `/incidents/{issuer}/{id}`, `/incidents/{id}` |
 //! | [`issuers`] | `/issuers/{domain}` |
 
+pub mod clock;
 pub mod home;
 pub mod i18n;
 pub mod incidents;
