@@ -83,6 +83,13 @@ pub fn read(bytes: &[u8], source: &str, hints: &Hints) -> Result<Vec<Fact>, Noth
     if facts.is_empty() && window {
         facts = introduced_reply(&cleaned, source).into_iter().collect();
     }
+    // A submission server's log of a refused login, before the prose
+    // reader takes its account name for a recipient.
+    if facts.is_empty()
+        && let Some(fact) = login_refused_in_log(&cleaned, source).filter(|_| reads_as_log(&cleaned))
+    {
+        facts.push(fact);
+    }
     if facts.is_empty() {
         facts = report_body(&cleaned, source);
     }
@@ -90,9 +97,32 @@ pub fn read(bytes: &[u8], source: &str, hints: &Hints) -> Result<Vec<Fact>, Noth
         facts = introduced_reply(&cleaned, source).into_iter().collect();
     }
     if facts.is_empty() {
+        facts = status_fields(&cleaned, source)
+            .or_else(|| login_refused_in_log(&cleaned, source))
+            .into_iter()
+            .collect();
+    }
+    if facts.is_empty() {
         return Err(NothingFound);
     }
-    Ok(facts.into_iter().map(|f| with_hints(f, hints)).collect())
+    let delay = announces_delay(&cleaned.to_lowercase());
+    Ok(facts
+        .into_iter()
+        .map(|mut f| {
+            if f.recipient.is_none() && f.format == Format::SmtpReply {
+                f.recipient = recipient_near("", &f.diagnostic);
+                if f.recipient.is_some() {
+                    f = f.finish();
+                }
+            }
+            // A report that says it keeps trying is a delay warning: the
+            // message is still queued, whatever a reader of its body said.
+            if delay && f.format == Format::Text && f.action == Some(Action::Failed) {
+                f.action = Some(Action::Delayed);
+            }
+            with_hints(f, hints)
+        })
+        .collect())
 }
 
 /// Step 1: the paste as it is — a whole message (its own headers give its
@@ -125,8 +155,13 @@ fn has_headers(text: &str) -> bool {
 /// reader as if the report's own headers were there.
 fn report_body(cleaned: &str, source: &str) -> Vec<Fact> {
     // A paste that names no reply, no status and no failure in words is
-    // somebody's sentence, not a report.
-    if !mentions_failure(cleaned) {
+    // somebody's sentence, not a report; one or two lines are a reply or
+    // a field someone copied out of one, not its body.
+    let lines = cleaned.lines().filter(|l| !l.trim().is_empty()).count();
+    let first = cleaned.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    let a_reply_or_field = REPLY_START.is_match(first.trim_start().get(..4).unwrap_or(first))
+        || first.trim_start().to_ascii_lowercase().starts_with("diagnostic-code");
+    if !mentions_failure(cleaned) || (lines <= 2 && a_reply_or_field) {
         return Vec::new();
     }
     let mut message = String::with_capacity(cleaned.len() + 160);
@@ -136,11 +171,23 @@ fn report_body(cleaned: &str, source: &str) -> Vec<Fact> {
     message.push_str(cleaned);
     let mut facts = crate::parse_bytes(message.as_bytes(), source);
     facts.retain(carries_evidence);
+    // Exchange names its own server ("Generating server: …"): the report
+    // is Microsoft's where the reply alone would not say so.
+    static GENERATED_BY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?im)^[ \t]*(?:generating server|reporting-mta:[ \t]*dns;)[ \t:]*([a-z0-9][a-z0-9.\-]*\.[a-z]{2,})").unwrap()
+    });
+    // Only a report's own Reporting-MTA names who wrote it; Exchange's
+    // generating server may be the sender's tenant, not the receiver.
+    let generated_by = GENERATED_BY
+        .captures(cleaned)
+        .filter(|c| c[0].to_ascii_lowercase().contains("reporting-mta"))
+        .map(|c| c[1].to_ascii_lowercase());
     for fact in &mut facts {
         fact.reporting_mta = fact
             .reporting_mta
             .take()
-            .filter(|h| !h.ends_with("paste.invalid"));
+            .filter(|h| !h.ends_with("paste.invalid"))
+            .or_else(|| generated_by.clone());
         focus_on_reply(fact);
     }
     facts
@@ -172,6 +219,10 @@ const INTRODUCERS: &[&str] = &[
     "diagnostic-code:",
     "smtp error from remote mail server after",
     "said:",
+    "サーバーが応答しました:",
+    "サーバが応答しました:",
+    "サーバーが応答しました：",
+    "サーバが応答しました：",
     "サーバーの応答:",
     "サーバの応答:",
     "サーバーの応答：",
@@ -193,11 +244,50 @@ const CLIENT_WORDS: &[&str] = &[
     "cannot send message using the server",
     "reported error (0x",
     "the message could not be sent",
-    "サーバーの応答",
-    "サーバの応答",
+    "メールサーバーの応答",
+    "メールサーバの応答",
+    "送信に失敗しました",
+    "ログオンできません",
+    "サーバーが応答しました",
+    "サーバが応答しました",
+    "エラー (0x",
     "メッセージを送信できません",
     "送信中にエラーが発生",
 ];
+
+/// Whether a report's words say delivery goes on (a delay warning), in
+/// the wording of the MTAs and providers that send them.
+fn announces_delay(lowered: &str) -> bool {
+    [
+        "delivery incomplete",
+        "will retry for",
+        "will continue trying",
+        "will keep trying",
+        "will be retried",
+        "still being retried",
+        "has not yet been delivered",
+        "has not been delivered yet",
+        "delayed mail (still being retried)",
+        "delivery status notification (delay)",
+        "could not be delivered for past",
+        "warning: could not send message for past",
+        "delivery has been delayed",
+        "action: delayed",
+        "配送を再試行",
+        "再送を試みます",
+    ]
+    .iter()
+    .any(|w| lowered.contains(w))
+        && ![
+            "permanent error",
+            "will not be retried",
+            "delivery has failed",
+            "gave up",
+            "giving up",
+        ]
+        .iter()
+        .any(|w| lowered.contains(w))
+}
 
 /// Whether the paste is a mail program's error window.
 fn client_window(lowered: &str) -> bool {
@@ -208,11 +298,76 @@ fn client_window(lowered: &str) -> bool {
 fn mentions_failure(text: &str) -> bool {
     static WORDS: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)\b[245][0-5][0-9][ \-]|\b[245]\.\d{1,3}\.\d{1,3}\b|could(?:n't| not) be delivered|wasn't delivered|was not delivered|undeliverable|delivery (?:has )?failed|failed to deliver|unable to deliver|not delivered|permanent error|address not found|message not delivered|delivery incomplete|delay|mail delivery|user unknown|unknown user|mailbox|送信できません|配信できません|届きませんでした|宛先不明|不達|エラー",
+            r"(?i)\b[245][0-5][0-9][ \-]|\b[245]\.\d{1,3}\.\d{1,3}\b|could(?:n't| not) be delivered|wasn't delivered|was not delivered|undeliverable|delivery (?:has )?failed|failed to deliver|unable to deliver|not delivered|permanent error|address not found|message not delivered|delivery incomplete|delay|mail delivery|user unknown|unknown user|mailbox|host or domain name not found|host not found|name service error|connection timed out|connection refused|delivery temporarily suspended|the mail system|address\(es\) failed|送信できません|配信できません|届きませんでした|宛先不明|不達|エラー",
         )
         .unwrap()
     });
-    WORDS.is_match(&text[..smtp::floor_char_boundary(text, 64 * 1024)])
+    // Reports wrap their sentences anywhere: read them on one line.
+    let head = smtp::collapse(&text[..smtp::floor_char_boundary(text, 64 * 1024)]);
+    WORDS.is_match(&head)
+}
+
+/// Step 4: a report's status fields on their own, whose diagnostic is no
+/// SMTP reply (`Diagnostic-Code: X-Postfix; cannot update mailbox …`):
+/// kept only when a rule reads a reason in it.
+fn status_fields(cleaned: &str, source: &str) -> Option<Fact> {
+    static FIELD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?im)^[ \t]*diagnostic-code:[ \t]*([a-z0-9-]+)[ \t]*;[ \t]*(.+(?:\n[ \t]+.+)*)").unwrap()
+    });
+    let c = FIELD.captures(cleaned)?;
+    let status = Regex::new(r"(?im)^[ \t]*status:[ \t]*([245]\.\d{1,3}\.\d{1,3})")
+        .ok()?
+        .captures(cleaned)
+        .and_then(|s| crate::types::status(&s[1]));
+    let fact = Fact {
+        source: source.to_owned(),
+        recipient: recipient_near(cleaned, ""),
+        action: Some(if announces_delay(&cleaned.to_lowercase()) {
+            Action::Delayed
+        } else {
+            Action::Failed
+        }),
+        status,
+        diagnostic: smtp::collapse(&c[2]),
+        diagnostic_type: Some(c[1].to_owned()),
+        format: Format::Text,
+        ..Fact::default()
+    }
+    .finish();
+    carries_evidence(&fact).then_some(fact)
+}
+
+/// Whether the paste's first line starts like a log line (a time stamp).
+fn reads_as_log(cleaned: &str) -> bool {
+    static STAMP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)").unwrap()
+    });
+    cleaned
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| STAMP.is_match(l.trim_start()))
+}
+
+/// A submission server's own log of a refused login (Postfix's `SASL …
+/// authentication failed`, Exim's `authenticator failed`, Dovecot's `auth
+/// failed`): no delivery was attempted, so no MTA log reader takes it.
+fn login_refused_in_log(cleaned: &str, source: &str) -> Option<Fact> {
+    static LOGIN: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)sasl [a-z0-9-]+ authentication failed[^\n]*|authenticator failed[^\n]*|auth(?:entication)? failed[^\n]*")
+            .unwrap()
+    });
+    let m = LOGIN.find(cleaned)?;
+    Some(
+        Fact {
+            source: source.to_owned(),
+            action: Some(Action::Failed),
+            reply_code: ReplyCode::new(535),
+            diagnostic: m.as_str().trim().to_owned(),
+            format: Format::ClientError,
+            ..Fact::default()
+        }
+        .finish(),
+    )
 }
 
 /// A reply code or status where a reply starts.
@@ -238,9 +393,21 @@ fn focus_on_reply(fact: &mut Fact) {
     let Some(reply) = reply_from(&fact.diagnostic[at..]) else {
         return;
     };
+    // The reply the report quotes is the remote server's own: its code
+    // and status beat any other the prose holds ("451 4.4.0 Primary
+    // target responded with: \"554 5.7.1 …\"" is a 451).
     let code = reply_code_of(&reply);
-    if fact.reply_code.is_none() {
+    if code.is_some() {
         fact.reply_code = code;
+        // The status right after the code is the reply's own, whatever
+        // its class (Exchange's "550 4.4.7 QUEUE.Expired").
+        if let Some(status) = reply
+            .get(4..)
+            .and_then(|rest| rest.split([' ', ';', ',']).next())
+            .and_then(crate::types::status)
+        {
+            fact.status = Some(status);
+        }
     }
     if code.is_some() || fact.diagnostic.len() > reply.len() * 3 {
         fact.diagnostic = reply;
@@ -264,22 +431,28 @@ fn introduced_reply(cleaned: &str, source: &str) -> Option<Fact> {
         .filter_map(|w| lowered.find(w).map(|i| i + w.len()))
         .min()
         .or_else(|| REPLY_START.captures(base).and_then(|c| c.get(1)).map(|m| m.start()))?;
-    let reply = reply_from(&base[start..])?;
+    // A server's log of refusing a client (Postfix's "NOQUEUE: reject:"):
+    // our own server refused it, as a mail program's window shows.
+    let client = client_window(&lowered) || (reads_as_log(cleaned) && lowered.contains("reject:"));
+    // A DSN's Diagnostic-Code with a permanent reply was given back.
+    let dsn_field = lowered.contains("diagnostic-code:");
+    let reply = reply_or_words_from(&base[start..], client)?;
     let reply_code = reply_code_of(&reply);
     let status = REPLY_START
         .captures(&reply)
         .and_then(|_| smtp::scan(&reply).status)
         .and_then(|s| crate::types::status(&s));
-    if reply_code.is_none() && status.is_none() {
+    if reply_code.is_none() && status.is_none() && !client {
         return None;
     }
-    let client = client_window(&lowered);
-    let report = !client && mentions_report(&lowered);
+    let report = !client
+        && (mentions_report(&lowered)
+            || (dsn_field && reply_code.is_some_and(ReplyCode::is_permanent)));
     let temporary = status
         .as_ref()
         .map_or_else(|| reply_code.is_some_and(ReplyCode::is_temporary), |s| s.is_temporary());
     let recipient = recipient_near(cleaned, &reply);
-    Some(
+    let fact = Some(
         Fact {
             source: source.to_owned(),
             recipient,
@@ -301,7 +474,9 @@ fn introduced_reply(cleaned: &str, source: &str) -> Option<Fact> {
             ..Fact::default()
         }
         .finish(),
-    )
+    );
+    // Words without a code count only when a rule reads them.
+    fact.filter(carries_evidence)
 }
 
 /// Whether the words around a reply are a report's: the message was
@@ -317,7 +492,6 @@ fn mentions_report(lowered: &str) -> bool {
         "message not delivered",
         "address not found",
         "returned to sender",
-        "diagnostic-code",
         "final-recipient",
         "mail delivery",
         "送信できませんでした",
@@ -332,13 +506,23 @@ fn mentions_report(lowered: &str) -> bool {
 /// to the end of its paragraph, its lines joined, the quote marks a report
 /// put around it taken off.
 fn reply_from(text: &str) -> Option<String> {
+    reply_or_words_from(text, false)
+}
+
+/// [`reply_from`], or with `words_will_do` the server's words that follow
+/// when they carry no code (a mail program shows some replies without it).
+fn reply_or_words_from(text: &str, words_will_do: bool) -> Option<String> {
     let text = text.trim_start_matches([' ', '\t', '\'', '"', '<', '#', ';']);
     let text = text.strip_prefix("smtp;").unwrap_or(text).trim_start();
-    let start = REPLY_START
+    let start = match REPLY_START
         .captures(text)
         .and_then(|c| c.get(1))
-        .filter(|m| m.start() <= 80)?
-        .start();
+        .filter(|m| m.start() <= 80)
+    {
+        Some(m) => m.start(),
+        None if words_will_do => 0,
+        None => return None,
+    };
     let mut lines = Vec::new();
     for line in text[start..].lines().take(20) {
         let line = line.trim();
@@ -372,7 +556,7 @@ fn recipient_near(paste: &str, reply: &str) -> Option<String> {
             .unwrap()
     });
     static NAMED: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"(?i)(?:recipient|delivered to|message to|rcpt to:|to:|宛先)[\s:"'<（(]*([A-Za-z0-9][A-Za-z0-9._%+\-=']*@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z]{2,})"#)
+        Regex::new(r#"(?i)(?:recipient|delivered to|message to|rcpt to:|to:|宛先)[\s:"'<（(）)]*(?:\(recipient\)[\s:]*)?([A-Za-z0-9][A-Za-z0-9._%+\-=']*@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z]{2,})"#)
             .unwrap()
     });
     let lowered = reply.to_ascii_lowercase();
@@ -466,13 +650,32 @@ pub fn clean(text: &str) -> String {
     let only_quoted = quoted.lines().filter(|l| !l.trim().is_empty()).count() >= 1
         && mentions_failure(&quoted)
         && text.lines().any(|l| !l.trim().is_empty() && !QUOTE.is_match(l));
+    // A forwarding mail program's own heading ("----- Forwarded message
+    // -----") would read as the start of the returned copy.
+    static FORWARDED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^\s*(?:-{2,}\s*(?:forwarded message|original message|転送(?:された)?メッセージ|元のメッセージ)\s*-{2,}|begin forwarded message:)\s*$").unwrap()
+    });
     let mut out = String::with_capacity(text.len());
+    let mut log = false;
     for line in text.lines() {
         let line = match QUOTE.find(line) {
             Some(m) => &line[m.end()..],
             None if only_quoted => continue,
             None => line,
         };
+        if FORWARDED.is_match(line) && !out.contains(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        // A log line a mail program wrapped goes on without a time stamp:
+        // join it back to its line.
+        if log && !line.trim().is_empty() && !reads_as_log(line) && !line.starts_with(' ') {
+            if out.ends_with('\n') {
+                out.pop();
+            }
+            out.push(' ');
+        } else if !line.trim().is_empty() {
+            log = reads_as_log(line);
+        }
         for c in line.chars() {
             match c {
                 '\u{a0}' | '\u{3000}' | '\u{2007}' | '\u{202f}' => out.push(' '),

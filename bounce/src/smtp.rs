@@ -39,7 +39,9 @@ static REPLY: LazyLock<Code> = LazyLock::new(|| Code {
     // nor by a colon unless a space follows (Yahoo's "550: 5.1.1 …", not an
     // IPv6 group).
     pattern: MetaRegex::new(r"[245][0-5][0-9](?:[ \-]|$|[,;)]|\.(?:[^0-9]|$)|:(?: |$))").unwrap(),
-    after: |c| c.is_whitespace() || ":;([#=\"".contains(c),
+    // Japanese notices put a reply after a full-width colon or bracket
+    // ("理由：550 …", "「550 …」").
+    after: |c| c.is_whitespace() || ":;([#=\"：「（'".contains(c),
 });
 static STATUS: LazyLock<Code> = LazyLock::new(|| Code {
     pattern: MetaRegex::new(r"[245]\.[0-9]{1,3}\.[0-9]{1,3}(?:[^0-9.]|\.(?:[^0-9]|$)|$)").unwrap(),
@@ -80,12 +82,23 @@ static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
 });
 static HOST_SAID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?-u:\b)(?:(?:host|server|mx)\s+|h=)([a-z0-9][a-z0-9.\-]*\.[a-z]{2,})\.?\s*\[([0-9a-f:.]+)\]",
+        r"(?-u:\b)(?:(?:host|server|mx|connect to)\s+|h=)([a-z0-9][a-z0-9.\-]*\.[a-z]{2,})\.?\s*\[([0-9a-f:.]+)\]",
+    )
+    .unwrap()
+});
+/// Other ways reports name the receiving server: Gmail's "[mx.example.jp
+/// 198.51.100.20: timed out]", Exchange's "The last endpoint attempted was
+/// 192.0.2.10:25", a DSN's or a report's "Remote-MTA: dns; host [IP]".
+static REMOTE_ELSEWHERE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\[([a-z0-9][a-z0-9.\-]*\.[a-z]{2,}) ((?:[0-9]{1,3}\.){3}[0-9]{1,3}):|(?:endpoint attempted was|lastattemptedip=|last attempted ip(?: address)?:?|remote server ip:?|remote-mta: dns;\s*[a-z0-9.\-]*\s*\[?)\s*((?:[0-9]{1,3}\.){3}[0-9]{1,3})",
     )
     .unwrap()
 });
 static FROM_IP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:from|client host|client|your ip|sender ip|ip address|messages from|the mail server|connecting ip|blocked:?|listed:?|address|ip=)\s*[\[(]?((?:[0-9]{1,3}\.){3}[0-9]{1,3})[\])]?").unwrap()
+    // Also Gmail's "4.7.0 [203.0.113.25      15] …" (the sending address
+    // and a score right after the status), and "203.0.113.25 listed at …".
+    Regex::new(r"(?:from|client host|client|your ip|sender ip|sending ip|ip address|messages from|the mail server|connecting ip|blocked:?|listed:?|address|ip=)\s*[\[(]?((?:[0-9]{1,3}\.){3}[0-9]{1,3})[\])]?|^[245][0-9][0-9][ \-][245]\.[0-9]{1,3}\.[0-9]{1,3} \[((?:[0-9]{1,3}\.){3}[0-9]{1,3})(?: +[0-9]+)?\]|((?:[0-9]{1,3}\.){3}[0-9]{1,3}) (?:is )?(?:listed|blocked|blacklisted) ").unwrap()
 });
 /// Words right before an IP that make it the receiver's, not ours: a
 /// report's "last attempted IP", "remote server", "destination".
@@ -239,10 +252,19 @@ pub(crate) fn scan_lowered(text: &str, command: bool) -> Found {
         found.remote_host = Some(c[1].to_ascii_lowercase());
         found.remote_ip = c[2].parse().ok();
     }
+    if found.remote_ip.is_none()
+        && let Some(c) = REMOTE_ELSEWHERE.captures(text)
+    {
+        if let Some(host) = c.get(1) {
+            found.remote_host = Some(host.as_str().to_ascii_lowercase());
+        }
+        found.remote_ip = c.get(2).or(c.get(3)).and_then(|m| m.as_str().parse().ok());
+    }
     found.sender_ip = FROM_IP
-        .find_iter(text)
-        .filter(|m| !names_the_receiver(&text[..m.start()]))
-        .filter_map(|m| trailing_ipv4(m.as_str()).parse::<IpAddr>().ok())
+        .captures_iter(text)
+        .filter(|c| c.get(0).is_some_and(|m| !names_the_receiver(&text[..m.start()])))
+        .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)))
+        .filter_map(|m| m.as_str().parse::<IpAddr>().ok())
         .find(|ip| Some(*ip) != found.remote_ip);
     found
 }
@@ -264,15 +286,6 @@ fn status_in(s: &str) -> &str {
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .unwrap_or(rest.len())]
         .trim_end_matches('.')
-}
-
-/// The last run of digits and dots in `s` (a FROM_IP match).
-fn trailing_ipv4(s: &str) -> &str {
-    let s = s.trim_end_matches(|c: char| !c.is_ascii_digit());
-    let start = s
-        .rfind(|c: char| !c.is_ascii_digit() && c != '.')
-        .map_or(0, |i| i + 1);
-    &s[start..]
 }
 
 /// The command the error answered: what "in reply to X" names; else, in a

@@ -123,6 +123,29 @@ pub fn category(cause: Cause) -> &'static str {
     }
 }
 
+/// Whether the condition can pass without anyone acting, so that a
+/// temporary refusal for it clears on a later try: load, outages, rate
+/// limits and the like. A full mailbox, a listing, a failed
+/// authentication wait for someone.
+pub fn passes_by_itself(cause: Cause) -> bool {
+    use Cause::*;
+    matches!(
+        cause,
+        IpRateLimited
+            | IpReputation
+            | SenderTenant
+            | SendingQuota
+            | SenderTooManyToRecipient
+            | RecipientRateLimited
+            | ReceiverThrottling
+            | ReceiverOutage
+            | ReceiverUnreachable
+            | Greylisting
+            | ReceiverPolicy
+            | Unexplained
+    )
+}
+
 /// Whether a reply with status subject `subject` and detail `detail` can
 /// mean `cause`. Only what RFC 3463 and RFC 4954 fix is written here; a
 /// cause with no such bound fits every status.

@@ -28,6 +28,29 @@ const BLOCKLIST_WORDS: &[&str] = &[
     "rbl",
 ];
 
+/// Words with which a receiver says its own system is in trouble.
+const SYSTEM_TROUBLE_WORDS: &[&str] = &[
+    "local error",
+    "local problem",
+    "system",
+    "insufficient",
+    "storage",
+    "disk",
+    "resources",
+    "overload",
+    "busy",
+    "maintenance",
+    "internal error",
+    "server error",
+    "temporarily unavailable",
+    "timeout",
+    "timed out",
+    "connection",
+    "queue",
+    "database",
+    "i/o error",
+];
+
 /// Words with which a refusal names the sending server's own address.
 const OUR_ADDRESS_WORDS: &[&str] = &[
     "your ip",
@@ -126,11 +149,38 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         NotCompliantRfc => Some(Cause::MalformedMessage),
         EmailTooLarge => Some(Cause::MessageTooLarge),
         Rejected => Some(Cause::SenderAddressRefused),
+        // A receiving server that will not relay does not host the
+        // domain (an old MX): its policy, not our mail program.
+        NoRelaying if fact.remote_host.is_some() || fact.remote_ip.is_some() => {
+            Some(Cause::ReceiverPolicy)
+        }
         NoRelaying => Some(Cause::RelayDenied),
         // Not reached at all: a mistyped domain looks the same as a
         // receiver that is down, so neither is claimed.
-        Expired | NetworkError => Some(Cause::ReceiverUnreachable),
-        SystemError | SystemFull | MailerError => Some(Cause::ReceiverOutage),
+        // A named server that did not answer is down; with no server
+        // named, a mistyped domain looks the same. An expiry alone says
+        // nothing of why.
+        NetworkError | Expired if fact.remote_ip.is_some() || fact.remote_host.is_some() => {
+            Some(Cause::ReceiverOutage)
+        }
+        NetworkError => Some(Cause::ReceiverUnreachable),
+        // Exim gives up on a domain whose every host has failed for long.
+        Expired if mentions(fact, &["retry time not reached for any host", "all hosts"]) => {
+            Some(Cause::ReceiverOutage)
+        }
+        Expired => None,
+        // The receiver's own trouble only where its words say so; RFC
+        // 5321's stock "Requested action aborted" or "Transaction failed"
+        // name nothing.
+        // "Service unavailable" under a 5xx is how refusals begin
+        // ("554 5.7.1 Service unavailable; Client host … blocked").
+        SystemError | SystemFull | MailerError
+            if mentions(fact, SYSTEM_TROUBLE_WORDS)
+                || (transient(fact) && mentions(fact, &["service unavailable", "not available"])) =>
+        {
+            Some(Cause::ReceiverOutage)
+        }
+        SystemError | SystemFull | MailerError => None,
         OnHold | SyntaxError | Undefined | Feedback | Delivered => None,
     };
     let status = fact.status.as_deref().and_then(status_parts);
@@ -142,8 +192,19 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         by_reason,
         Some(Cause::UserUnknown | Cause::DomainUnknown | Cause::MailboxDisabled)
     );
-    if let Some(c) =
-        by_reason.filter(|_| !(about_address && matches!(status, Some((_, 3 | 4 | 7, _)))))
+    // A refusal or a block is policy (X.7); under a mail-system or
+    // network status (X.3, X.4) the words describe how it failed, not why.
+    let policy = matches!(
+        by_reason,
+        Some(Cause::ReceiverPolicy | Cause::IpBlockedByReceiver | Cause::ContentRefused)
+    );
+    if let Some(c) = by_reason
+        .filter(|_| !(about_address && matches!(status, Some((_, 3 | 4 | 7, _)))))
+        .filter(|_| !(policy && matches!(status, Some((_, 3 | 4, _)))))
+        // Nor is a policy status (X.7) a failing system, whatever words
+        // ("service unavailable") it carries.
+        .filter(|c| !(*c == Cause::ReceiverOutage && matches!(status, Some((_, 1 | 2 | 6 | 7, _)))))
+        .filter(|c| status.is_none_or(|(_, s, d)| cause::fits_status(*c, s, d)))
     {
         return (c, "reason");
     }
@@ -154,6 +215,14 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         Some((_, 2, 2)) => Cause::MailboxFull,
         Some((_, 2, 1)) => Cause::MailboxDisabled,
         Some((_, 2, 3)) | Some((_, 3, 4)) => Cause::MessageTooLarge,
+        // RFC 3463: X.3.0 and X.4.0 are "other or undefined", X.4.7 an
+        // expiry — none says why; the rest name the receiving system's or
+        // the route's state.
+        Some((_, 3 | 4, 0)) | Some((_, 4, 7)) | Some((4, 7, 0 | 1)) => Cause::Unexplained,
+        Some((_, 4, 3)) => Cause::ReceiverUnreachable,
+        Some((5, 4, 4)) => Cause::DomainUnknown,
+        Some((_, 4, 4)) => Cause::ReceiverUnreachable,
+        Some((_, 4, 5)) => Cause::ReceiverThrottling,
         Some((_, 3 | 4, _)) => Cause::ReceiverOutage,
         Some((_, 6, _)) => Cause::MalformedMessage,
         Some((_, 7, 20..=26)) => Cause::DomainAuthentication,

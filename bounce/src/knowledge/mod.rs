@@ -278,6 +278,18 @@ fn slot(
     Ok(list.len() - 1)
 }
 
+/// The last remote reply an expiry report quotes inside its own.
+fn last_reply_quoted(diagnostic: &str) -> Option<&str> {
+    static NESTED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(?:\[message=|responded with(?: error)?\.?\s*->|->)\s*([245][0-9][0-9][ \-][^\]]*)").unwrap()
+    });
+    NESTED
+        .captures_iter(diagnostic)
+        .last()
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().trim())
+}
+
 /// Whether the reply says the condition is temporary: its code, else its
 /// status, else a DSN's `Action: delayed`.
 pub fn transient(fact: &Fact) -> bool {
@@ -505,7 +517,38 @@ impl KnowledgeBase {
     }
 
     /// What is known about `fact`, in the order the module's map gives.
+    /// An expiry's own code says only that time ran out; where the report
+    /// quotes the last reply it got ("[Message=451 4.7.0 …]", "responded
+    /// with error. -> 421 4.3.2 …"), that reply says why.
     pub fn explain(&self, fact: &Fact) -> Explanation {
+        let outer = self.explain_own(fact);
+        let expiry = fact
+            .status
+            .as_deref()
+            .and_then(status_parts)
+            .is_some_and(|(_, s, d)| (s, d) == (4, 7));
+        if expiry
+            && let Some(last) = last_reply_quoted(&fact.diagnostic)
+        {
+            let mut inner = fact.clone();
+            inner.diagnostic = last.to_owned();
+            let found = crate::smtp::scan(last);
+            inner.reply_code = found.reply.and_then(crate::ReplyCode::new);
+            inner.status = found.reply_status.or(found.status).as_deref().and_then(crate::types::status);
+            inner.reason = crate::Reason::Undefined;
+            let inner = inner.finish();
+            let said = self.explain_own(&inner);
+            if !matches!(said.source, "rfc" | "reason") || said.cause != Cause::Unexplained {
+                return Explanation {
+                    retry: outer.retry,
+                    ..said
+                };
+            }
+        }
+        outer
+    }
+
+    fn explain_own(&self, fact: &Fact) -> Explanation {
         let provider = self.provider_of(fact);
         let named = provider.map(|p| (p.id.clone(), p.name.clone()));
         let own = || {
@@ -513,7 +556,14 @@ impl KnowledgeBase {
                 .and_then(|p| self.best(&p.id, fact))
                 .map(|c| (c, "provider"))
         };
-        let submission = || self.best(SUBMISSION, fact).map(|c| (c, "submission"));
+        // A reply a receiving server gave (its host is named) is not our
+        // submission server's, whatever its words.
+        let from_receiver = fact.remote_host.is_some() || fact.remote_ip.is_some();
+        let submission = || {
+            self.best(SUBMISSION, fact)
+                .filter(|_| !from_receiver)
+                .map(|c| (c, "submission"))
+        };
         // A reply from a host the provider is known by came from its MX, not
         // from a submission server.
         let found = if provider.is_some_and(|p| self.answered_by_host(p, fact)) {
@@ -606,6 +656,59 @@ mod tests {
             (y.provider.unwrap().0.as_str(), y.category.as_str(), y.retry),
             ("yahoo", "throttling", true)
         );
+    }
+
+    #[test]
+    fn retry_helps_comes_from_the_entry_not_the_class() {
+        // Yahoo documents [TS03] as a 421 that never succeeds on retry.
+        let y = explain(
+            "421 4.7.1 [TS03] All messages from 192.0.2.1 will be permanently deferred; Retrying will NOT succeed.",
+            "a@yahoo.com",
+        );
+        assert_eq!((y.retry, y.retry_helps), (true, Some(false)));
+        let busy = explain("421 4.4.5 Server busy, try again later.", "a@gmail.com");
+        assert_eq!((busy.retry, busy.retry_helps), (true, None));
+    }
+
+    #[test]
+    fn authentication_words_decide_only_as_the_reply_s_own_reason() {
+        // The recipient's organisation, not the mail program's login.
+        for reply in [
+            "550 5.7.12 Sender was not authenticated by organization [TY1PR01MB1234.jpnprd01.prod.outlook.com]",
+            "550 5.7.1 RESOLVER.RST.AuthRequired; authentication required [Stage: CreateMessage] [TY1PR01MB1234.jpnprd01.prod.outlook.com]",
+            "550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required [TY1PR01MB1234.jpnprd01.prod.outlook.com]",
+        ] {
+            let e = explain(reply, "a@contoso.example");
+            assert_eq!((e.cause, e.actor, e.source), (Cause::RecipientOrgBlock, Actor::Recipient, "provider"), "{reply}");
+        }
+        // A refused password at the submission server is the login, whatever
+        // it says, never the sending domain's SPF, DKIM or DMARC.
+        for reply in [
+            "535 5.7.8 Error: authentication failed: authentication failure",
+            "535 Incorrect authentication data",
+            "535 5.7.8 Authentication failed",
+        ] {
+            let e = explain(reply, "a@example.org");
+            assert_eq!((e.cause, e.source), (Cause::SubmissionLoginFailed, "submission"), "{reply}");
+        }
+        // Authentication words under a DMARC refusal stay the sending domain's.
+        let d = explain(
+            "550 5.7.1 Email rejected per DMARC policy for shop.example: authentication required",
+            "a@example.org",
+        );
+        assert_ne!(d.cause, Cause::SubmissionAuthRequired);
+        // The submission server's own wording still counts.
+        let s = explain("530 5.7.0 Authentication required", "a@example.org");
+        assert_eq!(s.cause, Cause::SubmissionAuthRequired);
+    }
+
+    #[test]
+    fn a_receiver_without_tls_is_not_our_server_refusing_encryption() {
+        let e = explain(
+            "450 4.7.321 starttls-not-supported: Destination mail server must support TLS to receive mail. [TY1PR01MB1234.jpnprd01.prod.outlook.com]",
+            "a@example.jp",
+        );
+        assert_eq!((e.cause, e.actor, e.retry), (Cause::ReceiverOutage, Actor::Receiver, true));
     }
 
     #[test]

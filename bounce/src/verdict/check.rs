@@ -30,7 +30,7 @@ const WE_FIX: &[&str] = &[
     "当社で原因の解消",
 ];
 /// An apology.
-const APOLOGY: &[&str] = &["sorry", "申し訳"];
+const APOLOGY: &[&str] = &["We are sorry", "we are sorry", "申し訳"];
 /// A placeholder where a recipient or a domain was missing.
 const PLACEHOLDERS: &[&str] = &["(?)", "（?）", "? —", " ? ", "()", "（）"];
 

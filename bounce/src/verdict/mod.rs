@@ -162,7 +162,12 @@ impl Fate {
         if cause::delivered(cause) {
             return Fate::Delivered;
         }
-        if cause::category(cause) == "submission" || fact.format == Format::ClientError {
+        // Our own server's refusal, seen where it was given. A bare reply
+        // may be anyone's: a remote server refuses relaying too.
+        if fact.format == Format::ClientError
+            || (cause::category(cause) == "submission"
+                && !matches!(fact.format, Format::SmtpReply | Format::Unknown))
+        {
             return Fate::NotSent;
         }
         let delayed = fact.action == Some(crate::Action::Delayed);
@@ -362,8 +367,15 @@ pub fn decide(
         Fate::Unknown => kb.retry,
         Fate::Returned | Fate::NotSent | Fate::Delivered => false,
     };
+    // An expiry was temporary failures until the queue gave up: a later
+    // try can pass. A cause someone must remove cannot wait itself out.
+    let temporary = kb.retry
+        || matches!(fact.reason, crate::Reason::Expired | crate::Reason::NetworkError)
+        || fact.status.as_ref().is_some_and(|s| s.is_temporary());
     let retry_can_help = !cause::delivered(cause)
-        && kb.retry_helps.unwrap_or(kb.retry)
+        && kb
+            .retry_helps
+            .unwrap_or(temporary && cause::passes_by_itself(cause))
         && !best.is_some_and(|m| incident_blocks_retries(m, cause));
     let nothing_to_do = cause == Cause::AutoReply
         || (retry && retry_can_help && matches!(actor, Actor::Receiver))
@@ -448,7 +460,11 @@ pub fn decide(
     let action = match fate {
         // The knowledge base's words assume the class of the reply ("the
         // server retries"); a message already handed back is not retried.
-        Fate::Returned if kb.retry => words::given_back(&action, retry_can_help),
+        Fate::Returned | Fate::NotSent
+            if kb.retry || action.en.to_ascii_lowercase().contains("retr") =>
+        {
+            words::given_back(&action, retry_can_help, fate == Fate::NotSent)
+        }
         _ => action,
     };
     let who_acts = words::who_acts(&actor_name, &action);

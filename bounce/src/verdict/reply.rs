@@ -202,8 +202,8 @@ fn situation(r: &ReplyInput) -> Bilingual {
             format!("メールが当社の送信サーバを経由せず、お使いの回線から直接送られたため、受信側{pdj}に拒否されました。"),
         ),
         (SubmissionLoginFailed, _) => b(
-            "Our sending server did not accept the login of your mail program: the user name or the password set in it is not correct.".into(),
-            "メールソフトに設定されたユーザ名またはパスワードが正しくないため、当社の送信サーバがログインを受け付けませんでした。".into(),
+            "Our sending server did not accept the login (SMTP authentication) of your mail program: the user name or the password set in it is not correct.".into(),
+            "メールソフトに設定されたユーザ名またはパスワードが正しくないため、当社の送信サーバがログイン（SMTP 認証）を受け付けませんでした。".into(),
         ),
         (ReceiverUnreachable, _) => b(
             format!("Our sending server could not reach the mail server of the recipient's domain{pde}. Either the part of the address after the @ is mistyped, or the receiving side's server is not answering."),
@@ -238,8 +238,8 @@ fn situation(r: &ReplyInput) -> Bilingual {
             format!("宛先{prcj}の受信側でメールが受け付けられませんでした。多くの場合、受信者様のフィルタや受信拒否設定により、お客様のアドレスからのメールが受け付けられていません（アドレスの誤りでも同じ結果になります）。"),
         ),
         (RecipientOrgBlock, _) => b(
-            format!("The recipient's organisation{pde} blocks mail from our sending server with its own settings."),
-            format!("受信者様の組織{pdj}が、独自の設定で当社の送信サーバからのメールを拒否しています。"),
+            format!("The recipient's organisation{pde} does not accept your message under its own settings (for example a group that takes mail only from certain senders, or its own refusal rules)."),
+            format!("受信者様の組織{pdj}の設定により、お客様からのメールが受け付けられていません（特定の送信者からのみ受け付けるグループや、組織独自の拒否設定など）。"),
         ),
         (RecipientRateLimited, _) => b(
             format!("{the_addr_cap} is receiving so much mail that the receiving side{pde} is limiting it for now."),
@@ -435,8 +435,8 @@ fn request(r: &ReplyInput) -> Bilingual {
             "アドレスをご確認のうえ、受信者様に受信許可の設定をご依頼ください。".into(),
         )),
         (RecipientOrgBlock, _) => Some(b(
-            "Please ask the recipient to have their administrators allow mail from us.".into(),
-            "受信者様から組織の管理者に、当社からのメールの受信許可をご依頼いただくようお伝えください。".into(),
+            "Please ask the recipient to have their administrators allow mail from you.".into(),
+            "受信者様から組織の管理者に、お客様からのメールの受信許可をご依頼いただくようお伝えください。".into(),
         )),
         (RecipientRateLimited, _) if !r.retry => Some(b(
             "Please send again a little later.".into(),

@@ -42,7 +42,7 @@ pub fn actor_name(actor: Actor, domain: &str, blocklist: Option<&str>) -> Biling
 /// Staff advice for a message already given back after temporary
 /// failures: the sentences that promise a retry are dropped, and the
 /// advice says it must be sent again.
-pub fn given_back(action: &Bilingual, retry_can_help: bool) -> Bilingual {
+pub fn given_back(action: &Bilingual, retry_can_help: bool, not_sent: bool) -> Bilingual {
     let keep_en: Vec<&str> = sentences(&action.en, false)
         .into_iter()
         .filter(|s| !s.to_ascii_lowercase().contains("retr"))
@@ -51,7 +51,12 @@ pub fn given_back(action: &Bilingual, retry_can_help: bool) -> Bilingual {
         .into_iter()
         .filter(|s| !s.contains("再送"))
         .collect();
-    let (en, ja) = if retry_can_help {
+    let (en, ja) = if not_sent {
+        (
+            "The message was not sent at all: it must be sent again once the setting is fixed.",
+            "メールは送信されていません。設定を直した後に改めて送信する必要があります。",
+        )
+    } else if retry_can_help {
         (
             "The message was already returned to the sender and is not retried: it must be sent again.",
             "メールはすでに差出人に返送されており、再送されません。改めて送信する必要があります。",
