@@ -398,9 +398,14 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
                 .is_some()
         })
         .map(|b| {
+            // The final recipient, unless it is no SMTP address a sender
+            // can act on (an X.400 form, a relay's internal rewrite such
+            // as "@host:a@ims_daemon"): then the address the sender gave.
             let recipient = dsn::get(b, "final-recipient")
-                .or(dsn::get(b, "original-recipient"))
-                .map(|v| dsn::typed_value(v).to_owned());
+                .and_then(crate::address::smtp_address)
+                .or_else(|| {
+                    dsn::get(b, "original-recipient").and_then(crate::address::smtp_address)
+                });
             // Without a Diagnostic-Code, some MTAs explain the status in a
             // comment: "Status: 4.0.0 (host name lookup failure)".
             let diagnostic_code = dsn::get(b, "diagnostic-code");
@@ -435,6 +440,13 @@ fn delivery_status(msg: &Message<'_>, base: &Fact) -> Option<Vec<Fact>> {
             }
         })
         .collect::<Vec<_>>();
+    // A recipient block that names no SMTP address (an X.400 one with no
+    // Original-Recipient) is left out when others name theirs; alone, its
+    // failure is still reported, without a recipient.
+    let mut facts = facts;
+    if facts.iter().any(|f| f.recipient.is_some()) {
+        facts.retain(|f| f.recipient.is_some());
+    }
     // Fill a missing diagnostic from the human-readable part, which many MTAs
     // use for the real reason.
     // Read only when some fact needs it: most reports say it all in fields.
@@ -630,8 +642,11 @@ fn looks_like_bounce(msg: &Message<'_>, body: &str) -> bool {
         f.first()
             .is_none_or(|a| a.address().is_none_or(|a| a.trim().is_empty()))
     });
+    // A delay warning from the mail system (Exim's names no "Delay
+    // reason" when it has none to give).
+    let delay_warning = || super::text::is_delay_warning(msg.subject().unwrap_or_default(), body);
     failed_header
-        || ((daemon || null_sender) && (bounce_subject || body_says))
+        || ((daemon || null_sender) && (bounce_subject || body_says || delay_warning()))
         // A person's reply that only talks about returned mail is not one.
         || (bounce_subject && body_says && !subject.trim_start().starts_with("re:"))
         // Last: the only test that reads the body with a regex.
@@ -750,6 +765,7 @@ fn auto_reply(msg: &Message<'_>, base: &Fact) -> Option<Fact> {
             diagnostic: msg.subject().unwrap_or_default().to_owned(),
             format: crate::Format::AutoReply,
             reason: Reason::Vacation,
+            auto_reply: true,
             ..base.clone()
         }
         .finish(),

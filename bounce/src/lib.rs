@@ -45,6 +45,7 @@
 
 use std::sync::LazyLock;
 
+mod address;
 pub mod batch;
 pub mod classify;
 mod dsn;
@@ -120,6 +121,11 @@ pub struct Fact {
     pub hard_bounce: bool,
     /// ARF feedback type, for feedback reports.
     pub feedback_type: Option<String>,
+    /// An automatic answer (an RFC 3834 auto-reply, an out-of-office
+    /// message), not a report of a failure: the message was delivered, and
+    /// someone or something answered it. Printed only when set.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub auto_reply: bool,
 }
 
 impl Fact {
@@ -234,6 +240,9 @@ pub fn parse_reply(reply: &str, recipient: Option<&str>, at: Option<&str>) -> Op
     let mut fact = reply::bare_reply(reply, "reply")?;
     if let Some(r) = recipient {
         fact.recipient = Some(r.to_owned());
+        // Decided again: the recipient's domain can change the reading
+        // (KDDI's filter reply names no address).
+        fact.reason = Reason::Undefined;
         fact = fact.finish();
     }
     fact.timestamp = at.map(str::to_owned);

@@ -106,6 +106,11 @@ pub fn read(bytes: &[u8], source: &str, hints: &Hints) -> Result<Vec<Fact>, Noth
         return Err(NothingFound);
     }
     let delay = announces_delay(&cleaned.to_lowercase());
+    // One failed recipient: the receiving server the whole paste names is
+    // its own (a DSN's Remote-MTA names no address; the prose above it
+    // does).
+    let single = facts.len() == 1;
+    let named_anywhere = || smtp::scan(&smtp::collapse(&cleaned[..smtp::floor_char_boundary(&cleaned, 64 * 1024)]));
     Ok(facts
         .into_iter()
         .map(|mut f| {
@@ -119,6 +124,15 @@ pub fn read(bytes: &[u8], source: &str, hints: &Hints) -> Result<Vec<Fact>, Noth
             // message is still queued, whatever a reader of its body said.
             if delay && f.format == Format::Text && f.action == Some(Action::Failed) {
                 f.action = Some(Action::Delayed);
+            }
+            if single && f.remote_ip.is_none() && f.format != Format::ClientError {
+                let found = named_anywhere();
+                if found.remote_ip.is_some()
+                    && f.remote_host.as_ref().is_none_or(|h| found.remote_host.as_ref() == Some(h))
+                {
+                    f.remote_ip = found.remote_ip;
+                    f.remote_host = f.remote_host.or(found.remote_host);
+                }
             }
             with_hints(f, hints)
         })
@@ -361,7 +375,6 @@ fn login_refused_in_log(cleaned: &str, source: &str) -> Option<Fact> {
         Fact {
             source: source.to_owned(),
             action: Some(Action::Failed),
-            reply_code: ReplyCode::new(535),
             diagnostic: m.as_str().trim().to_owned(),
             format: Format::ClientError,
             ..Fact::default()

@@ -197,7 +197,11 @@ fn recipients_in(section: &str, exclude: &[String], only: Option<&[String]>) -> 
             continue;
         }
         for m in ADDRESS.find_iter(line) {
-            let addr = m.as_str().trim_end_matches('.').to_owned();
+            // An encapsulated X.500 name is no address; an encapsulated
+            // SMTP one is, once decoded.
+            let Some(addr) = crate::address::smtp_address(m.as_str()) else {
+                continue;
+            };
             if is_role_address(&addr)
                 || exclude.iter().any(|e| e.eq_ignore_ascii_case(&addr))
                 || only.is_some_and(|only| !only.iter().any(|o| o.eq_ignore_ascii_case(&addr)))
@@ -245,7 +249,16 @@ fn recipients_in(section: &str, exclude: &[String], only: Option<&[String]>) -> 
                         || l[..9].eq_ignore_ascii_case(b"received:"))
             })
             .map_or(lines.len(), |p| start + 1 + p);
-        let mut end = next_start.min(start + 40).min(copy_starts);
+        // A list of what might have gone wrong ("Possible reason(s) for
+        // failure:") is boilerplate, not this recipient's error.
+        let boilerplate = lines[*start + 1..]
+            .iter()
+            .position(|l| {
+                let l = l.trim_start().as_bytes();
+                l.len() > 9 && l[..9].eq_ignore_ascii_case(b"possible ")
+            })
+            .map_or(lines.len(), |p| start + 1 + p);
+        let mut end = next_start.min(start + 40).min(copy_starts).min(boilerplate);
         // The next recipient's mailer status lines are its own.
         if end == next_start {
             while end > start + 1 && MAILER_STATUS_LINE.is_match(lines[end - 1]) {
@@ -285,7 +298,10 @@ impl Recipients {
         // Phrase rules cost a pass each: run them only when the codes leave
         // the question open.
         let codes_say_nothing = found.reply.is_none_or(|r| r < 400) && found.status.is_none();
-        let says_nothing = codes_say_nothing && super::classify::by_text(text).is_none();
+        // Read as the diagnostic will be: a reply wrapped over lines
+        // ("Connection timed\n    out") is joined with its indentation.
+        let says_nothing = codes_say_nothing
+            && super::classify::by_text(&super::smtp::collapse(text)).is_none();
         // A stock "user unknown" under a notice that says the account is
         // disabled: the notice is the more specific (au answers both with
         // the same reply), so both go into the diagnostic.
@@ -350,13 +366,20 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
         .header_raw("X-Failed-Recipients")
         .map(|v| {
             v.split(',')
-                .map(|a| a.trim().to_owned())
-                .filter(|a| !a.is_empty())
+                .filter_map(crate::address::smtp_address)
                 .collect::<Vec<_>>()
         })
         .filter(|v| !v.is_empty());
     let mut recipients = recipients_in(section, &exclude, failed_header.as_deref());
     let mut found = std::mem::take(&mut recipients.list);
+    // A listed entry's own "(reason)" is its text: the lines after it
+    // name other entries, which are not all addresses.
+    for (address, text) in named_in_a_list(section, body) {
+        match found.iter_mut().find(|(a, _)| a.eq_ignore_ascii_case(&address)) {
+            Some(known) => known.1 = text,
+            None => found.push((address, text)),
+        }
+    }
     if found.is_empty() {
         let fallback = failed_header.or_else(|| original.to.clone().map(|t| vec![t]));
         let explanation: String = section.chars().take(4000).collect();
@@ -375,6 +398,11 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
             None => return Vec::new(),
         }
     }
+    // A warning that the MTA is still trying is no failure.
+    let action = match is_delay_warning(msg.subject().unwrap_or_default(), section) {
+        true => Action::Delayed,
+        false => Action::Failed,
+    };
     let reporting = msg
         .from()
         .and_then(|f| f.first())
@@ -389,7 +417,7 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
                     recipient: (!recipient.is_empty()).then(|| recipient.clone()),
                     diagnostic,
                     reporting_mta: reporting.clone(),
-                    action: Some(Action::Failed),
+                    action: Some(action),
                     format: crate::Format::Text,
                     ..base.clone()
                 }
@@ -414,6 +442,122 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
             }
         })
         .collect()
+}
+
+/// Recipients a notice lists by the name its own system knows them by,
+/// which is an address only when the sender typed one: GroupWise's
+/// Internet Agent writes "The message that you sent was undeliverable to
+/// the following:" and then one indented "name (reason)" line each
+/// ("jdoe (User not on post office)"). A name that is no address is the
+/// address among the copied message's To and Cc whose local part it is;
+/// a name no copied address explains is left out.
+fn named_in_a_list(section: &str, body: &str) -> Vec<(String, String)> {
+    static ENTRY: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[ \t]+(\S+) \((.+)\)\s*$").expect("entry compiles"));
+    static HEADING: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["was undeliverable to the following"])
+            .expect("heading builds")
+    });
+    let Some(heading) = HEADING.find(section) else {
+        return Vec::new();
+    };
+    let mut lines = section[heading.end()..].lines();
+    lines.next(); // the rest of the heading's line
+    let copied = copied_recipients(body);
+    lines
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| ENTRY.captures(l))
+        .filter_map(|c| {
+            let name = &c[1];
+            let address = match name.contains('@') {
+                true => crate::address::smtp_address(name),
+                false => copied.iter().find_map(|a| {
+                    let (local, _) = a.rsplit_once('@')?;
+                    local.eq_ignore_ascii_case(name).then(|| a.clone())
+                }),
+            }?;
+            Some((address, c[2].trim().to_owned()))
+        })
+        .collect()
+}
+
+/// The addresses in the To and Cc lines of a copy of the message in the
+/// body ("Possibly truncated original message follows:", a copied header
+/// block), continuation lines included.
+fn copied_recipients(body: &str) -> Vec<String> {
+    let body = &body[..super::smtp::floor_char_boundary(body, SECTION_READ_LIMIT)];
+    let mut out = Vec::new();
+    let mut in_field = false;
+    for line in body.lines() {
+        let lower = line.trim_start().to_ascii_lowercase();
+        if lower.starts_with("to:") || lower.starts_with("cc:") {
+            in_field = true;
+        } else if !(in_field && line.starts_with([' ', '\t'])) {
+            in_field = false;
+        }
+        if in_field {
+            out.extend(ADDRESS.find_iter(line).filter_map(|m| crate::address::smtp_address(m.as_str())));
+        }
+    }
+    out
+}
+
+/// Whether a notice warns that delivery is late but still being tried,
+/// in the words each MTA's delay notice uses (its subject, or the head of
+/// its text):
+/// - Sendmail (savemail.c): "Warning: could not send message for past 4
+///   hours", "THIS IS A WARNING MESSAGE ONLY";
+/// - Postfix (bounce(5), delay_template): "Delayed Mail (still being
+///   retried)", "THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND";
+/// - Exim (spec, "Customizing warning messages"): "Warning: message … delayed
+///   … hours", "has not yet been delivered to one or more of its
+///   recipients", "No action is required on your part";
+/// - Microsoft Exchange: "Delivery Status Notification (Delay)" (also
+///   Gmail's), "Delivery delayed:", "Delivery is delayed to these
+///   recipients or groups", "This message hasn't been delivered yet";
+/// - Gmail: "There was a temporary problem delivering your message", "will
+///   retry for … more hours";
+/// - HCL/Lotus Domino (admin help, "Generating delay notifications"): its
+///   "Delay report … no additional user action is required";
+/// - Courier (module.dsn/dsnsubjectwarn.txt, dsndelayed.txt): "WARNING:
+///   delayed mail.", "DELAYS IN DELIVERING YOUR MESSAGE", "This is an
+///   advisory notice only".
+pub(crate) fn is_delay_warning(subject: &str, section: &str) -> bool {
+    static SUBJECTS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)warning: could not send message for past|delayed mail \(still being retried\)|^\s*warning: message \S+ delayed|delivery status notification \(delay\)|^\s*delivery delayed\b|^\s*warning: delayed mail|^\s*delayed mail\b|^\s*delay(?:ed)? (?:report|notification)\b|mail delivery delayed",
+        )
+        .expect("subjects compile")
+    });
+    static BODY: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::new([
+            "this is a warning message only",
+            "this is a warning only",
+            "has not yet been delivered to one or more of its",
+            "no action is required on your part",
+            "delivery is delayed to these recipients",
+            "this message hasn't been delivered yet",
+            "there was a temporary problem delivering your message",
+            "delays in delivering your message",
+            "this is an advisory notice only",
+            "no additional user action is required",
+            "mail delivery delayed",
+        ])
+        .expect("phrases build")
+    });
+    if SUBJECTS.is_match(subject) {
+        return true;
+    }
+    let head = &section[..super::smtp::floor_char_boundary(section, 8 * 1024)];
+    let lower = head
+        .to_ascii_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    BODY.is_match(&lower)
 }
 
 /// Whether a notice that names no failed address still reports on a
@@ -545,6 +689,32 @@ mod tests {
             &original,
             reply
         ));
+    }
+
+    #[test]
+    fn groupwise_names_are_mapped_to_the_copied_addresses() {
+        let body = "The message that you sent was undeliverable to the following:\n\
+            \tjdoe (User not on post office)\n\
+            \tk.sato@example.net (Mailbox full)\n\
+            \tnobody (User not on post office)\n\
+            \n\
+            Possibly truncated original message follows:\n\
+            \n\
+            From: news@example.jp\n\
+            To: JDoe@corp.example.com,\n\
+            \tk.sato@example.net\n\
+            Subject: hello\n";
+        let section = error_section(body);
+        let found = named_in_a_list(section, body);
+        assert_eq!(
+            found,
+            [
+                ("JDoe@corp.example.com".to_owned(), "User not on post office".to_owned()),
+                ("k.sato@example.net".to_owned(), "Mailbox full".to_owned()),
+            ]
+        );
+        // No list heading: nothing.
+        assert!(named_in_a_list("\tjdoe (User not on post office)\n", body).is_empty());
     }
 
     #[test]

@@ -15,8 +15,15 @@ use std::process::Command;
 /// (Orange's and au's codes, one-off provider sentences, a list manager's
 /// replies) were dropped, and reason agreement fell from 94.1 % to 87.9 %,
 /// about the same on both halves (A 88.2 %, B 87.5 %): they were fitted to
-/// the whole corpus, not to one half.
-const MIN_REASON: f64 = 87.5;
+/// the whole corpus, not to one half. 86.0 since issue 27 dropped the
+/// guesses: a stock "user unknown" at no named stage was read as a filter
+/// (9 labels follow that convention: they now read as the unknown users
+/// the words say), and a bare 550/554 whose words no rule knows, or a 5xx
+/// that only names the recipient, is now undecided instead of an unknown
+/// user or a refusal (1 label lost; 4 wrong answers became undecided); a
+/// delay warning that gives no reason is no longer "expired" (the labeller
+/// calls one so). 88.1 % → 86.1 % (A 88.7 → 86.1 %, B 87.5 → 86.0 %).
+const MIN_REASON: f64 = 86.0;
 const MIN_STATUS: f64 = 99.0;
 
 fn percent(output: &str, label: &str) -> f64 {

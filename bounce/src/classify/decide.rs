@@ -119,8 +119,11 @@ fn by_evidence(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     if let Some(reason) = status.as_deref().and_then(by_status) {
         return reason;
     }
+    // A delay warning that gives no reason says only that the message is
+    // late: nothing expired (the MTA is still trying), and nothing else is
+    // known.
     if fact.action == Some(Action::Delayed) {
-        return Reason::Expired;
+        return Reason::Undefined;
     }
     let permanent = fact.reply_code.is_some_and(ReplyCode::is_permanent);
     // A refusal that quotes the sending IP back ("554 IP=192.0.2.9 - …")
@@ -128,20 +131,17 @@ fn by_evidence(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     if permanent && fact.sender_ip.is_some() {
         return Reason::Blocked;
     }
-    // A code without a conventional meaning that names only the recipient
-    // ("542 a@example.net Rejected") is about the address, as a bare 550 is.
-    let names_recipient = || {
-        fact.recipient.as_deref().is_some_and(|r| {
-            r.contains('@') && lowered_diagnostic.contains(&r.to_ascii_lowercase())
-        })
-    };
+    // A bare 550, 551, 553 or 554 whose words no rule knows names no
+    // reason: RFC 5321 gives each for a missing mailbox, a policy refusal
+    // and a spam filter's alike ("mailbox unavailable", "transaction
+    // failed"), and the receivers that send them mean any of these. The
+    // status or the code's generic meaning is all there is, and a guessed
+    // reason would be worse than none (issue 27).
     match fact.reply_code.map(ReplyCode::get) {
-        Some(550) | Some(551) | Some(553) => Reason::UserUnknown,
+        Some(550) | Some(551) | Some(553) | Some(554) => Reason::Undefined,
         Some(552) => Reason::MailboxFull,
-        Some(554) => Reason::Rejected,
         Some(421) | Some(450) | Some(451) => Reason::SystemError,
         Some(452) => Reason::SystemFull,
-        Some(c) if c >= 500 && names_recipient() => Reason::UserUnknown,
         Some(c) if c >= 500 => Reason::OnHold,
         // No code and no phrase we know: we cannot tell.
         _ if fact.status.is_none() => Reason::Undefined,
@@ -193,14 +193,12 @@ fn user_unknown_or_not(fact: &Fact, lowered_diagnostic: &str) -> Reason {
     {
         return Reason::UserUnknown;
     }
-    if fact.command.is_none()
-        && !status.starts_with("5.1.")
-        && says_stock_unknown(lowered_diagnostic)
-    {
-        if status == "5.2.1" {
-            return Reason::Suspend;
-        }
-        return Reason::Filtered;
+    // x.2.1 at no named stage: the mailbox exists but is disabled (RFC
+    // 3463), whatever stock words come with it. (Stock words alone at no
+    // named stage are a missing mailbox: reading them as a filter was a
+    // labelling convention, not anything a receiver documents.)
+    if fact.command.is_none() && status == "5.2.1" && says_stock_unknown(lowered_diagnostic) {
+        return Reason::Suspend;
     }
     // NTT docomo answers a sender its subscriber has refused with "550
     // Unknown user" at DATA; without 5.1.1 that is the filter.
@@ -373,15 +371,16 @@ mod evidence_tests {
             let after_data = fact(text, Some("DATA"), None, 550);
             assert_eq!(classify(&after_data), Reason::UserUnknown, "{text}");
         }
-        // The stock words alone stay ambiguous.
+        // The stock words alone, at no named stage, are the missing
+        // mailbox they say (no longer read as a filter: issue 27).
         let stock = fact("550 <a@example.net>: User unknown", None, None, 550);
-        assert_eq!(classify(&stock), Reason::Filtered);
+        assert_eq!(classify(&stock), Reason::UserUnknown);
     }
 
     #[test]
-    fn stock_words_at_no_named_stage_are_a_filter_unless_a_code_says_otherwise() {
+    fn stock_words_at_no_named_stage_are_a_missing_mailbox_unless_a_code_says_otherwise() {
         let unstaged = fact("550 Unknown user a@example.net", None, None, 550);
-        assert_eq!(classify(&unstaged), Reason::Filtered);
+        assert_eq!(classify(&unstaged), Reason::UserUnknown);
         // The status names the missing mailbox outright.
         let proven = fact("550 5.1.1 User unknown", None, Some("5.1.1"), 550);
         assert_eq!(classify(&proven), Reason::UserUnknown);
@@ -439,9 +438,9 @@ mod evidence_tests {
         let mut refused = fact("550 : User unknown", None, None, 550);
         refused.recipient_domain = Some("ezweb.ne.jp".into());
         assert_eq!(classify(&refused), Reason::Filtered);
-        // The same words from elsewhere say nothing of the stage.
+        // The same words from elsewhere are the missing mailbox they say.
         let other = fact("550 <a@example.net>: User unknown", None, None, 550);
-        assert_eq!(classify(&other), Reason::Filtered);
+        assert_eq!(classify(&other), Reason::UserUnknown);
         assert!(!is_kddi_domain(&"notezweb.ne.jp".into()));
         assert!(is_kddi_domain(&"biz.ezweb.ne.jp".into()));
     }
@@ -476,11 +475,11 @@ mod evidence_tests {
         ip.sender_ip = crate::smtp::scan(&ip.diagnostic).sender_ip;
         assert_eq!(ip.sender_ip, Some("192.0.2.254".parse().unwrap()));
         assert_eq!(classify(&ip), Reason::Blocked);
-        // It names only the recipient: the address is refused.
+        // Naming the recipient says nothing of why it was refused: a bare
+        // 5xx stays undecided whether it names the address or not.
         let mut address = fact("542 yui@example.net Rejected", None, Some("5.0.0"), 542);
         address.recipient = Some("yui@example.net".into());
-        assert_eq!(classify(&address), Reason::UserUnknown);
-        // Naming neither, a bare 5xx stays undecided.
+        assert_eq!(classify(&address), Reason::OnHold);
         let mut neither = fact("542 Rejected", None, Some("5.0.0"), 542);
         neither.recipient = Some("yui@example.net".into());
         assert_eq!(classify(&neither), Reason::OnHold);
@@ -488,6 +487,25 @@ mod evidence_tests {
         let mut full = fact("552 yui@example.net", None, Some("5.0.0"), 552);
         full.recipient = Some("yui@example.net".into());
         assert_eq!(classify(&full), Reason::MailboxFull);
+    }
+
+    #[test]
+    fn a_bare_refusal_whose_words_no_rule_knows_is_undecided() {
+        // A spam filter's, a size limit's and a reverse-DNS check's
+        // refusals in words no rule knows: none is an unknown user.
+        for (text, code) in [
+            ("550 Sorry, message refused (rule 7)", 550),
+            ("554 Sorry, not today (code 42)", 554),
+            ("553 Sorry, not here (code 9)", 553),
+        ] {
+            let f = fact(text, Some("RCPT"), None, code);
+            assert_eq!(classify(&f), Reason::Undefined, "{text}");
+        }
+        // What the code itself means stays: 552 is a full mailbox.
+        assert_eq!(
+            classify(&fact("552 try later", None, None, 552)),
+            Reason::MailboxFull
+        );
     }
 
     #[test]
@@ -499,16 +517,19 @@ mod evidence_tests {
             554,
         );
         assert_eq!(classify(&conn), Reason::Blocked);
+        // The same words at RCPT name no reason (a 554 is a spam filter's
+        // as often as a policy's).
         let rcpt = fact("554 mx.example.net not available", Some("RCPT"), None, 554);
-        assert_eq!(classify(&rcpt), Reason::Rejected);
+        assert_eq!(classify(&rcpt), Reason::Undefined);
     }
 
     #[test]
     fn a_failure_report_with_a_temporary_reply_and_no_words_expired() {
         let mut f = fact("Error, ERROR_CODE :421", None, None, 421);
         assert_eq!(classify(&f), Reason::Expired);
+        // Still being tried: nothing expired, and no words say why.
         f.action = Some(Action::Delayed);
-        assert_eq!(classify(&f), Reason::Expired);
+        assert_eq!(classify(&f), Reason::Undefined);
         f.action = None;
         assert_eq!(classify(&f), Reason::SystemError);
     }

@@ -28,6 +28,12 @@ const BLOCKLIST_WORDS: &[&str] = &[
     "rbl",
 ];
 
+/// Words that name a message's content.
+const CONTENT_WORDS: &[&str] = &[
+    "content", "attachment", "spam", "virus", "malware", "url", "link", "body", "macro",
+    "file type", "executable", "phishing", "message text", "keyword",
+];
+
 /// Words with which a receiver says its own system is in trouble.
 const SYSTEM_TROUBLE_WORDS: &[&str] = &[
     "local error",
@@ -107,9 +113,11 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         }
         Blocked => Some(Cause::ReceiverPolicy),
         BadReputation => Some(Cause::IpReputation),
-        SpamDetected | PolicyViolation | ContentError | VirusDetected => {
-            Some(Cause::ContentRefused)
-        }
+        SpamDetected | ContentError | VirusDetected => Some(Cause::ContentRefused),
+        // "Policy" says who decided, not what about: the content only where
+        // the words name it.
+        PolicyViolation if mentions(fact, CONTENT_WORDS) => Some(Cause::ContentRefused),
+        PolicyViolation => None,
         RateLimited
             if fact
                 .status
@@ -149,10 +157,10 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         NotCompliantRfc => Some(Cause::MalformedMessage),
         EmailTooLarge => Some(Cause::MessageTooLarge),
         Rejected => Some(Cause::SenderAddressRefused),
-        // A receiving server that will not relay does not host the
-        // domain (an old MX): its policy, not our mail program.
+        // A receiving server that will not relay does not take mail for
+        // the domain (an old MX, a mistyped domain): not our mail program.
         NoRelaying if fact.remote_host.is_some() || fact.remote_ip.is_some() => {
-            Some(Cause::ReceiverPolicy)
+            Some(Cause::DomainUnknown)
         }
         NoRelaying => Some(Cause::RelayDenied),
         // Not reached at all: a mistyped domain looks the same as a

@@ -688,7 +688,8 @@ mod tests {
 
     #[test]
     fn a_filter_refusal_is_not_told_as_a_full_mailbox() {
-        let fact = parse_reply("550 Unknown user", Some("hanako@ezweb.example"), None).unwrap();
+        // KDDI's filter reply, which names no address (classify::decide).
+        let fact = parse_reply("550 : User unknown", Some("hanako@ezweb.ne.jp"), None).unwrap();
         assert_eq!(fact.reason, Reason::Filtered);
         let kb = KnowledgeBase::embedded().explain(&fact);
         let v = decide(&fact, &kb, &[], &Sending::default());

@@ -312,11 +312,22 @@ async fn answer_page(
             };
             respond(StatusCode::OK, page(lang, t.answer_title, here, body))
         }
-        Ok(Err(nothing)) => error(
-            lang,
+        // What was pasted stays in the form: nobody should paste twice.
+        Ok(Err(nothing)) => respond(
             StatusCode::UNPROCESSABLE_ENTITY,
-            nothing.message(lang.code()),
-            here,
+            page(
+                lang,
+                t.error_title,
+                here,
+                html! {
+                    h1 { (t.error_title) }
+                    p.error role="alert" { (nothing.message(lang.code())) }
+                    section aria-labelledby="again" {
+                        h2 #again { (t.another) }
+                        (form(lang, &pasted, &recipient))
+                    }
+                },
+            ),
         ),
         Err(e) if e.status() == StatusCode::SERVICE_UNAVAILABLE => {
             error(lang, StatusCode::SERVICE_UNAVAILABLE, t.busy, here)
@@ -360,6 +371,9 @@ fn answer(lang: Lang, i: usize, a: &Answer) -> Markup {
             p.badges {
                 span.badge.(actor_class(v.actor)) { (t.who_acts) (t.colon) (v.actor_name.get(l)) }
                 @if v.nothing_to_do && v.retry { " " span.badge.wait { (t.nothing_to_do) } }
+            }
+            @if v.basis.kind == "generic" {
+                p.general role="note" { (t.general_answer) }
             }
             h3 { (t.what_happened) }
             p { (v.what_happened.get(l)) }
