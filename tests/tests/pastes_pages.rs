@@ -107,7 +107,10 @@ async fn one_paste_per_layout_on_the_home_page() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let passed = stdout.matches("\"ok\":true").count();
-    println!("{passed} of {} page checks passed\n{stdout}", cases.len() * 2);
+    println!(
+        "{passed} of {} page checks passed\n{stdout}",
+        cases.len() * 2
+    );
     assert!(
         output.status.success(),
         "page checks failed (screenshots in {}):\n{stdout}\n{stderr}",

@@ -294,7 +294,10 @@ impl Report {
             for m in misses {
                 let mut detail = m.detail.clone();
                 if detail.len() > 600 {
-                    let cut = (0..=600).rev().find(|&i| detail.is_char_boundary(i)).unwrap_or(0);
+                    let cut = (0..=600)
+                        .rev()
+                        .find(|&i| detail.is_char_boundary(i))
+                        .unwrap_or(0);
                     detail.truncate(cut);
                     detail.push('…');
                 }
