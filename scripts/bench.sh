@@ -8,7 +8,7 @@
 # BENCHMARKS.md records the figures.
 #
 #   scripts/bench.sh                  # everything
-#   scripts/bench.sh federation sync  # one part (node | federation [sync|mesh] | memory | load)
+#   scripts/bench.sh federation sync  # one part (node [candidates] | federation [sync|mesh] | memory | load)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/with-postgres.sh

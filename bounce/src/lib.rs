@@ -8,6 +8,7 @@
 //! |---|---|
 //! | this crate's root | [`Fact`]: one failed (or reported) delivery to one recipient; [`parse_bytes`], [`parse_reply`] |
 //! | [`batch`] | mbox, maildir, directories, stdin → messages and log text |
+//! | [`stream`] | one input of any size in bounded memory: an mbox message by message, a log line by line |
 //! | [`classify`] + `phrases` | the reason and hard/soft, from codes and the MTAs' own words |
 //! | [`logline`], [`logjoin`], [`logtime`] | MTA log lines, a message's lines joined by queue ID, log clocks |
 //! | [`smtp`] | reply codes, enhanced status codes, hosts and IPs in text |
@@ -59,6 +60,7 @@ mod phrases;
 mod reply;
 mod ses;
 pub mod smtp;
+pub mod stream;
 mod text;
 pub mod types;
 pub mod verdict;

@@ -128,7 +128,8 @@ pub fn read(bytes: &[u8], source: &str, hints: &Hints) -> Result<Vec<Fact>, Noth
             if single && f.remote_ip.is_none() && f.format != Format::ClientError {
                 let found = named_anywhere();
                 if found.remote_ip.is_some()
-                    && f.remote_host.as_ref().is_none_or(|h| found.remote_host.as_ref() == Some(h))
+                    && (found.remote_host.is_none()
+                        || f.remote_host.as_ref().is_none_or(|h| found.remote_host.as_ref() == Some(h)))
                 {
                     f.remote_ip = found.remote_ip;
                     f.remote_host = f.remote_host.or(found.remote_host);
@@ -185,6 +186,10 @@ fn report_body(cleaned: &str, source: &str) -> Vec<Fact> {
     message.push_str(cleaned);
     let mut facts = crate::parse_bytes(message.as_bytes(), source);
     facts.retain(carries_evidence);
+    // A report names its recipient more than once (Exchange: in the
+    // summary and again under "Original Message Details"): one fact each.
+    let mut seen = std::collections::HashSet::new();
+    facts.retain(|f| seen.insert(f.recipient.clone()));
     // Exchange names its own server ("Generating server: …"): the report
     // is Microsoft's where the reply alone would not say so.
     static GENERATED_BY: LazyLock<Regex> = LazyLock::new(|| {
@@ -196,13 +201,24 @@ fn report_body(cleaned: &str, source: &str) -> Vec<Fact> {
         .captures(cleaned)
         .filter(|c| c[0].to_ascii_lowercase().contains("reporting-mta"))
         .map(|c| c[1].to_ascii_lowercase());
+    let single = facts.len() == 1;
     for fact in &mut facts {
         fact.reporting_mta = fact
             .reporting_mta
             .take()
             .filter(|h| !h.ends_with("paste.invalid"))
             .or_else(|| generated_by.clone());
-        focus_on_reply(fact);
+        // The prose reader may stop before the report's own "Reported
+        // error:" line; with one recipient, the report's reply is its.
+        if !focus_on_reply(fact) && single {
+            let mut whole = fact.clone();
+            whole.diagnostic = smtp::collapse(cleaned);
+            if focus_on_reply(&mut whole) && whole.reply_code.is_some() {
+                fact.diagnostic = whole.diagnostic;
+                fact.reply_code = whole.reply_code;
+                fact.status = whole.status.or(fact.status.take());
+            }
+        }
     }
     facts
 }
@@ -391,20 +407,21 @@ static REPLY_START: LazyLock<Regex> = LazyLock::new(|| {
 /// The reply in a report's diagnostic, where the report's own words come
 /// before it: Exchange's "Remote Server returned '550 5.1.10 …'" makes the
 /// whole prose the diagnostic, and its code would be missed.
-fn focus_on_reply(fact: &mut Fact) {
+/// Whether it found the reply the report introduces.
+fn focus_on_reply(fact: &mut Fact) -> bool {
     let lowered = fact.diagnostic.to_lowercase();
     if lowered.len() != fact.diagnostic.len() {
-        return;
+        return false;
     }
     let Some(at) = INTRODUCERS
         .iter()
         .filter_map(|w| lowered.rfind(w).map(|i| i + w.len()))
         .max()
     else {
-        return;
+        return false;
     };
     let Some(reply) = reply_from(&fact.diagnostic[at..]) else {
-        return;
+        return false;
     };
     // The reply the report quotes is the remote server's own: its code
     // and status beat any other the prose holds ("451 4.4.0 Primary
@@ -425,6 +442,7 @@ fn focus_on_reply(fact: &mut Fact) {
     if code.is_some() || fact.diagnostic.len() > reply.len() * 3 {
         fact.diagnostic = reply;
     }
+    true
 }
 
 /// Step 3: a reply introduced anywhere in the paste ("The server
@@ -700,7 +718,14 @@ pub fn clean(text: &str) -> String {
         out.truncate(kept);
         out.push('\n');
     }
-    out
+    // A reply a screen wrapped right after its code ("#5.1.1 smtp;550" /
+    // "5.1.1 <ken@…>… User unknown"): the code goes back with its text.
+    static CODE_AT_LINE_END: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?m)(smtp; ?[245][0-5][0-9])\n[ \t]*").unwrap());
+    match CODE_AT_LINE_END.replace_all(&out, "$1 ") {
+        Cow::Owned(joined) => joined,
+        Cow::Borrowed(_) => out,
+    }
 }
 
 #[cfg(test)]

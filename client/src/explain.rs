@@ -1,6 +1,8 @@
 //! `dix explain`: parse locally, ask one or more nodes for matching
 //! incidents, decide with the built-in knowledge base. With no node, or none
-//! reachable, it still answers from the knowledge base — and says so.
+//! reachable, it still answers from the knowledge base — and says so. A
+//! node that refuses a request is an error, not "no incident": requests
+//! are sized to fit its body limit, and a fact it still refuses is reported.
 
 use std::time::Duration;
 
@@ -16,47 +18,184 @@ pub struct NodeReport {
     /// The node's URL.
     pub url: String,
     /// `Ok(matches per fact)` or why it could not be asked.
-    pub result: Result<Vec<Vec<IncidentMatch>>, String>,
+    pub result: Result<Vec<Vec<IncidentMatch>>, AskError>,
 }
 
-/// Asks `node` for matches for every fact.
-pub fn ask_node(node: &str, facts: &[Fact]) -> NodeReport {
-    let url = format!("{}/v1/match", node.trim_end_matches('/'));
-    let queries: Vec<MatchQuery> = facts.iter().map(MatchQuery::from).collect();
-    let result = (|| -> Result<Vec<Vec<IncidentMatch>>, String> {
-        let client = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| e.to_string())?;
-        let response = client
-            .post(&url)
-            .json(&json!({"queries": queries}))
-            .send()
-            .map_err(|e| e.to_string())?;
-        let status = response.status();
-        let body: Value = response
-            .json()
-            .map_err(|e| format!("{status}: unreadable answer: {e}"))?;
-        if !status.is_success() {
-            return Err(format!(
-                "{status}: {}",
-                body["error"]["message"].as_str().unwrap_or("error")
-            ));
+/// Why a node gave no matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AskError {
+    /// Not reached, or no usable answer: the answer goes on without it
+    /// and says so.
+    Unreachable(String),
+    /// The node answered and refused the request (413 for a fact larger
+    /// than it accepts, any other 4xx): an error, never passed off as
+    /// "no incident".
+    Refused(String),
+}
+
+impl std::fmt::Display for AskError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AskError::Unreachable(e) => write!(f, "{e}"),
+            AskError::Refused(e) => write!(f, "refused: {e}"),
         }
-        body["results"]
-            .as_array()
-            .ok_or("the answer has no results")?
-            .iter()
-            .map(|r| {
-                serde_json::from_value::<Vec<IncidentMatch>>(r["matches"].clone())
-                    .map_err(|e| e.to_string())
-            })
-            .collect()
-    })();
+    }
+}
+
+/// Most queries in one request (a node takes up to 1,000).
+const MAX_QUERIES_PER_REQUEST: usize = 500;
+/// Most bytes of queries in one request: well under a node's default body
+/// limit (256 KiB). A node with a lower limit answers 413, and the request
+/// is split in two and asked again.
+const MAX_REQUEST_BYTES: usize = 128 * 1024;
+
+/// One request's facts (a range of the facts asked about) and what the
+/// node said about them.
+pub type Part = (
+    std::ops::Range<usize>,
+    Result<Vec<Vec<IncidentMatch>>, AskError>,
+);
+
+/// Asks `node` for matches for every fact: `Ok` only when every request
+/// was answered; else the first refusal, or why it could not be reached.
+pub fn ask_node(node: &str, facts: &[Fact]) -> NodeReport {
+    let mut all = Vec::with_capacity(facts.len());
+    let mut error = None;
+    for (_, result) in ask_node_in_parts(node, facts) {
+        match result {
+            Ok(matches) => all.extend(matches),
+            Err(e) => {
+                let refused = matches!(e, AskError::Refused(_));
+                if error.is_none() || refused {
+                    error = Some(e);
+                }
+                if refused {
+                    break;
+                }
+            }
+        }
+    }
     NodeReport {
         url: node.to_owned(),
-        result,
+        result: error.map_or(Ok(all), Err),
     }
+}
+
+/// Asks `node` about `facts` in requests sized to fit its body limit: at
+/// most [`MAX_REQUEST_BYTES`] and [`MAX_QUERIES_PER_REQUEST`] each, and a
+/// request refused as too large (413) split in two and asked again, down
+/// to a single fact, which is then reported refused. Parts come back in
+/// the facts' order; once the node cannot be reached the rest is not asked.
+pub fn ask_node_in_parts(node: &str, facts: &[Fact]) -> Vec<Part> {
+    let url = format!("{}/v1/match", node.trim_end_matches('/'));
+    let queries: Vec<MatchQuery> = facts.iter().map(MatchQuery::from).collect();
+    let client = match reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => return vec![(0..facts.len(), Err(AskError::Unreachable(e.to_string())))],
+    };
+    // Requests packed by size, asked in order (a stack, first on top).
+    let mut pending: Vec<std::ops::Range<usize>> = packed(&queries);
+    pending.reverse();
+    let mut parts = Vec::new();
+    while let Some(range) = pending.pop() {
+        match send(&client, &url, &queries[range.clone()]) {
+            Err(Sent::TooLarge(_)) if range.len() > 1 => {
+                let middle = range.start + range.len() / 2;
+                pending.push(middle..range.end);
+                pending.push(range.start..middle);
+            }
+            Err(Sent::TooLarge(e) | Sent::Refused(e)) => {
+                parts.push((range, Err(AskError::Refused(e))));
+            }
+            Err(Sent::Unreachable(e)) => {
+                let rest = pending.iter().map(|r| r.end).max().unwrap_or(range.end);
+                parts.push((
+                    range.start..rest.max(range.end),
+                    Err(AskError::Unreachable(e)),
+                ));
+                break;
+            }
+            Ok(matches) => parts.push((range, Ok(matches))),
+        }
+    }
+    parts
+}
+
+/// The queries cut into runs of at most [`MAX_REQUEST_BYTES`] of JSON and
+/// [`MAX_QUERIES_PER_REQUEST`] queries (a query larger than that alone is
+/// a run of its own).
+fn packed(queries: &[MatchQuery]) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, q) in queries.iter().enumerate() {
+        let size = serde_json::to_vec(q).map_or(0, |v| v.len()) + 1;
+        if i > start && (bytes + size > MAX_REQUEST_BYTES || i - start >= MAX_QUERIES_PER_REQUEST) {
+            runs.push(start..i);
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if start < queries.len() {
+        runs.push(start..queries.len());
+    }
+    runs
+}
+
+/// How one request went wrong.
+enum Sent {
+    TooLarge(String),
+    Refused(String),
+    Unreachable(String),
+}
+
+fn send(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    queries: &[MatchQuery],
+) -> Result<Vec<Vec<IncidentMatch>>, Sent> {
+    let response = client
+        .post(url)
+        .json(&json!({"queries": queries}))
+        .send()
+        .map_err(|e| Sent::Unreachable(e.to_string()))?;
+    let status = response.status();
+    let text = response.text().unwrap_or_default();
+    let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    if !status.is_success() {
+        let message = format!(
+            "{status}: {}",
+            body["error"]["message"].as_str().unwrap_or("error")
+        );
+        // Busy or timed out is the node's state, not a verdict on the request.
+        return Err(match status.as_u16() {
+            413 => Sent::TooLarge(message),
+            408 | 429 => Sent::Unreachable(message),
+            400..=499 => Sent::Refused(message),
+            _ => Sent::Unreachable(message),
+        });
+    }
+    let results = body["results"]
+        .as_array()
+        .ok_or_else(|| Sent::Unreachable(format!("{status}: the answer has no results")))?;
+    if results.len() != queries.len() {
+        return Err(Sent::Unreachable(format!(
+            "the answer has {} results for {} queries",
+            results.len(),
+            queries.len()
+        )));
+    }
+    results
+        .iter()
+        .map(|r| {
+            serde_json::from_value::<Vec<IncidentMatch>>(r["matches"].clone())
+                .map_err(|e| Sent::Unreachable(format!("unreadable answer: {e}")))
+        })
+        .collect()
 }
 
 /// The answer for each fact, with the matches of every reachable node.
@@ -238,6 +377,7 @@ mod tests {
                 .unwrap();
         let report = ask_node("https://127.0.0.1:9", &[fact]);
         let err = report.result.unwrap_err();
-        assert!(!err.to_lowercase().contains("scheme"), "{err}");
+        assert!(matches!(err, AskError::Unreachable(_)), "{err}");
+        assert!(!err.to_string().to_lowercase().contains("scheme"), "{err}");
     }
 }

@@ -18,6 +18,13 @@ pub const NOTICE_VERSION: u64 = 1;
 pub const MAX_SCOPE_ENTRIES: usize = 256;
 /// Most symptoms in a notice.
 pub const MAX_SYMPTOMS: usize = 64;
+/// Most symptoms of one notice that matching looks at: the first ones, in
+/// the order written. A notice may carry up to [`MAX_SYMPTOMS`] and is
+/// stored and relayed whole (its signed bytes never change); every node
+/// ignores the same extra ones, so no two nodes match it differently. Each
+/// text pattern is at most [`MAX_TEXT_PATTERN_LEN`](crate::types::MAX_TEXT_PATTERN_LEN)
+/// characters, so a notice costs a bounded number of passes over a text.
+pub const MAX_MATCHED_SYMPTOMS: usize = 16;
 /// Most links in a notice.
 pub const MAX_LINKS: usize = 16;
 /// How far after `published_at` an incident may start or end: planned

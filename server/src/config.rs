@@ -140,14 +140,28 @@ pub struct Config {
     pub idle_timeout_secs: u64,
     /// Most connections served at once; more wait in the listen queue.
     pub max_connections: usize,
+    /// Most connections one client (an IPv4 address, an IPv6 /64) holds at
+    /// once; more are answered 503 and closed. 0: no per-client cap.
+    pub max_connections_per_client: usize,
     /// Addresses allowed to read `/metrics` (CIDR); empty allows everyone.
     pub metrics_allow: Vec<ipnet::IpNet>,
     /// Largest request body, bytes.
     pub max_body_bytes: usize,
-    /// Requests per minute allowed from one client IP (publishing and reads alike).
+    /// Requests per minute allowed from one client: an IPv4 address or an
+    /// IPv6 /64 (publishing and reads alike).
     pub rate_per_ip_per_minute: u32,
-    /// Notices per minute accepted from one issuer.
+    /// Notices per minute accepted from one issuer's registrable domain.
     pub rate_per_issuer_per_minute: u32,
+    /// DNS queries a minute notices may cost, per issuer's registrable domain.
+    pub dns_queries_per_issuer_per_minute: u32,
+    /// DNS queries a minute notices published directly may cost, per client.
+    pub dns_queries_per_client_per_minute: u32,
+    /// DNS queries a minute notices pulled from one peer may cost.
+    pub dns_queries_per_peer_per_minute: u32,
+    /// The first wait before a claim DNS failed on is checked again, s.
+    pub scope_recheck_first_secs: u64,
+    /// How long such a claim is checked again, s.
+    pub scope_recheck_for_secs: u64,
     /// Largest page of incidents or feed entries.
     pub max_page: u32,
     /// Database connections.
@@ -175,8 +189,18 @@ pub struct Config {
     pub peer_page: u32,
     /// How often the store is checked for notices other replicas wrote, ms.
     pub store_poll_ms: u64,
-    /// Most `/v1/feed/stream` subscriptions open at once.
+    /// How often incidents that ended over 30 days ago leave the matching
+    /// index's memory (they are then matched from the store), ms.
+    pub index_evict_ms: u64,
+    /// How often the issuers flagged for equivocation (by this node or by
+    /// replicas sharing its database) are read again, ms.
+    pub flagged_reload_ms: u64,
+    /// Most `/v1/feed/stream` subscriptions (peers following the feed)
+    /// open at once.
     pub max_streams: usize,
+    /// Most `/v1/stream` subscriptions (anyone following incidents) open at
+    /// once; a cap of their own, so they never take the peers' slots.
+    pub max_public_streams: usize,
     /// Keep the matching index (for /v1/match and /v1/explain); a node that
     /// only relays notices can go without.
     pub match_index: bool,
@@ -184,6 +208,10 @@ pub struct Config {
     /// tells an authentication refusal for them as the operator's to fix,
     /// when a request names no domains of its own.
     pub our_domains: Vec<String>,
+    /// The node's public address, `https://HOST[:PORT]`, for links in the
+    /// Atom feed; empty: links relative to the feed. Never taken from a
+    /// request's `Host`, which the client chooses.
+    pub public_url: String,
     /// Webhook subscriptions (`[[webhooks]]`).
     pub webhooks: Vec<WebhookConfig>,
     /// The first wait before a failed webhook delivery is tried again, s;
@@ -209,10 +237,16 @@ impl Default for Config {
             header_timeout_secs: 10,
             idle_timeout_secs: 60,
             max_connections: 1024,
+            max_connections_per_client: 256,
             metrics_allow: Vec::new(),
             max_body_bytes: 256 * 1024,
             rate_per_ip_per_minute: 600,
             rate_per_issuer_per_minute: 120,
+            dns_queries_per_issuer_per_minute: 600,
+            dns_queries_per_client_per_minute: 600,
+            dns_queries_per_peer_per_minute: 6000,
+            scope_recheck_first_secs: 60,
+            scope_recheck_for_secs: 86_400,
             max_page: 1000,
             db_max_connections: 8,
             pins: Vec::new(),
@@ -226,9 +260,13 @@ impl Default for Config {
             peer_max_response_bytes: 16 * 1024 * 1024,
             peer_page: 1000,
             store_poll_ms: 250,
+            index_evict_ms: 60_000,
+            flagged_reload_ms: 5_000,
             max_streams: 256,
+            max_public_streams: 256,
             match_index: true,
             our_domains: Vec::new(),
+            public_url: String::new(),
             webhooks: Vec::new(),
             webhook_retry_secs: 10,
             webhook_retry_cap_secs: 3600,
@@ -294,6 +332,20 @@ impl Config {
             if let Some(key) = &peer.node_key {
                 PublicKey::from_base64(key)
                     .map_err(|e| anyhow::anyhow!("peer {}: node_key: {e}", peer.url))?;
+            }
+        }
+        if !config.public_url.is_empty() {
+            let url = reqwest::Url::parse(&config.public_url)
+                .map_err(|e| anyhow::anyhow!("public_url {}: not a URL: {e}", config.public_url))?;
+            if !matches!(url.scheme(), "http" | "https")
+                || url.host().is_none()
+                || url.query().is_some()
+                || url.fragment().is_some()
+            {
+                anyhow::bail!(
+                    "public_url {}: expected http(s)://HOST[:PORT][/PATH], without a query",
+                    config.public_url
+                );
             }
         }
         if config.sync_every_secs == 0 {

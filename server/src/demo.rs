@@ -154,7 +154,7 @@ pub async fn load(node: &Arc<Node>) -> anyhow::Result<()> {
     for story in stories() {
         let notice = notice(story, now)?;
         let signed = sign_json(notice.to_string().as_bytes(), &demo_key(story.issuer()))?;
-        ingest(node, signed.as_bytes(), Origin::Demo)
+        ingest(node, signed.as_bytes(), Origin::Demo, None)
             .await
             .map_err(|e| {
                 anyhow::anyhow!(

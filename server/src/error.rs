@@ -41,9 +41,14 @@ impl ApiError {
 
     /// 429 with Retry-After.
     pub fn rate_limited(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self::too_many("rate_limited", message, retry_after_secs)
+    }
+
+    /// 429 with its own code and Retry-After.
+    pub fn too_many(code: &'static str, message: impl Into<String>, retry_after_secs: u64) -> Self {
         Self {
             retry_after: Some(retry_after_secs.max(1)),
-            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, code, message)
         }
     }
 

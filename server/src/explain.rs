@@ -72,7 +72,36 @@ pub(crate) async fn run(
     // executor, and at most one request per core at a time, so a flood of
     // large requests queues (and times out) instead of taking every thread
     // and the memory with it.
-    let permit = tokio::time::timeout(
+    let permit = cpu_permit(node).await?;
+    let snapshot = node.matcher()?;
+    let (cancel, _cancel_on_drop) = request_cancel(node);
+    let node = node.clone();
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let mut request = request;
+        if request.our_domains.is_empty() {
+            request.our_domains.clone_from(&node.config.our_domains);
+        }
+        // Once cancelled, every further fact finds nothing at once, and
+        // the answer below is the timeout, not a partial result.
+        let answered = answers(&request, &|q: &MatchQuery| {
+            snapshot
+                .find_with_history(&node.index, &node.store, q, &cancel)
+                .unwrap_or_default()
+        });
+        if cancel.is_cancelled() {
+            return Err(timed_out(&node));
+        }
+        Ok(answered)
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// One of the per-core permits for CPU work, waited for no longer than a
+/// request may take.
+pub(crate) async fn cpu_permit(node: &Node) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    tokio::time::timeout(
         std::time::Duration::from_secs(node.config.request_timeout_secs.max(1)),
         node.cpu_work.clone().acquire_owned(),
     )
@@ -83,21 +112,28 @@ pub(crate) async fn run(
             "the node is busy explaining other bounces; try again in a moment",
         )
     })?
-    .map_err(ApiError::internal)?;
-    let snapshot = node.matcher()?;
-    let node = node.clone();
-    tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        let mut request = request;
-        if request.our_domains.is_empty() {
-            request.our_domains.clone_from(&node.config.our_domains);
-        }
-        answers(&request, &|q: &MatchQuery| {
-            snapshot.find_with_history(&node.index, &node.store, q)
-        })
-    })
-    .await
     .map_err(ApiError::internal)
+}
+
+/// Stops a request's matching work at its deadline, or when the request's
+/// future is dropped (the timeout layer answered, or the client left): the
+/// guard lives in the future, the flag in the blocking work.
+pub(crate) fn request_cancel(node: &Node) -> (crate::index::Cancel, crate::index::CancelOnDrop) {
+    let deadline = std::time::Instant::now()
+        + std::time::Duration::from_secs(node.config.request_timeout_secs.max(1));
+    let cancel = crate::index::Cancel::until(deadline);
+    let guard = cancel.on_drop();
+    (cancel, guard)
+}
+
+pub(crate) fn timed_out(node: &Node) -> ApiError {
+    ApiError::unavailable(
+        "timeout",
+        format!(
+            "the request took longer than {} seconds",
+            node.config.request_timeout_secs.max(1)
+        ),
+    )
 }
 
 /// The whole answer for one request, bounded in facts and in size. An

@@ -126,6 +126,13 @@ impl From<KeyError> for ApiError {
 /// Most names held in the key cache; the names come from notices' senders.
 const MAX_CACHED: usize = 10_000;
 
+/// Most DNS queries one [`KeyDirectory::lookup`] makes: the TXT record, and
+/// on "no such name" the issuer's SOA (to tell an unknown issuer from a
+/// missing selector). A notice looks its key up at most once from DNS (a
+/// cached key that fails is fetched fresh once; an uncached one is not
+/// fetched again).
+pub const MAX_KEY_QUERIES: usize = 2;
+
 /// What the cache remembers of one name.
 #[derive(Debug, Clone, Copy)]
 enum Cached {
@@ -192,6 +199,20 @@ impl KeyDirectory {
     /// Whether the issuer has any pinned key.
     pub fn is_pinned_issuer(&self, issuer: &Domain) -> bool {
         self.pins.keys().any(|(i, _)| i == issuer)
+    }
+
+    /// Whether looking up `issuer`/`selector` now would ask DNS (not
+    /// pinned, not cached).
+    pub fn needs_dns(&self, issuer: &Domain, selector: &Selector) -> bool {
+        let key = (issuer.clone(), selector.clone());
+        if self.pins.contains_key(&key) {
+            return false;
+        }
+        self.cache
+            .lock()
+            .expect("not poisoned")
+            .get(&key)
+            .is_none_or(|(_, until)| Instant::now() >= *until)
     }
 
     /// The key for `issuer`/`selector`.
@@ -278,4 +299,43 @@ fn active(record: KeyRecord, name: &str) -> Result<PublicKey, KeyError> {
     record
         .require_active()
         .map_err(|_| KeyError::Revoked(name.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_pinned_or_cached_key_is_free() {
+        let dns = Dns::new("127.0.0.1:9", Duration::from_millis(100)).unwrap();
+        let pinned = Domain::parse("pinned.example").unwrap();
+        let other = Domain::parse("other.example").unwrap();
+        let s1 = Selector::parse("s1").unwrap();
+        let key = dix_schema::SecretKey::from_seed(&[3; 32]).public_key();
+        let keys = KeyDirectory::new(
+            dns,
+            vec![Pin {
+                issuer: pinned.clone(),
+                selector: s1.clone(),
+                key,
+                trust_scope: false,
+            }],
+            Duration::from_secs(60),
+            Duration::from_secs(30),
+        );
+        assert!(!keys.needs_dns(&pinned, &s1));
+        assert!(keys.needs_dns(&other, &s1));
+        keys.remember(
+            (other.clone(), s1.clone()),
+            Cached::NoKey,
+            Instant::now() + Duration::from_secs(30),
+        );
+        assert!(!keys.needs_dns(&other, &s1), "a cached answer asks nothing");
+        keys.remember(
+            (other.clone(), s1.clone()),
+            Cached::NoKey,
+            Instant::now() - Duration::from_secs(1),
+        );
+        assert!(keys.needs_dns(&other, &s1), "an expired one asks again");
+    }
 }

@@ -27,6 +27,7 @@
 //! | [`federation`] | pulling peers' feeds: schedule, live stream, backoff, checkpoint checks |
 //! | [`tlog`] | the feed as a Merkle log: node key, signed checkpoints, consistency proofs |
 //! | [`keys`] | key discovery: pins, DNS TXT records, cache, re-fetch on rotation |
+//! | [`limits`] | who pays for work a stranger causes: client (IPv6 /64), issuer (registrable domain), peer; DNS query budgets |
 //! | [`scope`] | scope authorisation: one rule per claim, the evidence each needs, and what a verified claim may decide |
 //! | [`index`] | the in-memory matching index: a bounce's facts → incidents whose verified claims cover it |
 //! | [`dns`] | the DNS questions, through hickory-resolver |
@@ -46,6 +47,7 @@ pub mod http;
 pub mod index;
 pub mod ingest;
 pub mod keys;
+pub mod limits;
 pub mod metrics;
 pub mod node;
 pub mod scope;

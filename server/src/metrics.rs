@@ -47,6 +47,7 @@ pub struct Metrics {
     peer_failures: Family<PeerLabels, Gauge>,
     peer_halted: Family<PeerLabels, Gauge>,
     peer_notices: Family<PeerOutcomeLabels, Gauge>,
+    index_rows_skipped: Counter,
 }
 
 impl Default for Metrics {
@@ -103,7 +104,14 @@ impl Default for Metrics {
             "Notices from the peer: received (new here) or the rejection code",
             peer_notices.clone(),
         );
+        let index_rows_skipped = Counter::default();
+        registry.register(
+            "index_rows_skipped",
+            "Stored incidents the matching index could not read: skipped and logged, the index moved past them",
+            index_rows_skipped.clone(),
+        );
         Self {
+            index_rows_skipped,
             registry,
             notices,
             requests,
@@ -154,6 +162,13 @@ impl Metrics {
             .set(received);
         for (code, n) in rejected {
             self.peer_notices.get_or_create(&outcome(code)).set(*n);
+        }
+    }
+
+    /// Counts stored incidents the matching index skipped as unreadable.
+    pub fn index_rows_skipped(&self, n: usize) {
+        if n > 0 {
+            self.index_rows_skipped.inc_by(n as u64);
         }
     }
 

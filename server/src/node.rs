@@ -4,7 +4,6 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use dix_schema::types::Domain;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::watch;
 
@@ -28,10 +27,12 @@ pub struct Node {
     pub keys: KeyDirectory,
     /// Metrics.
     pub metrics: Metrics,
-    /// Requests per client IP.
+    /// Requests per client (`limits::client_key`: an address, an IPv6 /64).
     pub ip_limiter: DefaultKeyedRateLimiter<IpAddr>,
-    /// Accepted notices per issuer.
-    pub issuer_limiter: DefaultKeyedRateLimiter<Domain>,
+    /// Accepted notices per issuer's registrable domain (`limits::registrable`).
+    pub issuer_limiter: DefaultKeyedRateLimiter<String>,
+    /// DNS queries notices may cost, per issuer, client and peer.
+    pub dns_limits: crate::limits::DnsLimits,
     /// Current incidents in memory, for matching bounces.
     pub index: crate::index::MatchIndex,
     /// The feed as a Merkle log, and the node key that signs its checkpoints.
@@ -40,8 +41,11 @@ pub struct Node {
     pub peers: Peers,
     /// One permit per core for CPU-heavy request work (explaining bounces).
     pub cpu_work: Arc<tokio::sync::Semaphore>,
-    /// One permit per open `/v1/feed/stream`.
+    /// One permit per open `/v1/feed/stream` (peers following the feed).
     pub streams: Arc<tokio::sync::Semaphore>,
+    /// One permit per open `/v1/stream` (anyone following incidents): a
+    /// separate cap, so public subscribers never crowd out peers.
+    pub public_streams: Arc<tokio::sync::Semaphore>,
     /// The feed's newest cursor, for watchers (the feed stream).
     head: watch::Sender<i64>,
     /// Addresses of configured peers: not held to the per-client limit
@@ -60,9 +64,15 @@ impl Node {
         );
         let per_minute = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("max(1)"));
         let streams = Arc::new(tokio::sync::Semaphore::new(config.max_streams));
+        let public_streams = Arc::new(tokio::sync::Semaphore::new(config.max_public_streams));
         Ok(Arc::new(Self {
             ip_limiter: RateLimiter::keyed(per_minute(config.rate_per_ip_per_minute)),
             issuer_limiter: RateLimiter::keyed(per_minute(config.rate_per_issuer_per_minute)),
+            dns_limits: crate::limits::DnsLimits::new(
+                config.dns_queries_per_issuer_per_minute,
+                config.dns_queries_per_client_per_minute,
+                config.dns_queries_per_peer_per_minute,
+            ),
             peers: Peers::new(&config.peers),
             config,
             store,
@@ -75,6 +85,7 @@ impl Node {
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
             streams,
+            public_streams,
             head: watch::channel(0).0,
             exempt_ips: Default::default(),
         }))
@@ -102,10 +113,13 @@ impl Node {
     /// Brings the index and the log up to the store (also what a replica
     /// sharing the database runs on a timer).
     pub async fn catch_up(&self) {
-        if self.config.match_index
-            && let Err(e) = self.index.catch_up(&self.store).await
-        {
-            tracing::warn!(error = %e, "matching index catch-up failed; it keeps its last good state and retries");
+        if self.config.match_index {
+            match self.index.catch_up(&self.store).await {
+                Ok(applied) => self.metrics.index_rows_skipped(applied.skipped),
+                Err(e) => {
+                    tracing::warn!(error = %e, "matching index catch-up failed; it keeps its last good state and retries")
+                }
+            }
         }
         match self.log.catch_up(&self.store).await {
             Ok(_) => {}

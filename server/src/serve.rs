@@ -7,11 +7,19 @@
 //! never fires) and accepts without limit; this loop drives hyper's HTTP/1
 //! connection directly, mini-redis style: a permit from a semaphore before
 //! each accept, released when the connection ends.
+//!
+//! One client may hold only part of those permits ([`ClientKey`]: an IPv4
+//! address, or an IPv6 /64, what one subscriber is given): a connection over
+//! its client's share is answered 503 at once and closed, so one address
+//! holding half-sent requests cannot keep everyone else in the listen queue
+//! until the header timeout frees a slot.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
+use std::net::{IpAddr, Ipv4Addr};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -35,6 +43,88 @@ pub struct ConnectionLimits {
     pub idle_timeout: Duration,
     /// Most connections at once.
     pub max_connections: usize,
+    /// Most connections at once from one client ([`ClientKey`]); 0: no
+    /// per-client cap (behind a reverse proxy every client is the proxy).
+    pub max_connections_per_client: usize,
+}
+
+/// A client as the per-client connection cap counts it: one IPv4 address,
+/// or one IPv6 /64 (a subscriber gets a /64 or more, so counting single
+/// IPv6 addresses would give each attacker 2^64 shares).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClientKey {
+    /// An IPv4 client (also one seen as an IPv4-mapped IPv6 address).
+    V4(Ipv4Addr),
+    /// The upper 64 bits of an IPv6 client's address.
+    V6Prefix(u64),
+}
+
+impl ClientKey {
+    /// The client `ip` is counted as.
+    pub fn of(ip: IpAddr) -> ClientKey {
+        match ip {
+            IpAddr::V4(v4) => ClientKey::V4(v4),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => ClientKey::V4(v4),
+                None => ClientKey::V6Prefix((u128::from(v6) >> 64) as u64),
+            },
+        }
+    }
+}
+
+/// Open connections per client.
+struct PerClient {
+    cap: usize,
+    open: Mutex<HashMap<ClientKey, usize>>,
+}
+
+/// One client's claim on a connection; given back when dropped.
+struct ClientSlot {
+    table: Arc<PerClient>,
+    key: ClientKey,
+}
+
+impl PerClient {
+    /// `None` when `key` already holds its cap; otherwise its slot (`Some(None)`
+    /// when no per-client cap is kept).
+    fn claim(table: &Arc<PerClient>, key: ClientKey) -> Option<Option<ClientSlot>> {
+        if table.cap == 0 {
+            return Some(None);
+        }
+        let mut open = table.open.lock().unwrap_or_else(|e| e.into_inner());
+        let held = open.entry(key).or_insert(0);
+        if *held >= table.cap {
+            return None;
+        }
+        *held += 1;
+        Some(Some(ClientSlot {
+            table: table.clone(),
+            key,
+        }))
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut open = self.table.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(held) = open.get_mut(&self.key) {
+            *held -= 1;
+            if *held == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// What a connection over its client's cap is told before it is closed
+/// (written without reading its request: it costs the node nothing more).
+fn over_cap_response() -> Vec<u8> {
+    let body = r#"{"error":{"code":"too_many_connections","message":"this address already holds as many connections as one client may; close some, or retry in a moment"}}"#;
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 /// How long in-flight connections get to finish after shutdown is asked.
@@ -50,6 +140,11 @@ pub async fn serve(
 ) -> io::Result<()> {
     let max = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
     let permits = Arc::new(Semaphore::new(max));
+    let per_client = Arc::new(PerClient {
+        cap: limits.max_connections_per_client,
+        open: Mutex::new(HashMap::new()),
+    });
+    let over_cap = over_cap_response();
     // Dropping the sender tells every connection to finish and close.
     let (stop, stopped) = watch::channel(());
     tokio::pin!(shutdown);
@@ -70,6 +165,15 @@ pub async fn serve(
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
+        };
+        let Some(slot) = PerClient::claim(&per_client, ClientKey::of(peer.ip())) else {
+            // Over its share: told so if its socket takes the bytes now,
+            // then closed; the permit goes back at once.
+            let _ = stream.try_write(&over_cap);
+            tracing::debug!(%peer, "connection over the per-client cap refused");
+            drop(stream);
+            drop(permit);
+            continue;
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
@@ -97,6 +201,7 @@ pub async fn serve(
                     let _ = connection.await;
                 }
             }
+            drop(slot);
             drop(permit);
         });
     }
@@ -229,6 +334,42 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<S> {
 mod tests {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[test]
+    fn ipv6_clients_are_counted_per_64_and_mapped_ipv4_as_ipv4() {
+        let key = |s: &str| ClientKey::of(s.parse().unwrap());
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:192.0.2.7"), key("192.0.2.7"));
+        assert_ne!(key("192.0.2.7"), key("192.0.2.8"));
+    }
+
+    #[test]
+    fn a_client_gets_its_cap_and_slots_come_back_when_dropped() {
+        let table = Arc::new(PerClient {
+            cap: 2,
+            open: Mutex::new(HashMap::new()),
+        });
+        let a = ClientKey::of("192.0.2.1".parse().unwrap());
+        let b = ClientKey::of("192.0.2.2".parse().unwrap());
+        let first = PerClient::claim(&table, a).unwrap();
+        let _second = PerClient::claim(&table, a).unwrap();
+        assert!(
+            PerClient::claim(&table, a).is_none(),
+            "a third for one client"
+        );
+        assert!(
+            PerClient::claim(&table, b).is_some(),
+            "another client waits"
+        );
+        drop(first);
+        assert!(PerClient::claim(&table, a).is_some());
+        let unlimited = Arc::new(PerClient {
+            cap: 0,
+            open: Mutex::new(HashMap::new()),
+        });
+        assert!((0..10).all(|_| PerClient::claim(&unlimited, a).is_some()));
+    }
 
     #[tokio::test(start_paused = true)]
     async fn a_silent_stream_times_out_and_a_busy_one_does_not() {

@@ -35,10 +35,12 @@ impl Application {
         let log = crate::tlog::Log::new(key, &config.node_origin);
         let node = Node::new(config, store, dns, log)?;
         let indexed = if node.config.match_index {
-            node.index
-                .load(&node.store)
-                .await
-                .map_err(|e| anyhow::anyhow!("loading incidents into the matching index: {e}"))?
+            let loaded =
+                node.index.load(&node.store).await.map_err(|e| {
+                    anyhow::anyhow!("loading incidents into the matching index: {e}")
+                })?;
+            node.metrics.index_rows_skipped(loaded.skipped);
+            loaded.rows
         } else {
             0
         };
@@ -94,6 +96,7 @@ impl Application {
                     tick.tick().await;
                     node.ip_limiter.retain_recent();
                     node.issuer_limiter.retain_recent();
+                    node.dns_limits.retain_recent();
                 }
             }
         });
@@ -102,28 +105,41 @@ impl Application {
         let replicas = tokio::spawn({
             let node = node.clone();
             async move {
-                let every = Duration::from_millis(node.config.store_poll_ms.max(10));
-                let mut tick = tokio::time::interval(every);
-                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                let mut rounds = 0u64;
+                let mut tick = every(node.config.store_poll_ms);
                 loop {
                     tick.tick().await;
                     node.catch_up().await;
-                    rounds += 1;
-                    // Incidents leave memory a while after they end.
-                    if rounds.is_multiple_of(240) && node.config.match_index {
-                        let evicted = node.index.evict_history();
-                        if evicted > 0 {
-                            tracing::info!(
-                                evicted,
-                                "incidents ended over 30 days ago now matched from the store"
-                            );
-                        }
+                }
+            }
+        });
+        // Incidents leave memory a while after they end.
+        let eviction = tokio::spawn({
+            let node = node.clone();
+            async move {
+                let mut tick = every(node.config.index_evict_ms);
+                loop {
+                    tick.tick().await;
+                    if !node.config.match_index {
+                        continue;
                     }
-                    // Equivocation found by another replica.
-                    if rounds.is_multiple_of(20)
-                        && let Err(e) = node.index.reload_flagged(&node.store).await
-                    {
+                    let evicted = node.index.evict_history();
+                    if evicted > 0 {
+                        tracing::info!(
+                            evicted,
+                            "incidents ended over 30 days ago now matched from the store"
+                        );
+                    }
+                }
+            }
+        });
+        // Equivocation found by another replica.
+        let flagged = tokio::spawn({
+            let node = node.clone();
+            async move {
+                let mut tick = every(node.config.flagged_reload_ms);
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = node.index.reload_flagged(&node.store).await {
                         tracing::warn!(error = %e, "reloading flagged issuers failed");
                     }
                 }
@@ -131,10 +147,13 @@ impl Application {
         });
         let federation = crate::federation::start(&node).await?;
         let webhooks = crate::webhooks::start(&node);
+        // Claims DNS failed on are checked again, for a day.
+        let rechecks = tokio::spawn(crate::scope::recheck::run(node.clone()));
         let limits = crate::serve::ConnectionLimits {
             header_timeout: Duration::from_secs(node.config.header_timeout_secs.max(1)),
             idle_timeout: Duration::from_secs(node.config.idle_timeout_secs.max(1)),
             max_connections: node.config.max_connections,
+            max_connections_per_client: node.config.max_connections_per_client,
         };
         let served = crate::serve::serve(
             self.listener,
@@ -145,6 +164,9 @@ impl Application {
         .await;
         janitor.abort();
         replicas.abort();
+        eviction.abort();
+        flagged.abort();
+        rechecks.abort();
         federation.stop().await;
         for hook in webhooks {
             hook.abort();
@@ -152,6 +174,14 @@ impl Application {
         node.store.close().await;
         served.map_err(Into::into)
     }
+}
+
+/// A timer every `ms` milliseconds (10 at least) whose missed ticks wait
+/// rather than burst.
+fn every(ms: u64) -> tokio::time::Interval {
+    let mut tick = tokio::time::interval(Duration::from_millis(ms.max(10)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick
 }
 
 /// Completes on SIGTERM or Ctrl-C.

@@ -7,6 +7,10 @@
 //!    verification and a durable commit per notice.
 //! 3. `GET /v1/incidents` latency (p50/p99) for typical queries, one client,
 //!    and throughput with 8 concurrent clients.
+//! 4. `POST /v1/explain` for a domain with one open incident, next to one
+//!    with 1,000 (one symptom list, as one operator's notices share) and
+//!    one with 1,000 whose text patterns all differ (SQLite).
+//!    `scripts/bench.sh node candidates` runs this part alone.
 //!
 //! Timings on shared machines are noisy: compare rows of one run.
 
@@ -21,13 +25,25 @@ use serde_json::json;
 const INCIDENTS: usize = 100_000;
 const PUBLISHES: usize = 2_000;
 const PUBLISH_CLIENTS: usize = 8;
+/// Open incidents on `many.` and on `varied.` the bench domain.
+const CANDIDATES: usize = 1_000;
+const TWICE_CANDIDATES: usize = 2 * CANDIDATES;
 
 async fn seed(db: &TestDb, issuer: &Issuer) -> Duration {
     let started = Instant::now();
     common::seed(db, issuer, INCIDENTS, |i, n| {
         let (a, b) = ((i / 256) % 256, i % 256);
-        n["scope"] = json!({"recipient_domains": [format!("c{i}.{}", issuer.domain)], "receiving_ips": [format!("10.{a}.{b}.0/24")]});
-        if i % 3 == 0 {
+        // The first 2,000 are the candidates of the explain comparison.
+        let domain = match i {
+            0..CANDIDATES => format!("many.{}", issuer.domain),
+            CANDIDATES..TWICE_CANDIDATES => {
+                n["symptoms"] = json!([{"reply": 451, "status": "4.7.500", "text": format!("Server busy {i}*")}]);
+                format!("varied.{}", issuer.domain)
+            }
+            _ => format!("c{i}.{}", issuer.domain),
+        };
+        n["scope"] = json!({"recipient_domains": [domain], "receiving_ips": [format!("10.{a}.{b}.0/24")]});
+        if i % 3 == 0 && i >= TWICE_CANDIDATES {
             n["status"] = json!("resolved");
             n["ended_at"] = n["published_at"].clone();
         }
@@ -160,11 +176,66 @@ async fn match_versus_bare(node: &DixNode, issuer: &Issuer) -> Vec<String> {
     rows
 }
 
+/// `POST /v1/explain` of one bare reply: to a domain with one open
+/// incident, and to domains with 1,000, interleaved, 8 clients, 4 s each.
+async fn explain_candidates(node: &DixNode, issuer: &Issuer) -> Vec<String> {
+    let body = |domain: &str| {
+        serde_json::to_vec(&json!({
+            "text": "451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (AS761)",
+            "recipient": format!("someone@{domain}.{}", issuer.domain),
+        }))
+        .unwrap()
+    };
+    let cases = [
+        ("one open incident", body("c54322")),
+        ("1,000 open incidents, one symptom list", body("many")),
+        ("1,000 open incidents, 1,000 text patterns", body("varied")),
+    ];
+    for (what, b) in &cases {
+        let r = dix_tests::post(&node.at("/v1/explain"), b.clone()).await;
+        let matches = r.json["facts"][0]["matches"].as_array().map_or(0, Vec::len);
+        assert!(
+            r.status == 200 && matches > 0 && r.json["facts"][0]["matches"][0]["decisive"] == true,
+            "{what}: {}",
+            &r.text[..r.text.len().min(400)]
+        );
+    }
+    let mut results = Vec::new();
+    for round in 0..2 {
+        let mut this = Vec::new();
+        for (_, b) in &cases {
+            this.push(common::post_load(&node.at("/v1/explain"), b.clone(), 8, 4).await);
+        }
+        if round == 1 {
+            results = this;
+        }
+    }
+    let one = results[0].0;
+    cases
+        .iter()
+        .zip(results)
+        .map(|((what, _), (rate, p50, p99))| {
+            format!(
+                "| POST /v1/explain, {what} | {} | {} | {rate:.0} req/s ({:.0}% of one) |",
+                common::ms(p50),
+                common::ms(p99),
+                100.0 * rate / one
+            )
+        })
+        .collect()
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    // `candidates`: only the explain comparison, on SQLite.
+    let only_candidates = std::env::args().any(|a| a == "candidates");
     let mut rows = Vec::new();
     let mut match_rows = Vec::new();
+    let mut candidate_rows = Vec::new();
     for backend in [Backend::Sqlite, Backend::Postgres] {
+        if only_candidates && backend != Backend::Sqlite {
+            continue;
+        }
         let dns = TestDns::start().await;
         let db = TestDb::new(backend).await;
         let issuer = Arc::new(Issuer::new("bench-isp.example", "b1"));
@@ -177,6 +248,10 @@ async fn main() {
         std::fs::write(&config, settings).unwrap();
         let mut node =
             DixNode::start(&db, dns.addr(), &["--config", config.to_str().unwrap()]).await;
+        if only_candidates {
+            candidate_rows = explain_candidates(&node, &issuer).await;
+            continue;
+        }
 
         // With the matching index and without, interleaved: on, off, on.
         let mut with_index = Vec::new();
@@ -221,6 +296,7 @@ async fn main() {
         }
         if backend == Backend::Sqlite {
             match_rows = match_versus_bare(&node, &issuer).await;
+            candidate_rows = explain_candidates(&node, &issuer).await;
         }
         eprintln!(
             "{}",
@@ -231,6 +307,16 @@ async fn main() {
                 .collect::<Vec<_>>()
                 .join("\n")
         );
+    }
+    println!(
+        "\nPOST /v1/explain by the number of open incidents on the recipient's domain (SQLite, {INCIDENTS} stored): 8 clients, 4 s each, interleaved.\n"
+    );
+    println!("| request | p50 | p99 | throughput |\n|---|---|---|---|");
+    for row in candidate_rows {
+        println!("{row}");
+    }
+    if only_candidates {
+        return;
     }
     println!(
         "\n{INCIDENTS} incidents stored; latency from one client, throughput from 8 (publish: {PUBLISH_CLIENTS}).\n"

@@ -2,7 +2,10 @@
 //! message codec: real DNS over UDP and TCP on loopback, answering from a
 //! table the test edits while nodes are running (key rotation, revocation).
 //! NXDOMAIN for names with nothing at or below them; NOERROR with no answers
-//! for names that exist without records of the asked type.
+//! for names that exist without records of the asked type. A `*` label
+//! answers for names with nothing of their own below its parent (RFC 4592,
+//! simplified). Names under a domain set [`unreachable`](TestDns::set_unreachable)
+//! get no answer at all: their servers are down.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -16,6 +19,8 @@ use tokio::net::{TcpListener, UdpSocket};
 
 /// Records by (name, type), each set with its TTL in seconds.
 type Table = Arc<RwLock<HashMap<(String, RecordType), (u32, Vec<RData>)>>>;
+/// Domains whose names get no answer.
+type Down = Arc<RwLock<Vec<String>>>;
 
 /// The TTL of records set without one.
 pub const DEFAULT_TTL: u32 = 60;
@@ -24,6 +29,7 @@ pub const DEFAULT_TTL: u32 = 60;
 pub struct TestDns {
     addr: SocketAddr,
     table: Table,
+    down: Down,
     /// Queries answered so far.
     queries: Arc<std::sync::atomic::AtomicUsize>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -37,6 +43,7 @@ impl TestDns {
     /// Binds UDP and TCP on the same loopback port.
     pub async fn start() -> Self {
         let table: Table = Arc::default();
+        let down: Down = Arc::default();
         let queries: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
         let (udp, tcp) = loop {
             let udp = UdpSocket::bind("127.0.0.1:0").await.expect("bind udp");
@@ -47,12 +54,13 @@ impl TestDns {
         let addr = udp.local_addr().unwrap();
         let udp_task = tokio::spawn({
             let table = table.clone();
+            let down = down.clone();
             let queries = queries.clone();
             async move {
                 let mut buf = vec![0u8; 4096];
                 while let Ok((len, peer)) = udp.recv_from(&mut buf).await {
                     queries.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    if let Some(answer) = respond(&table, &buf[..len]) {
+                    if let Some(answer) = respond(&table, &down, &buf[..len]) {
                         let _ = udp.send_to(&answer, peer).await;
                     }
                 }
@@ -60,10 +68,12 @@ impl TestDns {
         });
         let tcp_task = tokio::spawn({
             let table = table.clone();
+            let down = down.clone();
             let queries = queries.clone();
             async move {
                 while let Ok((mut stream, _)) = tcp.accept().await {
                     let table = table.clone();
+                    let down = down.clone();
                     let queries = queries.clone();
                     tokio::spawn(async move {
                         loop {
@@ -75,7 +85,7 @@ impl TestDns {
                                 return;
                             }
                             queries.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                            let Some(answer) = respond(&table, &buf) else {
+                            let Some(answer) = respond(&table, &down, &buf) else {
                                 return;
                             };
                             if stream.write_u16(answer.len() as u16).await.is_err()
@@ -91,6 +101,7 @@ impl TestDns {
         Self {
             addr,
             table,
+            down,
             queries,
             tasks: vec![udp_task, tcp_task],
         }
@@ -117,6 +128,16 @@ impl TestDns {
             .write()
             .unwrap()
             .insert((key(name), rtype), (ttl, data));
+    }
+
+    /// Makes every name at or under `domain` go unanswered (`true`: its
+    /// servers are down: a resolver times out), or answered again.
+    pub fn set_unreachable(&self, domain: &str, down: bool) {
+        let mut list = self.down.write().unwrap();
+        list.retain(|d| *d != key(domain));
+        if down {
+            list.push(key(domain));
+        }
     }
 
     /// Removes the records of `rtype` at `name`.
@@ -178,7 +199,7 @@ impl Drop for TestDns {
     }
 }
 
-fn respond(table: &Table, query: &[u8]) -> Option<Vec<u8>> {
+fn respond(table: &Table, down: &Down, query: &[u8]) -> Option<Vec<u8>> {
     let request = Message::from_vec(query).ok()?;
     let mut response = Message::new();
     response
@@ -194,8 +215,37 @@ fn respond(table: &Table, query: &[u8]) -> Option<Vec<u8>> {
     };
     response.add_query(q.clone());
     let name = key(&q.name().to_ascii());
+    if down
+        .read()
+        .unwrap()
+        .iter()
+        .any(|d| name == *d || name.ends_with(&format!(".{d}")))
+    {
+        return None;
+    }
     let table = table.read().unwrap();
-    match table.get(&(name.clone(), q.query_type())) {
+    let own = table.get(&(name.clone(), q.query_type()));
+    let exists_below = |n: &str| {
+        table
+            .keys()
+            .any(|(k, _)| k == n || k.ends_with(&format!(".{n}")))
+    };
+    // A wildcard answers for a name with nothing of its own, from the
+    // closest `*.<ancestor>`.
+    let wildcard = || {
+        if exists_below(&name) {
+            return None;
+        }
+        let mut rest = name.as_str();
+        while let Some((_, parent)) = rest.split_once('.') {
+            if let Some(found) = table.get(&(format!("*.{parent}"), q.query_type())) {
+                return Some(found);
+            }
+            rest = parent;
+        }
+        None
+    };
+    match own.or_else(wildcard) {
         Some((ttl, records)) if !records.is_empty() => {
             for rdata in records {
                 response.add_answer(Record::from_rdata(q.name().clone(), *ttl, rdata.clone()));

@@ -154,10 +154,12 @@ pub fn fits_status(cause: Cause, subject: u16, detail: u16) -> bool {
     match cause {
         // x.7.8: credentials invalid; x.7.57: not authenticated to send.
         DomainAuthentication => subject == 7 && !matches!(detail, 8 | 9 | 11 | 57),
+        // Any security status but the domain's authentication (X.7.20–29)
+        // and the ranges providers number their own policies in.
         SubmissionAuthRequired | SubmissionLoginFailed => {
-            matches!(subject, 0 | 5) || (subject == 7 && matches!(detail, 0 | 1 | 8 | 9 | 11 | 57))
+            matches!(subject, 0 | 5) || (subject == 7 && !matches!(detail, 20..=29 | 500..=999))
         }
-        UserUnknown | DomainUnknown => matches!(subject, 0 | 1),
+        UserUnknown => matches!(subject, 0 | 1),
         MailboxFull => matches!(subject, 0 | 2),
         _ => true,
     }

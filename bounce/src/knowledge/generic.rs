@@ -171,6 +171,8 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         NetworkError | Expired if fact.remote_ip.is_some() || fact.remote_host.is_some() => {
             Some(Cause::ReceiverOutage)
         }
+        // A server that answered with a code was reached.
+        NetworkError if fact.reply_code.is_some() => Some(Cause::ReceiverOutage),
         NetworkError => Some(Cause::ReceiverUnreachable),
         // Exim gives up on a domain whose every host has failed for long.
         Expired if mentions(fact, &["retry time not reached for any host", "all hosts"]) => {

@@ -95,10 +95,19 @@ pub fn contradictions(v: &Verdict) -> Vec<String> {
             (false, Some(w)) => say(format!("the reply apologises ({w}) for a cause that is not ours")),
             _ => {}
         }
-        let resolved = v
-            .incident
-            .as_ref()
-            .is_some_and(|m| m.status == "resolved" || m.ended_at.is_some());
+        let resolved = v.incident.as_ref().is_some_and(|m| {
+            matches!(m.status.as_str(), "resolved" | "monitoring") || m.ended_at.is_some()
+        });
+        // The issuer says nothing needs doing; the reply must not take on
+        // work of ours.
+        let issuer_says_none = v.incident.as_ref().is_some_and(|m| {
+            ["不要", "no need", "not needed", "no action"]
+                .iter()
+                .any(|w| m.advice.ja.contains(w) || m.advice.en.to_ascii_lowercase().contains(w))
+        });
+        if issuer_says_none && let Some(w) = any(text, WE_FIX) {
+            say(format!("the incident says nothing is needed, but the reply takes on work ({w})"));
+        }
         if let Some(w) = any(text, WE_FIX) {
             if !ours {
                 say(format!("promises a fix ({w}) that is not ours to make"));
@@ -118,6 +127,11 @@ pub fn contradictions(v: &Verdict) -> Vec<String> {
         say("the reply says twice that the message was not delivered".into());
     }
     for text in &staff {
+        if !v.retry
+            && let Some(w) = any(text, &["自動的に再送します", "自動で再送します", "retries by itself", "will retry automatically"])
+        {
+            say(format!("not retried, but the staff text says the server retries ({w})"));
+        }
         if matches!(v.fate, Fate::Returned | Fate::NotSent)
             && let Some(w) = any(
                 text,

@@ -157,16 +157,19 @@ pub enum Fate {
 
 impl Fate {
     /// Where the reply came from decides it.
-    pub fn of(fact: &Fact, cause: Cause) -> Fate {
+    /// `from_submission`: the knowledge base read the reply as one only a
+    /// submission server gives.
+    pub fn of(fact: &Fact, cause: Cause, from_submission: bool) -> Fate {
         use crate::Format;
         if cause::delivered(cause) {
             return Fate::Delivered;
         }
         // Our own server's refusal, seen where it was given. A bare reply
         // may be anyone's: a remote server refuses relaying too.
+        let bare = matches!(fact.format, Format::SmtpReply | Format::Unknown);
         if fact.format == Format::ClientError
             || (cause::category(cause) == "submission"
-                && !matches!(fact.format, Format::SmtpReply | Format::Unknown))
+                && (!bare || (from_submission && cause != Cause::RelayDenied)))
         {
             return Fate::NotSent;
         }
@@ -361,7 +364,7 @@ pub fn decide(
         DomainOwner::Unknown
     };
     let actor = actor_for(cause, &owner);
-    let fate = Fate::of(fact, cause);
+    let fate = Fate::of(fact, cause, kb.source == "submission");
     let retry = match fate {
         Fate::Queued => true,
         Fate::Unknown => kb.retry,
@@ -465,6 +468,10 @@ pub fn decide(
         {
             words::given_back(&action, retry_can_help, fate == Fate::NotSent)
         }
+        // Not retried (a bare permanent reply): no sentence may say it is.
+        _ if !retry && action.en.to_ascii_lowercase().contains("retr") => {
+            words::without_retries(&action)
+        }
         _ => action,
     };
     let who_acts = words::who_acts(&actor_name, &action);
@@ -478,7 +485,8 @@ pub fn decide(
         domain: fact.recipient_domain.as_deref(),
         recipient: fact.recipient.as_deref(),
         incident: best.map(|m| reply::IncidentState {
-            resolved: m.status == "resolved" || m.ended_at.is_some(),
+            // "monitoring": the issuer has fixed it and is watching.
+            resolved: matches!(m.status.as_str(), "resolved" | "monitoring") || m.ended_at.is_some(),
             summary: Bilingual::new(pick(&m.summary, "en"), pick(&m.summary, "ja")),
             advice: Bilingual::new(pick(&m.advice, "en"), pick(&m.advice, "ja")),
         }),

@@ -475,6 +475,14 @@ fn request(r: &ReplyInput) -> Bilingual {
             )
         };
     }
+    // A list operator's notice about our listing: we follow it, and
+    // promise no delisting work of our own that the notice may not need.
+    if r.incident.is_some() && r.actor == Actor::BlocklistOperator {
+        return b(
+            "The blocklist's operator has published a notice about this listing. We are following it and will let you know when you can send again.".into(),
+            "ブロックリストの運営者がこの登録について情報を公開しています。当社で状況を確認し、送信できるようになりましたらご案内いたします。".into(),
+        );
+    }
     // Given back, but a later try can pass: only resending delivers it.
     let resend_later = r.fate == Fate::Returned && r.retry_can_help;
     match (r.actor, r.retry && !resend_later) {

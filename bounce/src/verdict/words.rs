@@ -76,6 +76,21 @@ pub fn given_back(action: &Bilingual, retry_can_help: bool, not_sent: bool) -> B
     out
 }
 
+/// Staff advice without its sentences that promise a retry.
+pub fn without_retries(action: &Bilingual) -> Bilingual {
+    Bilingual::new(
+        sentences(&action.en, false)
+            .into_iter()
+            .filter(|s| !s.to_ascii_lowercase().contains("retr"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        sentences(&action.ja, true)
+            .into_iter()
+            .filter(|s| !s.contains("再送"))
+            .collect::<String>(),
+    )
+}
+
 /// The one line about a published incident relied on.
 pub fn incident_summary(m: &IncidentMatch) -> Bilingual {
     let (warn_en, warn_ja) = if m.issuer_flagged {

@@ -1,6 +1,7 @@
 //! The `dix` command line. Each subcommand parses its arguments with clap and
 //! calls into the library; nothing here is needed to use the library itself.
 
+mod parse;
 mod publishing;
 mod rotate;
 mod scan;
@@ -207,7 +208,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Notice(NoticeCommand::Resolve(args)) => publishing::resolve(args),
         Command::Notice(NoticeCommand::List(args)) => publishing::list(args),
         Command::Notice(NoticeCommand::Verify(args)) => verify(args),
-        Command::Parse(args) => parse(args),
+        Command::Parse(args) => parse::parse(args),
         Command::Explain(args) => explain(args),
         Command::Scan(args) => scan::scan(args),
     };
@@ -312,44 +313,6 @@ fn verify(args: VerifyArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn parse(args: ParseArgs) -> Result<(), String> {
-    let (facts, errors) = crate::bounce::batch::parse_paths(&args.paths);
-    let mut out = std::io::stdout().lock();
-    for fact in &facts {
-        let written = if args.json {
-            writeln!(out, "{}", fact_json(fact))
-        } else {
-            writeln!(out, "{}", fact_text(fact))
-        };
-        written.map_err(|e| e.to_string())?;
-    }
-    for e in &errors {
-        eprintln!("dix: {}: {}", e.path, e.error);
-    }
-    // An input that held nothing readable says so: silence would look like
-    // "no bounces" when nothing was understood.
-    for path in &args.paths {
-        let name = path.display().to_string();
-        let name = name.trim_end_matches('/');
-        let within = |source: &str| {
-            source == name
-                || source
-                    .strip_prefix(name)
-                    .is_some_and(|rest| rest.starts_with(':') || rest.starts_with('/'))
-        };
-        if !facts.iter().any(|f| within(&f.source)) && !errors.iter().any(|e| within(&e.path)) {
-            eprintln!("dix: {name}: no bounce, SMTP reply or MTA log line found");
-        }
-    }
-    if !errors.is_empty() {
-        Err(format!("{} input(s) could not be read", errors.len()))
-    } else if facts.is_empty() {
-        Err("nothing was read: no input held a bounce, an SMTP reply or an MTA log line".into())
-    } else {
-        Ok(())
-    }
-}
-
 /// The JSON line for one fact: every field, plus the names score.py reads.
 fn fact_json(fact: &crate::bounce::Fact) -> serde_json::Value {
     let mut v = serde_json::to_value(fact).expect("facts serialise");
@@ -427,6 +390,15 @@ fn explain(args: ExplainArgs) -> Result<(), String> {
         .collect();
     let answers = crate::explain::explain(&facts, &reports, &sending);
     let reachable = reports.iter().filter(|r| r.result.is_ok()).count();
+    // A node that refused the request is an error: its incidents are
+    // missing from the answer, which must not pass for "none published".
+    let refused: Vec<String> = reports
+        .iter()
+        .filter_map(|r| match &r.result {
+            Err(e @ crate::explain::AskError::Refused(_)) => Some(format!("node {}: {e}", r.url)),
+            _ => None,
+        })
+        .collect();
     let mut out = std::io::stdout().lock();
     if args.json {
         let items: Vec<serde_json::Value> = facts
@@ -436,7 +408,10 @@ fn explain(args: ExplainArgs) -> Result<(), String> {
             .collect();
         let nodes: Vec<serde_json::Value> = reports
             .iter()
-            .map(|r| serde_json::json!({"url": r.url, "error": r.result.as_ref().err()}))
+            .map(|r| {
+                let refused = matches!(r.result, Err(crate::explain::AskError::Refused(_)));
+                serde_json::json!({"url": r.url, "error": r.result.as_ref().err().map(ToString::to_string), "refused": refused})
+            })
             .collect();
         let doc = serde_json::json!({"facts": items, "nodes": nodes, "knowledge_base_only": reachable == 0});
         writeln!(
@@ -447,6 +422,14 @@ fn explain(args: ExplainArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     } else {
         let note = match (reports.len(), reachable, lang.as_str()) {
+            (n, _, "ja") if !refused.is_empty() => format!(
+                "{n} 個中 {} 個のノードが問い合わせを拒否しました。そのノードの障害情報は回答に含まれていません。",
+                refused.len()
+            ),
+            (n, _, _) if !refused.is_empty() => format!(
+                "{} of {n} node(s) refused the request: their incidents are missing from this answer.",
+                refused.len()
+            ),
             (0, _, "ja") => {
                 "ノードを指定していないため、組み込みの知識ベースのみで回答しました。".to_owned()
             }
@@ -473,12 +456,16 @@ fn explain(args: ExplainArgs) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
         }
         for r in &reports {
-            if let Err(e) = &r.result {
+            if let Err(crate::explain::AskError::Unreachable(e)) = &r.result {
                 eprintln!("dix: node {} could not be asked: {e}", r.url);
             }
         }
     }
-    Ok(())
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(refused.join("; "))
+    }
 }
 
 pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>, String> {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::explain::ask_node;
+use crate::explain::{AskError, ask_node_in_parts};
 use crate::scan::{self, Options, render};
 use crate::verdict::MENTION_SCORE;
 
@@ -40,9 +40,6 @@ pub struct ScanArgs {
     lang: Option<String>,
 }
 
-/// Queries per request to a node (its limit is 1,000).
-const QUERIES_PER_REQUEST: usize = 500;
-
 pub fn scan(args: ScanArgs) -> Result<(), String> {
     let mut options = Options::new();
     options.keep_messages = args.messages;
@@ -59,20 +56,20 @@ pub fn scan(args: ScanArgs) -> Result<(), String> {
     }
     let mut result = scan::scan(&args.paths, &options);
     let mut unreachable = Vec::new();
+    let mut refused = Vec::new();
+    let samples: Vec<crate::bounce::Fact> = result
+        .summary
+        .groups
+        .iter()
+        .map(|g| g.sample.clone())
+        .collect();
     for node in &args.nodes {
-        let samples: Vec<crate::bounce::Fact> = result
-            .summary
-            .groups
-            .iter()
-            .map(|g| g.sample.clone())
-            .collect();
-        for (chunk_index, chunk) in samples.chunks(QUERIES_PER_REQUEST).enumerate() {
-            let report = ask_node(node, chunk);
-            match report.result {
+        // Requests sized to the node's body limit; a refused one is
+        // reported and the rest still asked.
+        for (range, answer) in ask_node_in_parts(node, &samples) {
+            match answer {
                 Ok(per_query) => {
-                    for (offset, matches) in per_query.into_iter().enumerate() {
-                        let group =
-                            &mut result.summary.groups[chunk_index * QUERIES_PER_REQUEST + offset];
+                    for (group, matches) in result.summary.groups[range].iter_mut().zip(per_query) {
                         group.incidents.extend(
                             matches
                                 .into_iter()
@@ -84,9 +81,14 @@ pub fn scan(args: ScanArgs) -> Result<(), String> {
                         );
                     }
                 }
-                Err(e) => {
+                Err(AskError::Refused(e)) => refused.push(format!(
+                    "node {node} refused the request for group(s) {}–{} of {}: {e}",
+                    range.start + 1,
+                    range.end,
+                    samples.len()
+                )),
+                Err(AskError::Unreachable(e)) => {
                     unreachable.push(format!("node {node} could not be asked: {e}"));
-                    break;
                 }
             }
         }
@@ -137,7 +139,7 @@ pub fn scan(args: ScanArgs) -> Result<(), String> {
         .lock()
         .write_all(text.as_bytes())
         .map_err(|e| e.to_string())?;
-    for line in &unreachable {
+    for line in unreachable.iter().chain(&refused) {
         eprintln!("dix: {line}");
     }
     let mut errors = 0;
@@ -156,6 +158,11 @@ pub fn scan(args: ScanArgs) -> Result<(), String> {
     }
     if errors > 0 {
         Err(format!("{errors} input(s) could not be read"))
+    } else if !refused.is_empty() {
+        Err(format!(
+            "{} request(s) refused by a node: those groups lack its incidents",
+            refused.len()
+        ))
     } else if result.inputs.iter().all(|i| i.recognised == 0) {
         Err("nothing was read: no input held an MTA log line about a message or a bounce".into())
     } else {

@@ -2,10 +2,17 @@
 //! files (directories walked), each rotated series oldest first, gzip
 //! opened whatever the file is called, and each file told apart as a log
 //! or as mail by its first lines.
+//!
+//! A gzip file that grows past [`BOMB_RATIO`] times the bytes read from
+//! disk (once past [`BOMB_FLOOR`]) is refused as a decompression bomb: real
+//! logs and mailboxes compress ten to twenty times, a gigabyte of zeros a
+//! thousand.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
 
@@ -66,8 +73,15 @@ fn chronological(files: Vec<PathBuf>) -> Vec<PathBuf> {
     keyed.into_iter().map(|(.., file)| file).collect()
 }
 
+/// Decompressed bytes allowed per byte read from disk.
+pub const BOMB_RATIO: u64 = 200;
+/// Decompressed bytes always allowed, whatever the ratio.
+pub const BOMB_FLOOR: u64 = 16 * 1024 * 1024;
+
 /// Opens a file (or stdin) as its bytes, decompressed where they are
-/// gzip (known by their magic bytes, not the file's name). `counted` is told how many bytes were read from the file itself.
+/// gzip (known by their magic bytes, not the file's name), and refused
+/// past [`BOMB_RATIO`]. `counted` is told how many bytes were read from the
+/// file itself.
 pub fn open(
     path: &Path,
     counted: impl Fn(u64) + Send + 'static,
@@ -77,11 +91,13 @@ pub fn open(
     } else {
         Box::new(File::open(path)?)
     };
+    let read_from_disk = Arc::new(AtomicU64::new(0));
     let mut raw = BufReader::with_capacity(
         256 * 1024,
         Counting {
             inner: raw,
             counted,
+            total: read_from_disk.clone(),
         },
     );
     let gzip = {
@@ -89,7 +105,11 @@ pub fn open(
         raw.fill_buf()?.starts_with(&[0x1f, 0x8b])
     };
     Ok(if gzip {
-        Box::new(MultiGzDecoder::new(raw))
+        Box::new(BombGuard {
+            inner: MultiGzDecoder::new(raw),
+            read_from_disk,
+            out: 0,
+        })
     } else {
         Box::new(raw)
     })
@@ -98,12 +118,41 @@ pub fn open(
 struct Counting<R, F> {
     inner: R,
     counted: F,
+    total: Arc<AtomicU64>,
 }
 
 impl<R: Read, F: Fn(u64)> Read for Counting<R, F> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         (self.counted)(n as u64);
+        self.total.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Decompressed bytes, refused once they outgrow what was read from disk
+/// by more than [`BOMB_RATIO`].
+struct BombGuard<R> {
+    inner: R,
+    read_from_disk: Arc<AtomicU64>,
+    out: u64,
+}
+
+impl<R: Read> Read for BombGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.out += n as u64;
+        let read = self.read_from_disk.load(Ordering::Relaxed);
+        if self.out > BOMB_FLOOR && self.out > read.saturating_mul(BOMB_RATIO) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "refused as a decompression bomb: {} MiB came out of {} KiB of gzip, more than {BOMB_RATIO} times (a real log or mailbox compresses 10 to 20 times)",
+                    self.out / (1024 * 1024),
+                    read / 1024
+                ),
+            ));
+        }
         Ok(n)
     }
 }

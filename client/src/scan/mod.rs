@@ -4,15 +4,17 @@
 //! paths ─ inputs (rotated series oldest first, gzip, log or mail?)
 //!   log  ─ blocks of lines, read on every core (bounce::logline) ─┐
 //!          in order: logjoin (sender, Message-ID) ─ messages      ├─ summary ─ render
-//!   mail ─ bounce::batch (mbox, maildir, .eml) ─ one message each ┘   (table, JSON, CSV)
+//!   mail ─ bounce::stream (mbox, maildir, .eml) ─ one message each ┘   (table, JSON, CSV)
 //! ```
 //!
 //! Reading a log's lines is the costly part and is spread over the cores:
 //! each block of lines is read by a thread of its own, and the blocks'
 //! lines are then joined in log order on one thread, which only updates
-//! maps. Messages are summarised as they leave the queue.
+//! maps. Messages are summarised as they leave the queue. Mail is read one
+//! message at a time, and gzip that unpacks past 200 times its size is
+//! refused (`inputs`), so memory stays bounded whatever the inputs' size.
 
-mod inputs;
+pub(crate) mod inputs;
 pub mod messages;
 pub mod render;
 pub mod summary;
@@ -23,7 +25,7 @@ use std::path::PathBuf;
 use crate::bounce::logjoin::LogJoin;
 use crate::bounce::logline::{self, LogLine};
 use crate::bounce::logtime::LogClock;
-use crate::bounce::{batch, parse_bytes};
+use crate::bounce::{batch, parse_bytes, stream};
 use messages::{Message, Queue};
 use summary::Summary;
 
@@ -196,28 +198,36 @@ fn read_input(
             Err(e) => failed(e, "log"),
         };
     }
-    let mut bytes = head;
-    if let Err(e) = reader.read_to_end(&mut bytes) {
-        return failed(e, "mail");
-    }
+    // Mail: one message at a time, however large the mailbox.
     let single = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("eml") || e.eq_ignore_ascii_case("msg"));
-    let items = batch::split(&bytes, shown, single);
-    let units = items.len() as u64;
+    let stream = std::io::BufReader::new(std::io::Cursor::new(head).chain(reader));
+    let mut units = 0;
     let mut recognised = 0;
-    for item in items {
+    let mut take = |item: batch::Item| {
+        units += 1;
         for fact in parse_bytes(&item.bytes, &item.source) {
             recognised += 1;
             finished(Message::from_report(fact));
         }
-    }
+    };
+    let read = if single {
+        stream::read_bounded(stream, stream::MAX_MESSAGE).map(|bytes| {
+            batch::split(&bytes, shown, true)
+                .into_iter()
+                .for_each(&mut take)
+        })
+    } else {
+        stream::Messages::new(stream, shown, stream::MAX_MESSAGE)
+            .try_for_each(|item| item.map(&mut take))
+    };
     InputReport {
         path: shown.to_owned(),
         kind: "mail",
         units,
         recognised,
-        error: None,
+        error: read.err().map(|e| e.to_string()),
     }
 }
 
@@ -247,8 +257,10 @@ fn read_log(
                 at_end = true;
             } else if let Some(last_newline) = memchr::memrchr(b'\n', &block) {
                 carry = block.split_off(last_newline + 1);
-            } else if block.len() < 64 * BLOCK {
-                // One line longer than the block: read on until it ends.
+            } else if block.len() < 4 * BLOCK {
+                // One line longer than the block: read on until it ends
+                // (a little way: no MTA writes megabyte lines, and an
+                // endless one must not take all memory).
                 carry = block;
                 continue;
             }

@@ -9,7 +9,10 @@ mod time;
 
 pub use domain::{Domain, DomainPattern, HostPattern, Selector};
 pub use net::IpRange;
-pub use smtp::{EnhancedStatus, ReplyCode, StatusClass, TextPattern};
+pub use smtp::{
+    EnhancedStatus, MAX_TEXT_PATTERN_LEN, ReplyCode, ReplyText, StatusClass, TextMatcher,
+    TextPattern,
+};
 pub use text::{Contact, Link, LocalizedText, ShortText};
 pub use time::Timestamp;
 

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::string_newtype;
-use crate::glob::glob_match;
+use crate::glob::StarGlob;
 
 /// Success, persistent-transient or permanent: the first digit shared by a
 /// reply code and an enhanced status code.
@@ -247,12 +247,62 @@ impl TextPattern {
     }
 
     /// Whether a reply text matches (the whole text, so patterns usually end
-    /// in `*`).
+    /// in `*`). To match many texts or many patterns, [`compile`](Self::compile)
+    /// the pattern and normalise each text once ([`ReplyText`]).
     pub fn matches(&self, reply_text: &str) -> bool {
-        glob_match(
-            self.normalized.as_bytes(),
-            normalize_reply_text(reply_text).as_bytes(),
-        )
+        self.compile().matches(&ReplyText::new(reply_text))
+    }
+
+    /// The pattern ready for matching: linear in the text, whatever the
+    /// pattern (see [`TextMatcher`]).
+    pub fn compile(&self) -> TextMatcher {
+        let trimmed = self.normalized.trim_matches('*');
+        TextMatcher {
+            whole: StarGlob::new(self.normalized.as_bytes()),
+            anywhere: memchr::memmem::Finder::new(trimmed.as_bytes()).into_owned(),
+        }
+    }
+}
+
+/// A reply text normalised as patterns are (lowercased, whitespace runs
+/// collapsed): made once per text, then matched against any number of
+/// patterns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyText(String);
+
+impl ReplyText {
+    /// Normalises `raw`.
+    pub fn new(raw: &str) -> Self {
+        Self(normalize_reply_text(raw))
+    }
+
+    /// The normalised text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A compiled [`TextPattern`]. Both of its questions take time linear in
+/// the text (the pattern's pieces are found with Two-Way substring search;
+/// nothing backtracks), so a pattern of 512 characters costs what a short
+/// one does.
+#[derive(Debug, Clone)]
+pub struct TextMatcher {
+    whole: StarGlob,
+    /// The pattern without its outer stars.
+    anywhere: memchr::memmem::Finder<'static>,
+}
+
+impl TextMatcher {
+    /// Whether the whole text matches the pattern.
+    pub fn matches(&self, text: &ReplyText) -> bool {
+        self.whole.is_match(text.0.as_bytes())
+    }
+
+    /// Whether the pattern's text, without its outer stars, occurs anywhere
+    /// in the text (a reply quoted inside a longer diagnostic).
+    pub fn occurs_in(&self, text: &ReplyText) -> bool {
+        self.anywhere.find(text.0.as_bytes()).is_some()
     }
 }
 

@@ -41,7 +41,8 @@ pub struct Peer {
     pub configured_key: Option<PublicKey>,
     status: Mutex<PeerStatus>,
     wake: Notify,
-    /// The peer answered again (its stream connected): the backoff ends.
+    /// The peer answered again (its stream sent a `head` event): the backoff
+    /// ends.
     recovered: Notify,
 }
 
@@ -76,6 +77,9 @@ pub struct PeerStatus {
     pub bytes_fetched: u64,
     #[serde(skip)]
     next_attempt_unix: f64,
+    /// The stream already cut this run of failures' backoff short once.
+    #[serde(skip)]
+    recovery_spent: bool,
 }
 
 /// A failure as shown.
@@ -150,14 +154,25 @@ impl Peer {
 
     /// The peer is reachable again: a backed-off worker pulls now rather
     /// than at its next attempt (a peer that was down when this node
-    /// started must not cost a notice minutes).
-    pub fn recovered(&self) {
+    /// started must not cost a notice minutes). Honoured once per run of
+    /// failed pulls: a peer whose stream answers while its feed keeps
+    /// failing waits out its backoff like any other failing peer.
+    /// Returns whether the backoff was cut short.
+    pub fn recovered(&self) -> bool {
+        let mut cut = false;
         self.update(|s| {
-            s.next_attempt_unix = 0.0;
-            s.next_attempt = None;
+            if s.consecutive_failures > 0 && !s.recovery_spent {
+                s.recovery_spent = true;
+                s.next_attempt_unix = 0.0;
+                s.next_attempt = None;
+                cut = true;
+            }
         });
-        self.recovered.notify_one();
-        self.wake();
+        if cut {
+            self.recovered.notify_one();
+            self.wake();
+        }
+        cut
     }
 
     /// The cursor this node asks after next.
@@ -280,6 +295,7 @@ async fn work(node: Arc<Node>, peer: Arc<Peer>, client: PeerClient) {
                     s.bytes_fetched = client.fetched();
                     s.checkpoint = report.checkpoint.clone();
                     s.consecutive_failures = 0;
+                    s.recovery_spent = false;
                     s.last_success = rfc3339(now as i64);
                     s.next_attempt_unix = 0.0;
                     s.next_attempt = None;
@@ -341,4 +357,41 @@ fn now_f64() -> f64 {
 
 fn rfc3339(unix: i64) -> Option<String> {
     Timestamp::from_unix(unix).map(|t| t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer() -> Arc<Peer> {
+        Peers::new(&[PeerConfig {
+            url: "http://127.0.0.1:9/".into(),
+            node_key: None,
+        }])
+        .iter()
+        .next()
+        .unwrap()
+        .clone()
+    }
+
+    #[test]
+    fn a_stream_cuts_the_pull_backoff_short_once_per_run_of_failures() {
+        let p = peer();
+        assert!(!p.recovered(), "nothing to cut short while pulls succeed");
+        p.update(|s| {
+            s.consecutive_failures = 3;
+            s.next_attempt_unix = 1e12;
+        });
+        assert!(p.recovered());
+        assert_eq!(p.status().next_attempt_unix, 0.0);
+        // The pull failed again: its new backoff stands, however often the
+        // stream reconnects.
+        p.update(|s| {
+            s.consecutive_failures = 4;
+            s.next_attempt_unix = 1e12;
+        });
+        assert!(!p.recovered());
+        assert!(!p.recovered());
+        assert_eq!(p.status().next_attempt_unix, 1e12);
+    }
 }

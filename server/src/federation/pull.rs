@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 
 use super::Peer;
 use super::client::{PeerClient, PeerError};
-use crate::ingest::{IngestError, Origin, Prepared, prepare};
+use crate::ingest::{IngestError, Origin, Prepared, Stored, prepare, schedule_rechecks};
 use crate::node::Node;
 use crate::store::{PeerAdvance, PeerRow};
 use crate::tlog::merkle::{self, Frontier, Hash};
@@ -91,7 +91,8 @@ struct ServedProof {
 /// A reason to stop trusting the peer's log, with the evidence.
 #[derive(Debug, Clone)]
 pub struct Halt {
-    /// `feed_rewritten`, `feed_truncated`, `node_key_changed`.
+    /// `feed_rewritten`, `feed_truncated`, `node_key_changed`,
+    /// `checkpoint_withdrawn`.
     pub code: &'static str,
     /// What was found.
     pub message: String,
@@ -276,6 +277,7 @@ pub async fn pull(
             node.metrics.notice(crate::ingest::outcome_name(o));
         }
         node.stored(&outcomes).await;
+        schedule_rechecks(node, &accepted, &outcomes).await;
         report.stored += new as u64;
         report.replays += (outcomes.len() as i64 - new) as u64;
         let rejected_now = rejected.clone();
@@ -357,15 +359,17 @@ async fn fetch(
             format!("{page_url}: next {:?} is not a cursor", page.next),
         )
     })?;
-    if next < cursor || (!page.notices.is_empty() && next == cursor) {
-        return Err(PeerError::new(
-            "peer_malformed",
-            format!("{page_url}: next {next} does not move past {cursor}"),
-        ));
-    }
     let cursors: Option<Vec<i64>> = (page.cursors.len() == page.notices.len())
         .then(|| page.cursors.iter().map(|c| c.parse().ok()).collect())
         .flatten();
+    check_next(
+        cursor,
+        page.notices.len(),
+        cursors.as_deref(),
+        next,
+        page.more,
+    )
+    .map_err(|why| PeerError::new("peer_malformed", format!("{page_url}: {why}")))?;
     let bytes: Vec<Vec<u8>> = page
         .notices
         .iter()
@@ -381,6 +385,56 @@ async fn fetch(
     })
 }
 
+/// Whether a page's `next` is one its entries justify; the cursor is saved
+/// and asked after next, so one beyond them would skip entries for good
+/// (`2^63 − 1`: the peer is never pulled again). An empty page moves
+/// nothing; entries with their own cursors (a dix node's) end at the last
+/// of them, in order after `after`; a page without them (a minimal relay)
+/// numbers its entries one by one, so it moves at most by their count.
+fn check_next(
+    after: i64,
+    entries: usize,
+    cursors: Option<&[i64]>,
+    next: i64,
+    more: bool,
+) -> Result<(), String> {
+    if entries == 0 {
+        if next != after {
+            return Err(format!(
+                "an empty page moves the cursor from {after} to {next}"
+            ));
+        }
+        if more {
+            return Err("an empty page says more entries follow".into());
+        }
+        return Ok(());
+    }
+    if let Some(cursors) = cursors {
+        let mut last = after;
+        for &c in cursors {
+            if c <= last {
+                return Err(format!(
+                    "entry cursors do not rise after {after} ({c} after {last})"
+                ));
+            }
+            last = c;
+        }
+        if next != last {
+            return Err(format!(
+                "next {next} is not the page's last entry cursor {last}"
+            ));
+        }
+        return Ok(());
+    }
+    let furthest = after.saturating_add(entries as i64);
+    if next <= after || next > furthest {
+        return Err(format!(
+            "next {next} is not within the {entries} entries after {after}"
+        ));
+    }
+    Ok(())
+}
+
 /// Verifies a page's notices concurrently, keeping their order.
 async fn prepare_all(
     node: &Arc<Node>,
@@ -388,13 +442,27 @@ async fn prepare_all(
     url: &str,
 ) -> Vec<Result<Prepared, IngestError>> {
     let limit = Arc::new(tokio::sync::Semaphore::new(PREPARE_CONCURRENCY));
+    // Replays are known for the whole page at once, before any DNS query.
+    let digests: Vec<String> = bytes.iter().map(|b| crate::store::digest(b)).collect();
+    let mut stored = match node.store.verifications_of(&digests).await {
+        Ok(found) => Some(found),
+        Err(e) => {
+            tracing::warn!(error = %e, "looking up a page's replays failed; each notice asks on its own");
+            None
+        }
+    };
     let mut tasks = tokio::task::JoinSet::new();
     for (i, b) in bytes.iter().enumerate() {
         let (node, b, limit) = (node.clone(), b.clone(), limit.clone());
         let origin = Origin::Peer(url.to_owned());
+        let known = match stored.as_mut().map(|s| s.remove(&digests[i])) {
+            Some(Some(v)) => Stored::Found(v),
+            Some(None) => Stored::Absent,
+            None => Stored::Unknown,
+        };
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await.expect("never closed");
-            (i, prepare(&node, &b, &origin).await)
+            (i, prepare(&node, &b, &origin, None, known).await)
         });
     }
     let mut out: Vec<Option<Result<Prepared, IngestError>>> =
@@ -432,6 +500,21 @@ async fn current_checkpoint(
         .get_json::<ServedCheckpoint>(&format!("{base}/v1/checkpoint"))
         .await?
     else {
+        // A peer that never signed a checkpoint is a plain relay. One that
+        // did and now says it has none would have its next entries taken
+        // unchecked: a fork slipped in by withdrawing the proof.
+        if let Some(previous) = &state.checkpoint {
+            let message = format!(
+                "{url} answered 404 on /v1/checkpoint after its checkpoints were verified: a log that signed once must keep signing"
+            );
+            let evidence = serde_json::json!({
+                "code": "checkpoint_withdrawn",
+                "found": message,
+                "previous_checkpoint": previous,
+                "new_checkpoint": null,
+            });
+            return Err(halt(node, url, "checkpoint_withdrawn", message, evidence).await);
+        }
         return Ok(None);
     };
     let served_key = PublicKey::from_base64(&served.node_key).map_err(|e| {
@@ -602,6 +685,42 @@ fn code_name(code: &str) -> &'static str {
     match code {
         "feed_truncated" => "feed_truncated",
         "node_key_changed" => "node_key_changed",
+        "checkpoint_withdrawn" => "checkpoint_withdrawn",
         _ => "feed_rewritten",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_must_be_what_the_page_justifies() {
+        // A dix node's pages.
+        assert_eq!(check_next(5, 0, Some(&[]), 5, false), Ok(()));
+        assert_eq!(check_next(5, 2, Some(&[7, 9]), 9, true), Ok(()));
+        // A minimal relay's.
+        assert_eq!(check_next(0, 3, None, 3, false), Ok(()));
+        assert_eq!(check_next(0, 3, None, 1, false), Ok(()));
+        // Beyond the entries, or not moving.
+        for (after, entries, cursors, next, more) in [
+            (5, 0, Some(&[][..]), i64::MAX, false),
+            (5, 0, None, 6, false),
+            (5, 0, None, 5, true),
+            (5, 0, None, 4, false),
+            (5, 2, Some(&[7, 9][..]), i64::MAX, false),
+            (5, 2, Some(&[7, 9][..]), 10, false),
+            (5, 2, Some(&[7, 9][..]), 7, false),
+            (5, 2, Some(&[9, 7][..]), 9, false),
+            (5, 2, Some(&[5, 9][..]), 9, false),
+            (0, 3, None, 4, false),
+            (0, 3, None, 0, false),
+            (0, 3, None, i64::MAX, false),
+        ] {
+            assert!(
+                check_next(after, entries, cursors, next, more).is_err(),
+                "{after} {entries} {cursors:?} {next} {more}"
+            );
+        }
     }
 }

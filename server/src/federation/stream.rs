@@ -5,6 +5,13 @@
 //! interval per hop. The subscription reconnects with a capped backoff; the
 //! schedule keeps pulling meanwhile.
 //!
+//! A connection proves little: a hostile or broken peer can answer 200 and
+//! hang up at once, over and over. So a subscription that ended before it
+//! had been up [`STEADY`] counts as a failure (its reconnects back off), and
+//! the first valid `head` event — not the connection — is what tells the
+//! worker the peer is back ([`Peer::recovered`], honoured once per run of
+//! failed pulls): the pull backoff is never cut short twice in a row.
+//!
 //! The event framing read here is the subset of the SSE format a dix node
 //! sends (`event:` and `data:` lines, blank line between events, `:`
 //! comments as keep-alives); an event-source crate would add a dependency
@@ -23,6 +30,10 @@ use crate::node::Node;
 const SILENCE: Duration = Duration::from_secs(60);
 /// Largest event this node reads.
 const MAX_EVENT: usize = 4096;
+/// A subscription that lasted at least this long ended normally (the peer
+/// restarted, say): the reconnect backoff starts over. One that ended
+/// sooner is a failure, however it ended.
+pub const STEADY: Duration = Duration::from_secs(30);
 
 /// Follows the peer's stream for as long as the node runs.
 pub async fn follow(node: Arc<Node>, peer: Arc<Peer>, client: PeerClient) {
@@ -33,13 +44,17 @@ pub async fn follow(node: Arc<Node>, peer: Arc<Peer>, client: PeerClient) {
             tokio::time::sleep(Duration::from_secs(60)).await;
             continue;
         }
+        let started = std::time::Instant::now();
         let result = subscribe(&client, &peer).await;
         peer.update(|s| s.stream_connected = false);
+        let lasted = started.elapsed();
+        failures = failures_after(failures, result.is_ok(), lasted);
         match result {
-            Ok(()) => failures = 0,
+            Ok(()) => {
+                tracing::debug!(peer = %peer.url, lasted_ms = lasted.as_millis() as u64, failures, "feed stream ended")
+            }
             Err(e) => {
-                failures = failures.saturating_add(1);
-                tracing::debug!(peer = %peer.url, code = e.code, error = %e.message, "feed stream ended");
+                tracing::debug!(peer = %peer.url, code = e.code, error = %e.message, failures, "feed stream failed")
             }
         }
         let wait = backoff::delay(
@@ -49,6 +64,16 @@ pub async fn follow(node: Arc<Node>, peer: Arc<Peer>, client: PeerClient) {
             backoff::random_unit(),
         );
         tokio::time::sleep(wait).await;
+    }
+}
+
+/// The reconnect backoff's failure count after a subscription that ended
+/// (`clean`: the peer closed it; else an error) after `lasted`.
+fn failures_after(failures: u32, clean: bool, lasted: Duration) -> u32 {
+    if clean && lasted >= STEADY {
+        0
+    } else {
+        failures.saturating_add(1)
     }
 }
 
@@ -74,9 +99,6 @@ async fn subscribe(client: &PeerClient, peer: &Peer) -> Result<(), PeerError> {
         ));
     }
     peer.update(|s| s.stream_connected = true);
-    if peer.status().consecutive_failures > 0 {
-        peer.recovered();
-    }
     let mut buffer: Vec<u8> = Vec::new();
     loop {
         let chunk = tokio::time::timeout(SILENCE, response.chunk())
@@ -93,9 +115,13 @@ async fn subscribe(client: &PeerClient, peer: &Peer) -> Result<(), PeerError> {
         client.count(chunk.len());
         while let Some(end) = find_event_end(&buffer) {
             let event: Vec<u8> = buffer.drain(..end).collect();
-            if let Some(head) = head_cursor(&event)
-                && head > peer.cursor()
-            {
+            let Some(head) = head_cursor(&event) else {
+                continue;
+            };
+            // A peer that speaks the protocol is back: a backed-off worker
+            // may pull now (once per run of failures; see `Peer::recovered`).
+            peer.recovered();
+            if head > peer.cursor() {
                 peer.wake();
             }
         }
@@ -141,6 +167,22 @@ fn head_cursor(event: &[u8]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_steady_stream_resets_the_reconnect_backoff() {
+        // Connect-and-hang-up, however politely, backs off.
+        assert_eq!(failures_after(0, true, Duration::ZERO), 1);
+        assert_eq!(failures_after(3, true, STEADY / 2), 4);
+        assert_eq!(failures_after(3, false, STEADY * 10), 4);
+        assert_eq!(failures_after(u32::MAX, false, Duration::ZERO), u32::MAX);
+        // A stream that stayed up ended normally.
+        assert_eq!(failures_after(5, true, STEADY), 0);
+        let cap = Duration::from_secs(300);
+        let waits: Vec<Duration> = (1..=4)
+            .map(|n| backoff::delay(Duration::from_secs(1), cap, n, 0.5))
+            .collect();
+        assert_eq!(waits, [2, 4, 8, 16].map(Duration::from_secs));
+    }
 
     #[test]
     fn reads_head_events_and_ignores_the_rest() {

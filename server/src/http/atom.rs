@@ -2,6 +2,12 @@
 //! same filters, `?domain=example.jp` and so on) as an Atom feed (RFC 4287),
 //! one entry per revision, for feed readers and chat tools. The language is
 //! `?lang=ja|en`, else `Accept-Language`; the feed says it in `xml:lang`.
+//!
+//! A revision whose scope the node could not verify (a stranger's claim
+//! about someone else's domain) is marked in its title, its category and
+//! its text, as the pages mark it. Links start with the configured
+//! `public_url`, or are relative to the feed when none is set: never built
+//! from the request's `Host`, which the client chooses.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,6 +21,7 @@ use dix_schema::types::Timestamp;
 use crate::error::ApiError;
 use crate::http::incidents::filter_from;
 use crate::node::Node;
+use crate::scope::claim::Verification;
 use crate::web::i18n::Lang;
 
 /// XML text and attribute escaping.
@@ -47,15 +54,8 @@ pub async fn feed(
         .incidents(&filter)
         .await
         .map_err(ApiError::internal)?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    let base = format!("http://{host}");
+    // Empty: links relative to the feed's own address.
+    let base = node.config.public_url.trim_end_matches('/');
     let mut entries = Vec::new();
     let mut newest = 0i64;
     for row in &rows {
@@ -69,7 +69,10 @@ pub async fn feed(
                 continue;
             };
             newest = newest.max(n.published_at.unix());
-            entries.push(entry(&n, lang, &base));
+            // A revision whose record cannot be read is not shown as verified.
+            let verified = serde_json::from_str::<Verification>(&r.verification)
+                .is_ok_and(|v| v.scope.all_verified);
+            entries.push(entry(&n, lang, base, verified));
         }
     }
     let updated = Timestamp::from_unix(newest)
@@ -79,7 +82,7 @@ pub async fn feed(
         Lang::Ja => "dix の障害情報",
         Lang::En => "dix incidents",
     };
-    let query: Vec<String> = params
+    let mut query: Vec<String> = params
         .iter()
         .map(|(k, v)| {
             format!(
@@ -89,11 +92,21 @@ pub async fn feed(
             )
         })
         .collect();
-    let self_link = format!("{base}/v1/incidents.atom?{}", query.join("&"));
+    // One feed, one id: the filters in a fixed order.
+    query.sort();
+    let query = query.join("&");
+    let self_link = format!("{base}/v1/incidents.atom?{query}");
+    // An Atom id is an absolute IRI: the feed's URL when the node knows its
+    // own, else a name made of the filters.
+    let id = if base.is_empty() {
+        format!("urn:dix:incidents:{query}")
+    } else {
+        self_link.clone()
+    };
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{lang}\">\n<id>{id}</id>\n<title>{title}</title>\n<updated>{updated}</updated>\n<link rel=\"self\" href=\"{self_link}\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"{base}/incidents?lang={lang}\"/>\n<generator>dixd</generator>\n{entries}</feed>\n",
         lang = lang.code(),
-        id = esc(&self_link),
+        id = esc(&id),
         self_link = esc(&self_link),
         base = esc(&base),
         entries = entries.concat(),
@@ -105,19 +118,33 @@ pub async fn feed(
         .into_response())
 }
 
-/// One revision as an entry.
-fn entry(n: &Notice, lang: Lang, base: &str) -> String {
+/// One revision as an entry; `verified`: its whole scope was verified.
+fn entry(n: &Notice, lang: Lang, base: &str, verified: bool) -> String {
+    let t = lang.t();
     let summary = n.summary.get(lang.code()).unwrap_or_default();
     let advice = n.advice.get(lang.code()).unwrap_or_default();
     let (status_word, kind_word) = match lang {
         Lang::Ja => ("状況", "種類"),
         Lang::En => ("status", "kind"),
     };
-    let content = format!(
+    let mut content = format!(
         "{summary}\n{kind_word}: {}; {status_word}: {}\n{advice}",
         n.kind.as_str(),
         n.status.as_str()
     );
+    let mut title = format!("[{}] {summary}", n.status.as_str());
+    let mut unverified_category = String::new();
+    if !verified {
+        title = format!("[{}] {title}", t.unverified_claim);
+        content = format!(
+            "{}{}{}\n{content}",
+            t.unverified_claim, t.colon, t.unverified_claim_note
+        );
+        unverified_category = format!(
+            "<category term=\"unverified\" label=\"{}\"/>\n",
+            esc(t.unverified_claim)
+        );
+    }
     let page = format!(
         "{base}/incidents/{}/{}?lang={}",
         n.issuer,
@@ -125,12 +152,11 @@ fn entry(n: &Notice, lang: Lang, base: &str) -> String {
         lang.code()
     );
     format!(
-        "<entry>\n<id>urn:dix:{issuer}:{incident}:{seq}</id>\n<title>[{status}] {title}</title>\n<updated>{updated}</updated>\n<published>{published}</published>\n<author><name>{issuer}</name></author>\n<link rel=\"alternate\" type=\"text/html\" href=\"{page}\"/>\n<category term=\"{kind}\"/>\n<content type=\"text\">{content}</content>\n</entry>\n",
+        "<entry>\n<id>urn:dix:{issuer}:{incident}:{seq}</id>\n<title>{title}</title>\n<updated>{updated}</updated>\n<published>{published}</published>\n<author><name>{issuer}</name></author>\n<link rel=\"alternate\" type=\"text/html\" href=\"{page}\"/>\n<category term=\"{kind}\"/>\n{unverified_category}<content type=\"text\">{content}</content>\n</entry>\n",
         issuer = esc(n.issuer.as_str()),
         incident = esc(&n.incident.to_string()),
         seq = n.seq,
-        status = esc(n.status.as_str()),
-        title = esc(summary),
+        title = esc(&title),
         updated = n.published_at,
         published = n.started_at,
         page = esc(&page),

@@ -3,7 +3,8 @@
 //! destination domain given (where a verified claim covers it), or all. Each event's id is the revision's feed
 //! cursor, so a client that reconnects with `Last-Event-ID` (browsers do it
 //! themselves) misses nothing and sees nothing twice; a new subscription
-//! starts at the present. Capped with the feed streams (`max_streams`).
+//! starts at the present. Capped on its own (`max_public_streams`), apart
+//! from the peers' feed streams.
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
@@ -69,12 +70,12 @@ pub async fn stream(
         Some(c) => c,
         None => node.store.last_cursor().await.map_err(ApiError::internal)?,
     };
-    let permit = node.streams.clone().try_acquire_owned().map_err(|_| {
+    let permit = node.public_streams.clone().try_acquire_owned().map_err(|_| {
         ApiError::unavailable(
             "too_many_streams",
             format!(
-                "this node serves at most {} streams at once; poll /v1/incidents instead, or try again later",
-                node.config.max_streams
+                "this node serves at most {} incident streams at once; poll /v1/incidents instead, or try again later",
+                node.config.max_public_streams
             ),
         )
     })?;

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::notices::RawBody;
 use crate::error::ApiError;
-use crate::explain::{ExplainRequest, run};
+use crate::explain::{ExplainRequest, cpu_permit, request_cancel, run, timed_out};
 use crate::node::Node;
 
 /// Most queries in one `/v1/match` request.
@@ -48,18 +48,25 @@ pub async fn match_facts(
         .with_field("queries"));
     }
     let snapshot = node.matcher()?;
-    let mut results: Vec<Value> = Vec::with_capacity(request.queries.len());
-    for q in &request.queries {
-        // A bounce older than the memory window is matched from the store.
-        let past = node
-            .index
-            .history(&node.store, q)
-            .await
-            .map_err(ApiError::internal)?;
-        let matches = crate::index::merge(snapshot.find(q), past);
-        results.push(json!({ "matches": matches }));
-    }
-    Ok(Json(json!({"results": results})))
+    let permit = cpu_permit(&node).await?;
+    let (cancel, _cancel_on_drop) = request_cancel(&node);
+    let node = node.clone();
+    // Up to 1,000 queries (and the store, for old bounces): off the async
+    // executor, behind the same per-core permits as explaining.
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let mut results: Vec<Value> = Vec::with_capacity(request.queries.len());
+        for q in &request.queries {
+            // A bounce older than the memory window is matched from the store.
+            let matches = snapshot
+                .find_with_history(&node.index, &node.store, q, &cancel)
+                .map_err(|_| timed_out(&node))?;
+            results.push(json!({ "matches": matches }));
+        }
+        Ok(Json(json!({"results": results})))
+    })
+    .await
+    .map_err(ApiError::internal)?
 }
 
 pub async fn explain(

@@ -84,7 +84,7 @@ pub async fn feed(
         .map_err(ApiError::internal)?;
     let next = page.notices.last().map_or(after, |n| n.cursor);
     let body = json!({
-        "notices": page.notices.iter().map(|n| raw(&n.bytes)).collect::<Vec<_>>(),
+        "notices": page.notices.iter().map(|n| raw(&n.bytes)).collect::<Result<Vec<_>, _>>()?,
         "cursors": page.notices.iter().map(|n| n.cursor.to_string()).collect::<Vec<_>>(),
         "next": next.to_string(),
         "more": page.more,

@@ -20,10 +20,20 @@ use crate::error::ApiError;
 use crate::node::Node;
 use crate::store::{IncidentFilter, IncidentRow, NoticeRow};
 
-/// Stored notice bytes, embedded verbatim (they are canonical JSON).
-pub(crate) fn raw(bytes: &[u8]) -> Box<RawValue> {
-    RawValue::from_string(String::from_utf8_lossy(bytes).into_owned())
-        .expect("stored notices are JSON")
+/// Stored notice bytes, embedded verbatim (they are canonical JSON). Bytes
+/// that are not (a damaged database) are a logged 500, never a panic.
+pub(crate) fn raw(bytes: &[u8]) -> Result<Box<RawValue>, ApiError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| unreadable(&e))?;
+    RawValue::from_string(text.to_owned()).map_err(|e| unreadable(&e))
+}
+
+fn unreadable(detail: &dyn std::fmt::Display) -> ApiError {
+    tracing::error!(%detail, "a stored notice is not JSON: the database is damaged");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "stored_notice_unreadable",
+        "a notice stored on this node cannot be read (its database is damaged); the error is logged",
+    )
 }
 
 /// Stored verification text as JSON.
@@ -31,8 +41,8 @@ pub(crate) fn verification(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
-fn incident_view(row: &IncidentRow) -> Value {
-    json!({
+fn incident_view(row: &IncidentRow) -> Result<Value, ApiError> {
+    Ok(json!({
         "issuer": row.issuer,
         "incident": row.incident,
         "seq": row.seq,
@@ -40,18 +50,18 @@ fn incident_view(row: &IncidentRow) -> Value {
         "scope_verified": row.scope_verified,
         "issuer_flagged": row.issuer_flagged,
         "verification": verification(&row.verification),
-        "notice": raw(&row.bytes),
-    })
+        "notice": raw(&row.bytes)?,
+    }))
 }
 
-pub(crate) fn revision_view(row: &NoticeRow) -> Value {
-    json!({
+pub(crate) fn revision_view(row: &NoticeRow) -> Result<Value, ApiError> {
+    Ok(json!({
         "cursor": row.cursor.to_string(),
         "received_at": Timestamp::from_unix(row.received_at).map(|t| t.to_string()),
         "source": row.source,
         "verification": verification(&row.verification),
-        "notice": raw(&row.bytes),
-    })
+        "notice": raw(&row.bytes)?,
+    }))
 }
 
 fn bad_param(name: &str, message: String) -> ApiError {
@@ -163,7 +173,7 @@ pub async fn list(
         .then(|| rows.last().map(|r| r.cursor.to_string()))
         .flatten();
     Ok(Json(
-        json!({"incidents": rows.iter().map(incident_view).collect::<Vec<_>>(), "next_before": next}),
+        json!({"incidents": rows.iter().map(incident_view).collect::<Result<Vec<_>, _>>()?, "next_before": next}),
     ))
 }
 
@@ -247,15 +257,15 @@ async fn with_revisions(node: &Node, row: &IncidentRow) -> Result<Value, ApiErro
         .equivocating_cursors(&row.issuer)
         .await
         .map_err(ApiError::internal)?;
-    let mut view = incident_view(row);
+    let mut view = incident_view(row)?;
     view["revisions"] = revisions
         .iter()
         .map(|r| {
-            let mut v = revision_view(r);
+            let mut v = revision_view(r)?;
             v["equivocation"] = json!(conflicting.contains(&r.cursor));
-            v
+            Ok(v)
         })
-        .collect();
+        .collect::<Result<Value, ApiError>>()?;
     Ok(view)
 }
 

@@ -50,13 +50,13 @@ pub async fn one(
             "selector": k.selector, "public_key": k.public_key, "source": k.source,
             "first_seen": when(k.first_seen), "last_seen": when(k.last_seen),
         })).collect::<Vec<_>>(),
-        "equivocations": equivocations.iter().map(|e| json!({
+        "equivocations": equivocations.iter().map(|e| Ok(json!({
             "seq": e.seq,
             "detected_at": when(e.detected_at),
             "notices": [
-                {"cursor": e.first.cursor.to_string(), "notice": raw(&e.first.bytes)},
-                {"cursor": e.second.cursor.to_string(), "notice": raw(&e.second.bytes)},
+                {"cursor": e.first.cursor.to_string(), "notice": raw(&e.first.bytes)?},
+                {"cursor": e.second.cursor.to_string(), "notice": raw(&e.second.bytes)?},
             ],
-        })).collect::<Vec<_>>(),
+        }))).collect::<Result<Vec<_>, ApiError>>()?,
     })))
 }

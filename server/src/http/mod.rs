@@ -1,6 +1,7 @@
 //! The HTTP API: one module per resource, each with its handlers; this module
 //! assembles the router and the layers every request passes through (client
-//! rate limit, timeout, metrics, JSON errors for unknown routes).
+//! rate limit, timeout, a panic caught as a JSON 500, metrics, JSON errors
+//! for unknown routes).
 
 mod atom;
 mod changes;
@@ -78,6 +79,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .merge(operations)
         .layer(DefaultBodyLimit::max(node.config.max_body_bytes))
         .layer(middleware::from_fn_with_state(timeout, time_limit))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn_with_state(node.clone(), observe))
         .layer(middleware::from_fn(crate::web::security_headers))
         .with_state(node)
@@ -138,12 +140,14 @@ async fn observe(State(node): State<Arc<Node>>, req: Request, next: Next) -> Res
     response
 }
 
-/// Per-client-IP rate limit. Requests without a peer address (in-process
+/// Per-client rate limit (an IPv4 address, an IPv6 /64). Requests without a peer address (in-process
 /// router tests) are not limited.
 async fn client_limit(State(node): State<Arc<Node>>, req: Request, next: Next) -> Response {
     if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>()
         && !node.is_peer_ip(&peer.ip())
-        && let Err(not_until) = node.ip_limiter.check_key(&peer.ip())
+        && let Err(not_until) = node
+            .ip_limiter
+            .check_key(&crate::limits::client_key(peer.ip()))
     {
         let wait = not_until.wait_time_from(governor::clock::Clock::now(
             &governor::clock::DefaultClock::default(),
@@ -151,7 +155,7 @@ async fn client_limit(State(node): State<Arc<Node>>, req: Request, next: Next) -
         return ApiError::rate_limited(
             format!(
                 "too many requests from {}; at most {} a minute",
-                peer.ip(),
+                crate::limits::client_key(peer.ip()),
                 node.config.rate_per_ip_per_minute
             ),
             wait.as_secs() + 1,
@@ -159,6 +163,17 @@ async fn client_limit(State(node): State<Arc<Node>>, req: Request, next: Next) -
         .into_response();
     }
     next.run(req).await
+}
+
+/// A handler that panicked answers a JSON 500 (the panic is logged), and
+/// the connection and the node carry on.
+fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    ApiError::internal(format!("handler panicked: {detail}")).into_response()
 }
 
 /// Bounds every request's time; a request that runs over gets a JSON 503.
@@ -170,5 +185,47 @@ async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> 
             format!("the request took longer than {} seconds", limit.as_secs()),
         )
         .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A handler that panics answers a JSON 500 with the stable code, and
+    /// the service keeps answering.
+    #[tokio::test]
+    async fn a_panicking_handler_answers_a_json_500() {
+        async fn boom() -> &'static str {
+            panic!("a handler bug")
+        }
+        let app = Router::new()
+            .route("/boom", get(boom))
+            .route("/fine", get(|| async { "fine" }))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked));
+        let call = |path: &'static str| {
+            let app = app.clone();
+            async move {
+                let r = app
+                    .oneshot(Request::builder().uri(path).body(Body::empty()).unwrap())
+                    .await
+                    .unwrap();
+                let status = r.status();
+                let body = axum::body::to_bytes(r.into_body(), 4096).await.unwrap();
+                (status, body)
+            }
+        };
+        let (status, body) = call("/boom").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["error"]["code"], "internal", "{json}");
+        assert!(
+            !body.windows(3).any(|w| w == b"bug"),
+            "the panic stays in the log"
+        );
+        assert_eq!(call("/fine").await.0, StatusCode::OK);
     }
 }

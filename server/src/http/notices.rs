@@ -1,10 +1,12 @@
 //! `POST /v1/notices`: publish one signed notice. The signature is the
 //! authorisation; the body is the notice's exact canonical bytes.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -42,13 +44,17 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
 
 pub async fn publish(
     State(node): State<Arc<Node>>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
+    // Who pays for the DNS queries the notice costs (none in in-process
+    // router tests).
+    let client = client.map(|Extension(ConnectInfo(addr))| addr.ip());
     // What a shell or an editor leaves after the JSON (the newline
     // `dix notice sign` prints, `curl --data-binary @file` sends) is not
     // part of the notice: the exact canonical bytes before it are what is
     // verified, stored and relayed.
-    let accepted = ingest(&node, body.trim_ascii_end(), Origin::Direct).await?;
+    let accepted = ingest(&node, body.trim_ascii_end(), Origin::Direct, client).await?;
     let n = accepted.notice.notice();
     let about = json!({"issuer": n.issuer, "seq": n.seq, "incident": n.incident});
     Ok(match accepted.outcome {

@@ -97,7 +97,7 @@ pub fn document() -> Value {
                     "409": error_response("equivocation: a different notice with the same issuer and seq exists; both are kept as evidence."),
                     "413": error_response("too_large"),
                     "422": error_response("A field breaks a rule (unknown_field, invalid_value, ...), the key cannot be found (unknown_issuer, key_not_found, unknown_selector, revoked_key), or published_at is too far from the node's clock (stale_published_at)."),
-                    "429": error_response("rate_limited, with Retry-After."),
+                    "429": error_response("rate_limited (the client or the issuer's registrable domain publishes too fast) or dns_rate_limited (the DNS queries the notice needs are over the client's or the issuer's budget), with Retry-After."),
                     "503": error_response("dns_unavailable or timeout: try again.")
                 }
             }},

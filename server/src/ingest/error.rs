@@ -40,6 +40,10 @@ pub enum IngestError {
         /// The limit.
         per_minute: u32,
     },
+    /// Its DNS queries would go over a budget (the issuer's registrable
+    /// domain's, the client's or the peer's).
+    #[error("checking this notice needs DNS queries over the budget of {} ({} a minute); try again in {} s", .0.who, .0.per_minute, .0.retry_after_secs)]
+    DnsRate(Box<crate::limits::DnsRefusal>),
     /// Verifying it panicked (a bug, logged); the notice is skipped.
     #[error("verifying the notice failed unexpectedly")]
     Panicked,
@@ -57,6 +61,7 @@ impl IngestError {
             IngestError::UnknownSelector { .. } => "unknown_selector",
             IngestError::Stale(_) => "stale_published_at",
             IngestError::Rate { .. } => "rate_limited",
+            IngestError::DnsRate(_) => "dns_rate_limited",
             IngestError::Store(_) | IngestError::Panicked => "internal",
         }
     }
@@ -66,7 +71,10 @@ impl IngestError {
     pub fn transient(&self) -> bool {
         matches!(
             self,
-            IngestError::Key(KeyError::Dns(_)) | IngestError::Store(_) | IngestError::Rate { .. }
+            IngestError::Key(KeyError::Dns(_))
+                | IngestError::Store(_)
+                | IngestError::Rate { .. }
+                | IngestError::DnsRate(_)
         )
     }
 }
@@ -87,6 +95,10 @@ impl From<IngestError> for ApiError {
             )
             .with_field("published_at"),
             e @ IngestError::Rate { .. } => ApiError::rate_limited(e.to_string(), 60),
+            IngestError::DnsRate(refusal) => {
+                let message = IngestError::DnsRate(refusal.clone()).to_string();
+                ApiError::too_many("dns_rate_limited", message, refusal.retry_after_secs)
+            }
             IngestError::Store(e) => ApiError::internal(e),
             IngestError::Panicked => ApiError::internal("verifying a notice panicked"),
         }

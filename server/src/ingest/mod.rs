@@ -1,6 +1,16 @@
-//! Accepting a notice, whoever brought it: parse → (clock check) → key →
-//! verify (one fresh key fetch on mismatch) → (issuer rate limit, direct
-//! publishes only) → scope authorisation → durable store → matchable.
+//! Accepting a notice, whoever brought it: parse → (clock check) → replay?
+//! → key → verify (one fresh key fetch on mismatch) → (issuer rate limit,
+//! direct publishes only) → scope authorisation → durable store →
+//! matchable (→ a scope re-check scheduled, when DNS failed).
+//!
+//! A replay — bytes the store already holds — is known before any DNS
+//! query: what was established when they were stored holds, and it costs
+//! nothing. Every DNS query a notice may cost (its key record, then its
+//! scope checks: at most 16 in all) is paid before it is asked, by the
+//! issuer's registrable domain and by whoever brought it (`limits`). A
+//! direct publish over a budget is refused for now (429); a peer's notice
+//! over one is stored with the claims that need DNS deferred to the
+//! re-checks (`scope::recheck`), so a sync is never held up by it.
 //! The same path serves direct publishes, demo data and federation; it
 //! reports its own error type ([`IngestError`]), which HTTP maps to a status
 //! at the edge and federation counts and skips.
@@ -11,16 +21,18 @@
 
 mod error;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use dix_schema::types::Timestamp;
-use dix_schema::{SignedNotice, UnverifiedNotice};
+use dix_schema::{PublicKey, SignedNotice, UnverifiedNotice};
 
 pub use error::IngestError;
 
-use crate::keys::{KeyError, KeySource};
+use crate::keys::{KeyError, KeySource, MAX_KEY_QUERIES};
+use crate::limits::{Payer, registrable};
 use crate::node::Node;
-use crate::scope::{self, KeyUsed, ScopeCheck, ScopeField, Verification};
+use crate::scope::{self, KeyUsed, ScopeCheck, Verification};
 use crate::store::{NewNotice, PublishOutcome};
 
 /// Who handed us the notice.
@@ -32,6 +44,17 @@ pub enum Origin {
     Demo,
     /// A federation peer (its URL).
     Peer(String),
+}
+
+/// What the store holds of a notice's exact bytes.
+#[derive(Debug, Clone)]
+pub enum Stored {
+    /// Not looked up yet: [`prepare`] asks the store.
+    Unknown,
+    /// Not stored.
+    Absent,
+    /// Stored, with this verification JSON.
+    Found(String),
 }
 
 impl Origin {
@@ -66,13 +89,7 @@ impl Prepared {
             verification: serde_json::to_string(&self.verification)
                 .expect("a Verification always serialises"),
             scope_verified: self.scope.all_verified,
-            scope: self
-                .scope
-                .entries
-                .iter()
-                .filter(|e| e.field != ScopeField::BlocklistZone)
-                .map(|e| (e.field, e.value.clone(), e.verified))
-                .collect(),
+            scope: self.scope.rows(),
             key: (self.verification.key.public_key.clone(), self.key_source),
             source: origin.name(),
             received_at,
@@ -100,8 +117,9 @@ pub async fn ingest(
     node: &Arc<Node>,
     bytes: &[u8],
     origin: Origin,
+    client: Option<IpAddr>,
 ) -> Result<Accepted, IngestError> {
-    let result = ingest_one(node, bytes, &origin).await;
+    let result = ingest_one(node, bytes, &origin, client).await;
     match &result {
         Ok(a) => node.metrics.notice(outcome_name(&a.outcome)),
         Err(e) => node.metrics.notice(e.code()),
@@ -122,13 +140,15 @@ async fn ingest_one(
     node: &Arc<Node>,
     bytes: &[u8],
     origin: &Origin,
+    client: Option<IpAddr>,
 ) -> Result<Accepted, IngestError> {
-    let prepared = prepare(node, bytes, origin).await?;
+    let prepared = prepare(node, bytes, origin, client, Stored::Unknown).await?;
     let outcome = node
         .store
         .publish(prepared.to_new(origin, Timestamp::now().unix()))
         .await?;
     node.stored(std::slice::from_ref(&outcome)).await;
+    schedule_rechecks(node, &[&prepared], std::slice::from_ref(&outcome)).await;
     Ok(Accepted {
         outcome,
         notice: prepared.notice,
@@ -137,13 +157,62 @@ async fn ingest_one(
     })
 }
 
-/// Everything before the store: parse, clock, key, signature, rate, scope.
-pub async fn prepare(node: &Node, bytes: &[u8], origin: &Origin) -> Result<Prepared, IngestError> {
+/// After a batch was stored: the new notices some of whose claims DNS
+/// failed on are scheduled to be checked again.
+pub async fn schedule_rechecks(node: &Node, prepared: &[&Prepared], outcomes: &[PublishOutcome]) {
+    for (p, outcome) in prepared.iter().zip(outcomes) {
+        let cursor = match outcome {
+            PublishOutcome::Stored { cursor, .. } | PublishOutcome::Equivocation { cursor, .. } => {
+                *cursor
+            }
+            PublishOutcome::Replay { .. } => continue,
+        };
+        if p.scope.needs_recheck() {
+            scope::recheck::schedule(node, cursor).await;
+        }
+    }
+}
+
+/// Everything before the store: parse, clock, replay, key, signature,
+/// rate, scope. `client`: the address a direct publish came from.
+pub async fn prepare(
+    node: &Node,
+    bytes: &[u8],
+    origin: &Origin,
+    client: Option<IpAddr>,
+    stored: Stored,
+) -> Result<Prepared, IngestError> {
     let unverified = UnverifiedNotice::parse(bytes)?;
 
     check_clock(node, &unverified, origin)?;
 
+    let stored = match stored {
+        Stored::Unknown => {
+            node.store
+                .verification_of(&crate::store::digest(bytes))
+                .await?
+        }
+        Stored::Absent => None,
+        Stored::Found(v) => Some(v),
+    };
+    if let Some(prepared) = stored.and_then(|v| from_stored(&unverified, &v)) {
+        return Ok(prepared);
+    }
+
+    let payer = match origin {
+        Origin::Direct => client.map_or(Payer::Node, Payer::Client),
+        Origin::Demo => Payer::Node,
+        Origin::Peer(url) => Payer::Peer(url.clone()),
+    };
     let (issuer, selector) = (unverified.issuer().clone(), unverified.selector().clone());
+    let charge = |queries: usize| {
+        node.dns_limits
+            .charge(&issuer, &payer, queries as u32)
+            .map_err(|refusal| IngestError::DnsRate(Box::new(refusal)))
+    };
+    if node.keys.needs_dns(&issuer, &selector) {
+        charge(MAX_KEY_QUERIES)?;
+    }
     let (key, source) = match node.keys.lookup(&issuer, &selector, false).await {
         Ok(found) => found,
         Err(e) => return Err(refine_key_error(node, &issuer, e).await),
@@ -152,6 +221,7 @@ pub async fn prepare(node: &Node, bytes: &[u8], origin: &Origin) -> Result<Prepa
         Ok(n) => (n, key, source),
         // A cached key may be stale: the issuer can rotate behind one selector.
         Err(_) if source == (KeySource::Dns { cached: true }) => {
+            charge(MAX_KEY_QUERIES)?;
             let (fresh, source) = node.keys.lookup(&issuer, &selector, true).await?;
             (unverified.verify(&fresh)?, fresh, source)
         }
@@ -160,7 +230,14 @@ pub async fn prepare(node: &Node, bytes: &[u8], origin: &Origin) -> Result<Prepa
 
     // A sync catching up on 200,000 notices is not abuse, and throttling it
     // would lose them; a peer's work is bounded by the sync's own limits.
-    if *origin == Origin::Direct && node.issuer_limiter.check_key(&issuer).is_err() {
+    // Counted per registrable domain: a wildcard key record makes any
+    // number of issuer names under one domain.
+    if *origin == Origin::Direct
+        && node
+            .issuer_limiter
+            .check_key(&registrable(&issuer))
+            .is_err()
+    {
         return Err(IngestError::Rate {
             issuer,
             per_minute: node.config.rate_per_issuer_per_minute,
@@ -169,7 +246,17 @@ pub async fn prepare(node: &Node, bytes: &[u8], origin: &Origin) -> Result<Prepa
 
     let scope = match source {
         KeySource::Pinned { trust_scope: true } => scope::trusted(notice.notice()),
-        _ => scope::authorise(notice.notice(), &node.dns).await,
+        _ => match charge(scope::planned_queries(notice.notice())) {
+            Ok(()) => scope::authorise(notice.notice(), &node.dns).await,
+            Err(IngestError::DnsRate(refusal)) if matches!(origin, Origin::Peer(_)) => {
+                let why = format!(
+                    "this node's DNS budget for {} ({} queries a minute) was spent when the notice arrived; it is checked again later",
+                    refusal.who, refusal.per_minute
+                );
+                scope::deferred(notice.notice(), &node.dns, &why).await
+            }
+            Err(e) => return Err(e),
+        },
     };
     let verification = Verification {
         key: KeyUsed {
@@ -184,6 +271,25 @@ pub async fn prepare(node: &Node, bytes: &[u8], origin: &Origin) -> Result<Prepa
         scope,
         verification,
         key_source: source.name(),
+    })
+}
+
+/// A replay: the stored verification of the same bytes, checked against
+/// the key it names (no DNS). `None` when the stored record is too old to
+/// name its key, or does not verify (then the notice goes the whole way).
+fn from_stored(unverified: &UnverifiedNotice, verification: &str) -> Option<Prepared> {
+    let verification: Verification = serde_json::from_str(verification).ok()?;
+    let key = PublicKey::from_base64(&verification.key.public_key).ok()?;
+    let notice = unverified.verify(&key).ok()?;
+    let key_source = match verification.key.source.as_str() {
+        "pinned" => "pinned",
+        _ => "dns",
+    };
+    Some(Prepared {
+        notice,
+        scope: verification.scope.clone(),
+        verification,
+        key_source,
     })
 }
 

@@ -77,6 +77,11 @@ pub struct ClaimCheck {
     pub status: Option<ClaimStatus>,
     /// Why (or why not), in a sentence.
     pub basis: String,
+    /// Unverified because DNS failed (a timeout, SERVFAIL — not "no such
+    /// name"): the node checks it again for a while ([`crate::scope::recheck`]),
+    /// so a claim published while DNS was down ends as it would have.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retry: bool,
 }
 
 impl ClaimCheck {
@@ -88,7 +93,14 @@ impl ClaimCheck {
             verified: status == ClaimStatus::Verified,
             status: Some(status),
             basis,
+            retry: false,
         }
+    }
+
+    /// The same claim, marked to be checked again (DNS failed).
+    pub fn retrying(mut self) -> Self {
+        self.retry = self.effective_status() == ClaimStatus::Unverified;
+        self
     }
 
     /// A proven claim.
@@ -131,6 +143,21 @@ pub struct ScopeCheck {
 }
 
 impl ScopeCheck {
+    /// The rows the store keeps per claim: (field, value, verified); the
+    /// list's zone is kept with the notice only.
+    pub fn rows(&self) -> Vec<(ScopeField, String, bool)> {
+        self.entries
+            .iter()
+            .filter(|e| e.field != ScopeField::BlocklistZone)
+            .map(|e| (e.field, e.value.clone(), e.verified))
+            .collect()
+    }
+
+    /// Whether some claim is unverified only because DNS failed.
+    pub fn needs_recheck(&self) -> bool {
+        self.entries.iter().any(|e| e.retry)
+    }
+
     /// Builds the summary from the entries.
     pub fn from_entries(entries: Vec<ClaimCheck>) -> Self {
         let all_verified = entries

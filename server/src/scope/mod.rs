@@ -9,7 +9,7 @@
 //! |---|---|---|
 //! | `recipient_domains` | the domain is within the issuer's domain; or `_dix.<domain>` holds `v=DIX1; d=<issuer>`; or every MX host of the domain is within the issuer's domain | bounces of mail to that domain |
 //! | `mx_hosts` | the pattern's fixed part is within the issuer's domain | bounces from those hosts |
-//! | `receiving_ips` | the whole range is the issuer's ([`reverse`]: a delegation at `_dix.<reverse zone>`, or reverse DNS of every address of a range of at most 16) | bounces from MX hosts in the range |
+//! | `receiving_ips` | the whole range is the issuer's ([`reverse`]: a delegation at `_dix.<reverse zone>`, or reverse DNS of every address of a range of at most 8) | bounces from MX hosts in the range |
 //! | `sending_ips`, the issuer's own | the whole range is the issuer's, as for `receiving_ips` | bounces of mail sent from the range, to anyone: a sender's provider speaks for its own IPs |
 //! | `sending_ips`, stated by a receiver | never proof: a **qualifier** when some receiver-side claim of the notice is verified | nothing by itself; narrows the receiver's verified claims to mail from those senders |
 //! | `sending_ips`, of a listing | a **qualifier** when the listing's zone is verified | nothing by itself; narrows the listing to those senders |
@@ -17,7 +17,18 @@
 //!
 //! Everything else is **unverified**: stored, shown marked, never the basis
 //! of an answer. DNS failures make a claim unverified, never a notice
-//! rejected. A pinned issuer with `trust_scope` has every claim verified
+//! rejected; such a claim is marked `retry` and checked again with backoff
+//! for a day ([`recheck`]), so a node that took the notice while DNS was
+//! down ends where a node that took it later starts.
+//!
+//! # What it costs
+//!
+//! A notice's sender chooses every name looked up, so one notice's checks
+//! make at most [`MAX_SCOPE_QUERIES`] queries (with the key look-up's two,
+//! 16 in all). Each claim that needs DNS reserves its worst case in the
+//! notice's order ([`planned_queries`]); a claim that no longer fits stays
+//! unverified — the same claims on every node, however the look-ups race.
+//! The bill is paid before anything is asked (`limits::DnsLimits`). A pinned issuer with `trust_scope` has every claim verified
 //! without DNS (private federations whose members are known by contract).
 //!
 //! So a stranger that owns `evil.example` and writes `sending_ips: 0.0.0.0/0`
@@ -26,6 +37,7 @@
 //! nothing.
 
 pub mod claim;
+pub mod recheck;
 pub mod reverse;
 
 use dix_schema::types::Domain;
@@ -37,8 +49,65 @@ use reverse::{QueryBudget, prove_range};
 
 use crate::dns::{Answer, Dns};
 
-/// Most DNS queries the scope checks of one notice may make.
-pub const MAX_QUERIES_PER_NOTICE: usize = 128;
+/// Most DNS queries the scope checks of one notice may make (the key
+/// look-up makes at most `keys::MAX_KEY_QUERIES` more: 16 in all).
+pub const MAX_SCOPE_QUERIES: usize = 14;
+
+/// What a foreign recipient domain's check asks: its `_dix` delegation and
+/// its MX.
+const FOREIGN_DOMAIN_QUERIES: usize = 2;
+
+/// Each claim's worst-case DNS cost, in [`entries_of`] order (0: decided
+/// without DNS).
+fn costs(notice: &Notice) -> Vec<usize> {
+    let issuer = &notice.issuer;
+    let s = &notice.scope;
+    let mut out: Vec<usize> = s
+        .recipient_domains
+        .iter()
+        .map(|p| {
+            if p.base().is_within(issuer) {
+                0
+            } else {
+                FOREIGN_DOMAIN_QUERIES
+            }
+        })
+        .collect();
+    out.extend(s.mx_hosts.iter().map(|_| 0));
+    out.extend(
+        s.receiving_ips
+            .iter()
+            .chain(&s.sending_ips)
+            .map(|r| reverse::queries(r.net())),
+    );
+    if notice.blocklist.is_some() {
+        out.push(0);
+    }
+    out
+}
+
+/// Which claims may ask DNS: each reserves its cost, in order, while
+/// [`MAX_SCOPE_QUERIES`] lasts; and the total reserved.
+fn reserve(costs: &[usize]) -> (Vec<bool>, usize) {
+    let mut left = MAX_SCOPE_QUERIES;
+    let granted = costs
+        .iter()
+        .map(|&c| {
+            let fits = c <= left;
+            if fits {
+                left -= c;
+            }
+            fits
+        })
+        .collect();
+    (granted, MAX_SCOPE_QUERIES - left)
+}
+
+/// The most DNS queries [`authorise`] will make for `notice`: what its
+/// sender is charged before any is asked.
+pub fn planned_queries(notice: &Notice) -> usize {
+    reserve(&costs(notice)).1
+}
 
 /// Accepts every claim (pinned issuers with `trust_scope`) as if proven —
 /// with the same meaning as proof: the sending ranges of a receiver's notice
@@ -92,10 +161,49 @@ fn entries_of(n: &Notice) -> Vec<(ScopeField, String)> {
     out
 }
 
-/// Checks every claim of `notice` against DNS.
+/// Checks every claim of `notice` against DNS, within the reserved
+/// budget ([`planned_queries`]).
 pub async fn authorise(notice: &Notice, dns: &Dns) -> ScopeCheck {
+    check(notice, dns, None).await
+}
+
+/// The claims that need no DNS decided as [`authorise`] decides them; the
+/// others unverified for now (`why`) and marked `retry`, to be checked
+/// later ([`recheck`]): a peer's notice over a DNS budget is stored, not
+/// held up, and ends as it would have.
+pub async fn deferred(notice: &Notice, dns: &Dns, why: &str) -> ScopeCheck {
+    check(notice, dns, Some(why)).await
+}
+
+async fn check(notice: &Notice, dns: &Dns, deferred: Option<&str>) -> ScopeCheck {
     let issuer = notice.issuer.clone();
-    let budget = QueryBudget::new(MAX_QUERIES_PER_NOTICE);
+    let cost = costs(notice);
+    let (mut granted, _) = reserve(&cost);
+    if deferred.is_some() {
+        for (g, c) in granted.iter_mut().zip(&cost) {
+            *g = *g && *c == 0;
+        }
+    }
+    // Claims in `entries_of` order: the i-th may ask DNS when granted[i],
+    // with a budget of exactly its cost.
+    let mut next_claim = 0usize;
+    let mut claim_budget = || {
+        let i = next_claim;
+        next_claim += 1;
+        granted[i].then(|| QueryBudget::new(cost[i]))
+    };
+    let not_checked = |field: ScopeField, value: String| match deferred {
+        Some(why) => {
+            ClaimCheck::unverified(field, value, format!("not checked yet: {why}")).retrying()
+        }
+        None => ClaimCheck::unverified(
+            field,
+            value,
+            format!(
+                "not checked: the notice's DNS budget ({MAX_SCOPE_QUERIES} queries) is spent by the claims before it"
+            ),
+        ),
+    };
     // Checks that need DNS run concurrently; each fills its slot when done.
     let mut slots: Vec<Option<ClaimCheck>> = Vec::new();
     let mut lookups: JoinSet<(usize, ClaimCheck)> = JoinSet::new();
@@ -110,23 +218,27 @@ pub async fn authorise(notice: &Notice, dns: &Dns) -> ScopeCheck {
     for pattern in &notice.scope.recipient_domains {
         let base = pattern.base().clone();
         let value = pattern.to_string();
+        let budget = claim_budget();
         if base.is_within(&issuer) {
             slots.push(Some(ClaimCheck::verified(
                 ScopeField::RecipientDomains,
                 value,
                 format!("{base} is within the issuer's domain {issuer}"),
             )));
-        } else {
-            let (dns, issuer, budget) = (dns.clone(), issuer.clone(), budget.clone());
+        } else if let Some(budget) = budget {
+            let (dns, issuer) = (dns.clone(), issuer.clone());
             spawn(
                 &mut slots,
                 Box::pin(async move {
                     check_foreign_domain(&dns, &issuer, &base, value, &budget).await
                 }),
             );
+        } else {
+            slots.push(Some(not_checked(ScopeField::RecipientDomains, value)));
         }
     }
     for host in &notice.scope.mx_hosts {
+        let _ = claim_budget();
         let value = host.to_string();
         slots.push(Some(if host.parent().is_within(&issuer) {
             ClaimCheck::verified(
@@ -147,8 +259,11 @@ pub async fn authorise(notice: &Notice, dns: &Dns) -> ScopeCheck {
         (ScopeField::SendingIps, &notice.scope.sending_ips),
     ] {
         for range in ranges {
-            let (dns, issuer, budget, range) =
-                (dns.clone(), issuer.clone(), budget.clone(), *range);
+            let Some(budget) = claim_budget() else {
+                slots.push(Some(not_checked(field, range.to_string())));
+                continue;
+            };
+            let (dns, issuer, range) = (dns.clone(), issuer.clone(), *range);
             spawn(
                 &mut slots,
                 Box::pin(async move { prove_range(&dns, &issuer, field, range, &budget).await }),
@@ -263,7 +378,8 @@ async fn check_foreign_domain(
             );
         }
         Err(e) => {
-            return ClaimCheck::unverified(field, value, format!("could not be checked: {e}"));
+            return ClaimCheck::unverified(field, value, format!("could not be checked: {e}"))
+                .retrying();
         }
         _ => {}
     }
@@ -299,6 +415,60 @@ async fn check_foreign_domain(
                 "{base} is not under {issuer}, has no _dix delegation to it, and has no MX records"
             ),
         ),
-        Err(e) => ClaimCheck::unverified(field, value, format!("could not be checked: {e}")),
+        Err(e) => {
+            ClaimCheck::unverified(field, value, format!("could not be checked: {e}")).retrying()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dix_schema::SecretKey;
+    use dix_schema::types::Timestamp;
+    use serde_json::json;
+
+    fn notice(scope: serde_json::Value) -> Notice {
+        let now = Timestamp::now();
+        let notice = json!({
+            "v": 1, "issuer": "evil.example", "key": "s1", "seq": 1, "incident": "0193f1c2-7a7e-7c1a-9d0e-3b1f5a2c9e10",
+            "kind": "throttling", "status": "identified",
+            "started_at": Timestamp::from_unix(now.unix() - 60).unwrap().to_string(),
+            "published_at": now.to_string(), "scope": scope,
+            "symptoms": [{"reply": 451}],
+            "summary": {"en": "Busy."}, "contact": "postmaster@evil.example"
+        });
+        let signed = dix_schema::sign_json(
+            notice.to_string().as_bytes(),
+            &SecretKey::from_seed(&[7; 32]),
+        )
+        .unwrap();
+        Notice::from_verified_bytes(signed.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn one_notice_reserves_at_most_its_budget_in_its_own_order() {
+        // 64 foreign domains: before, 128 queries; now the first seven.
+        let domains: Vec<String> = (0..64).map(|i| format!("victim{i}.example")).collect();
+        let many = notice(json!({"recipient_domains": domains}));
+        assert_eq!(planned_queries(&many), MAX_SCOPE_QUERIES);
+        let (granted, total) = reserve(&costs(&many));
+        assert_eq!(total, 14);
+        assert_eq!(granted.iter().filter(|g| **g).count(), 7);
+        assert!(granted[..7].iter().all(|g| *g) && granted[7..].iter().all(|g| !*g));
+        // Own names cost nothing; a /29 sweep and its fallback fit; a claim
+        // that does not fit is skipped, and a later cheaper one still fits.
+        let mixed = notice(json!({
+            "recipient_domains": ["evil.example", "mail.evil.example", "a.example"],
+            "receiving_ips": ["192.0.2.0/29", "198.51.100.0/29", "203.0.113.0/24"]
+        }));
+        assert_eq!(costs(&mixed), vec![0, 0, 2, 9, 9, 1]);
+        let (granted, total) = reserve(&costs(&mixed));
+        assert_eq!(granted, vec![true, true, true, true, false, true]);
+        assert_eq!(total, 12);
+        assert_eq!(
+            planned_queries(&notice(json!({"recipient_domains": ["evil.example"]}))),
+            0
+        );
     }
 }

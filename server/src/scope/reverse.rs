@@ -8,7 +8,8 @@
 //! - **reverse DNS of every address** under the issuer's domain, for ranges of
 //!   at most [`MAX_SWEEP_ADDRESSES`] addresses. Larger ranges need the
 //!   delegation: a few sampled PTRs say nothing about the addresses between
-//!   them.
+//!   them. (A /29 at most: a sweep and its delegation fallback fit in one
+//!   notice's DNS budget, `MAX_SCOPE_QUERIES`.)
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -21,8 +22,19 @@ use tokio::task::JoinSet;
 use super::claim::{ClaimCheck, ScopeField};
 use crate::dns::{Answer, Dns};
 
-/// Largest range proven by reverse DNS of each address (a /28 or a /124).
-pub const MAX_SWEEP_ADDRESSES: u128 = 16;
+/// Largest range proven by reverse DNS of each address (a /29 or a /125).
+pub const MAX_SWEEP_ADDRESSES: u128 = 8;
+
+/// The most DNS queries [`prove_range`] asks for `net`: a sweep of a small
+/// range, and the delegation of any range a reverse zone holds.
+pub fn queries(net: IpNet) -> usize {
+    let sweep = if size(net) <= MAX_SWEEP_ADDRESSES {
+        size(net) as usize
+    } else {
+        0
+    };
+    sweep + usize::from(reverse_zone(net).is_some())
+}
 
 /// DNS queries one notice's scope checks may make; entries past it stay
 /// unverified. A notice's sender chooses every name we look up, so the
@@ -111,8 +123,11 @@ pub async fn prove_range(
     let net = range.net();
     let value = range.to_string();
     let mut why_not = Vec::new();
+    // Some look-up failed (timeout, SERVFAIL): not verified now, but it
+    // may be once DNS answers.
+    let mut dns_failed = false;
     if size(net) <= MAX_SWEEP_ADDRESSES {
-        match sweep(dns, issuer, net, budget).await {
+        match sweep(dns, issuer, net, budget, &mut dns_failed).await {
             Ok(()) => {
                 return ClaimCheck::verified(
                     field,
@@ -134,14 +149,14 @@ pub async fn prove_range(
         why_not.push(format!(
             "{range} is wider than any reverse zone that could delegate it"
         ));
-        return ClaimCheck::unverified(field, value, why_not.join("; "));
+        return unverified(field, value, why_not, dns_failed);
     };
     let name = format!("_dix.{zone}");
     if !budget.take(1) {
         why_not.push(format!(
             "{name} was not checked: the notice's DNS budget is spent"
         ));
-        return ClaimCheck::unverified(field, value, why_not.join("; "));
+        return unverified(field, value, why_not, dns_failed);
     }
     match super::delegates(dns, &name, issuer).await {
         Ok(true) => {
@@ -152,13 +167,33 @@ pub async fn prove_range(
             );
         }
         Ok(_) => why_not.push(format!("{name} has no v=DIX1 delegation to {issuer}")),
-        Err(e) => why_not.push(format!("{name} could not be checked: {e}")),
+        Err(e) => {
+            dns_failed = true;
+            why_not.push(format!("{name} could not be checked: {e}"));
+        }
     }
-    ClaimCheck::unverified(field, value, why_not.join("; "))
+    unverified(field, value, why_not, dns_failed)
 }
 
-/// Reverse DNS of every address of `net` is under `issuer`.
-async fn sweep(dns: &Dns, issuer: &Domain, net: IpNet, budget: &QueryBudget) -> Result<(), String> {
+fn unverified(
+    field: ScopeField,
+    value: String,
+    why_not: Vec<String>,
+    dns_failed: bool,
+) -> ClaimCheck {
+    let check = ClaimCheck::unverified(field, value, why_not.join("; "));
+    if dns_failed { check.retrying() } else { check }
+}
+
+/// Reverse DNS of every address of `net` is under `issuer`; `dns_failed`
+/// is set when a look-up failed rather than answered.
+async fn sweep(
+    dns: &Dns,
+    issuer: &Domain,
+    net: IpNet,
+    budget: &QueryBudget,
+    dns_failed: &mut bool,
+) -> Result<(), String> {
     let all = addresses(net);
     if !budget.take(all.len()) {
         return Err("reverse DNS was not checked: the notice's DNS budget is spent".into());
@@ -187,7 +222,10 @@ async fn sweep(dns: &Dns, issuer: &Domain, net: IpNet, budget: &QueryBudget) -> 
                 }
             }
             Ok(_) => failures.push((Some(ip), format!("{ip} has no reverse DNS"))),
-            Err(e) => failures.push((Some(ip), format!("could not be checked: {e}"))),
+            Err(e) => {
+                *dns_failed = true;
+                failures.push((Some(ip), format!("could not be checked: {e}")));
+            }
         }
     }
     failures.sort();
@@ -234,6 +272,17 @@ mod tests {
             Some("8.b.d.0.1.0.0.2.ip6.arpa")
         );
         assert_eq!(reverse_zone(net("::/0")), None);
+    }
+
+    #[test]
+    fn a_range_costs_at_most_a_sweep_and_a_delegation() {
+        assert_eq!(queries(net("203.0.113.0/29")), 8 + 1);
+        assert_eq!(queries(net("203.0.113.7/32")), 1 + 1);
+        assert_eq!(queries(net("203.0.113.0/28")), 1);
+        assert_eq!(queries(net("2001:db8::/125")), 8 + 1);
+        assert_eq!(queries(net("0.0.0.0/0")), 0);
+        assert_eq!(queries(net("::/0")), 0);
+        assert!(queries(net("203.0.113.0/29")) <= super::super::MAX_SCOPE_QUERIES);
     }
 
     #[test]

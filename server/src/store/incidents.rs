@@ -41,6 +41,10 @@ pub struct IncidentFilter {
     pub domain: Option<Domain>,
     /// Affecting this IP (sending or receiving range).
     pub ip: Option<IpAddr>,
+    /// With `domain` or `ip`: only incidents whose claim covering it is
+    /// verified (`true`) or not (`false`), so that a caller can read the
+    /// verified ones first, whatever number of unverified ones there are.
+    pub verified_claim: Option<bool>,
     /// Only incidents whose current cursor is below this (keyset paging, newest first).
     pub before: Option<i64>,
     /// Page size.
@@ -294,7 +298,15 @@ impl Store {
                 }
                 bind(&mut sql, "?", Arg::Text(candidate));
             }
-            sql.push_str("))");
+            sql.push(')');
+            if let Some(verified) = filter.verified_claim {
+                bind(
+                    &mut sql,
+                    " AND s.verified = ?",
+                    Arg::Int(i64::from(verified)),
+                );
+            }
+            sql.push(')');
         }
         if let Some(ip) = filter.ip {
             let key = ip_key(ip);
@@ -303,7 +315,15 @@ impl Store {
             bind(&mut sql, " s.ip_bucket IN (?", Arg::Text(ip_bucket(ip)));
             bind(&mut sql, ", ?)", Arg::Text(WIDE.to_owned()));
             bind(&mut sql, " AND s.ip_lo <= ?", Arg::Text(key.clone()));
-            bind(&mut sql, " AND s.ip_hi >= ?)", Arg::Text(key));
+            bind(&mut sql, " AND s.ip_hi >= ?", Arg::Text(key));
+            if let Some(verified) = filter.verified_claim {
+                bind(
+                    &mut sql,
+                    " AND s.verified = ?",
+                    Arg::Int(i64::from(verified)),
+                );
+            }
+            sql.push(')');
         }
         bind(
             &mut sql,
@@ -400,6 +420,15 @@ fn incident_row(r: &sqlx::any::AnyRow) -> Result<IncidentRow, sqlx::Error> {
     })
 }
 
+/// A row as the matching index reads it: the incident, or its cursor and
+/// why its columns could not be read (one bad row is skipped, not a reason
+/// to stop reading).
+pub type IndexRow = Result<IncidentRow, (i64, sqlx::Error)>;
+
+fn index_row(r: &sqlx::any::AnyRow) -> IndexRow {
+    incident_row(r).map_err(|e| (r.try_get::<i64, _>(2).unwrap_or(i64::MIN), e))
+}
+
 impl Store {
     /// Incidents whose current revision changed after `cursor` (all of them
     /// for 0), oldest first: what the matching index loads.
@@ -407,7 +436,7 @@ impl Store {
         &self,
         cursor: i64,
         limit: u32,
-    ) -> Result<Vec<IncidentRow>, sqlx::Error> {
+    ) -> Result<Vec<IndexRow>, sqlx::Error> {
         let rows = sqlx::query(incident_select!(
             "WHERE i.cursor > $1 ORDER BY i.cursor LIMIT $2"
         ))
@@ -415,7 +444,7 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(incident_row).collect()
+        Ok(rows.iter().map(index_row).collect())
     }
 
     /// Incidents whose current cursor is in (`after`, `up_to`] and that are
@@ -427,7 +456,7 @@ impl Store {
         up_to: i64,
         ended_after: i64,
         limit: u32,
-    ) -> Result<Vec<IncidentRow>, sqlx::Error> {
+    ) -> Result<Vec<IndexRow>, sqlx::Error> {
         let rows = sqlx::query(incident_select!(
             "WHERE i.cursor > $1 AND i.cursor <= $2 AND (i.ended_at IS NULL OR i.ended_at >= $3) ORDER BY i.cursor LIMIT $4"
         ))
@@ -437,7 +466,7 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(incident_row).collect()
+        Ok(rows.iter().map(index_row).collect())
     }
 
     /// The highest current cursor of any incident, 0 when none.

@@ -11,6 +11,7 @@ mod incidents;
 mod issuers;
 mod notices;
 mod peers;
+mod rechecks;
 mod rows;
 mod webhooks;
 
@@ -22,10 +23,11 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor};
 
 pub use equivocations::EquivocationRow;
-pub use incidents::{IncidentFilter, IncidentRow, ScopeRow};
+pub use incidents::{IncidentFilter, IncidentRow, IndexRow, ScopeRow};
 pub use issuers::IssuerKeyRow;
-pub use notices::{FeedPage, NewNotice, NoticeRow, PublishOutcome};
+pub use notices::{FeedPage, NewNotice, NoticeRow, PublishOutcome, digest};
 pub use peers::{PeerAdvance, PeerRow};
+pub use rechecks::RecheckRow;
 pub use webhooks::{OutboxEvent, WebhookStats};
 
 /// Which database is behind the pool.
@@ -77,6 +79,11 @@ impl<'s> MigrationSource<'s> for Embedded {
                     "webhooks",
                     include_str!("../../migrations/sqlite/0004_webhooks.sql"),
                 ),
+                (
+                    5,
+                    "scope_rechecks",
+                    include_str!("../../migrations/sqlite/0005_scope_rechecks.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -98,6 +105,11 @@ impl<'s> MigrationSource<'s> for Embedded {
                     4,
                     "webhooks",
                     include_str!("../../migrations/postgres/0004_webhooks.sql"),
+                ),
+                (
+                    5,
+                    "scope_rechecks",
+                    include_str!("../../migrations/postgres/0005_scope_rechecks.sql"),
                 ),
             ],
         };

@@ -489,6 +489,38 @@ pub(super) fn notice_row_at(row: &sqlx::any::AnyRow, at: usize) -> Result<Notice
 }
 
 impl Store {
+    /// The verification stored with these exact bytes (by their digest),
+    /// if they are stored: a replay is known before anything is looked up.
+    pub async fn verification_of(&self, digest: &str) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query("SELECT verification FROM notices WHERE digest = $1")
+            .bind(digest)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()
+    }
+
+    /// [`verification_of`](Self::verification_of) for a page of digests at
+    /// once: digest → verification, for those stored.
+    pub async fn verifications_of(
+        &self,
+        digests: &[String],
+    ) -> Result<HashMap<String, String>, sqlx::Error> {
+        let mut out = HashMap::new();
+        for chunk in digests.chunks(rows::rows_per_statement(self.backend, 1)) {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT digest, verification FROM notices WHERE digest IN ({})",
+                list.join(", ")
+            );
+            let args = chunk.iter().map(|d| Value::Text(d.clone())).collect();
+            for r in rows::query(&sql, args).fetch_all(&self.pool).await? {
+                out.insert(r.try_get(0)?, r.try_get(1)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// (cursor, SHA-256 of the bytes) of notices after `after`, in feed
     /// order: the transparency log's leaves.
     pub async fn feed_digests(

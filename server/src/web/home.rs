@@ -174,13 +174,20 @@ enum Unreadable {
     Malformed,
 }
 
-impl From<axum::extract::multipart::MultipartError> for Unreadable {
-    fn from(e: axum::extract::multipart::MultipartError) -> Self {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+impl Unreadable {
+    /// From the status axum gives a rejected body.
+    fn from_status(status: StatusCode) -> Self {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
             Self::TooLarge
         } else {
             Self::Malformed
         }
+    }
+}
+
+impl From<axum::extract::multipart::MultipartError> for Unreadable {
+    fn from(e: axum::extract::multipart::MultipartError) -> Self {
+        Self::from_status(e.status())
     }
 }
 
@@ -194,7 +201,7 @@ async fn read_form(request: Request) -> Result<Submitted, Unreadable> {
     if is_multipart {
         let mut form = Multipart::from_request(request, &())
             .await
-            .map_err(|_| Unreadable::Malformed)?;
+            .map_err(|e| Unreadable::from_status(e.status()))?;
         while let Some(field) = form.next_field().await? {
             let name = field.name().unwrap_or_default().to_owned();
             let has_file = field.file_name().is_some_and(|f| !f.is_empty());
@@ -208,9 +215,11 @@ async fn read_form(request: Request) -> Result<Submitted, Unreadable> {
             }
         }
     } else {
+        // A paste over the body limit is refused while the body is read:
+        // that is "too large", not "unreadable".
         let axum::Form(fields) = axum::Form::<HashMap<String, String>>::from_request(request, &())
             .await
-            .map_err(|_| Unreadable::Malformed)?;
+            .map_err(|e| Unreadable::from_status(e.status()))?;
         out.text = fields.get("bounce").cloned().unwrap_or_default();
         out.recipient = fields.get("recipient").cloned().unwrap_or_default();
         out.lang = fields.get("lang").cloned();

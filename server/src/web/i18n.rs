@@ -165,6 +165,10 @@ pub struct Words {
     pub internal: &'static str,
     pub back_home: &'static str,
     pub footer: &'static str,
+    /// The mark of an incident whose scope this node could not verify.
+    pub unverified_claim: &'static str,
+    /// What that mark means.
+    pub unverified_claim_note: &'static str,
 }
 
 const JA: Words = Words {
@@ -249,6 +253,8 @@ const JA: Words = Words {
     internal: "このノードで問題が起きました。少し待ってからもう一度お試しください。続く場合はノードの運用者にお知らせください。",
     back_home: "エラーの解説に戻る",
     footer: "dix — Delivery Incident eXchange。障害情報は各発行者が Ed25519 で署名し、このノードが検証しています。",
+    unverified_claim: "未検証の主張",
+    unverified_claim_note: "発行者が対象のすべてについて発信できることを、このノードは確認できていません。回答の判断には使いません。",
 };
 
 const EN: Words = Words {
@@ -333,6 +339,8 @@ const EN: Words = Words {
     internal: "Something went wrong on this node. Try again in a moment; if it lasts, tell the node's operator.",
     back_home: "Back to explaining a bounce",
     footer: "dix — Delivery Incident eXchange. Incidents are signed by their issuers with Ed25519 and verified by this node.",
+    unverified_claim: "unverified claim",
+    unverified_claim_note: "This node could not confirm that the issuer may speak for everything this incident names; it decides no answer.",
 };
 
 #[cfg(test)]

@@ -154,7 +154,11 @@ pub async fn list(
                 tbody {
                     @for (row, n) in &incidents {
                         tr {
-                            td { a href=(lang.href(&format!("/incidents/{}/{}", row.issuer, row.incident))) { (text(&n.summary, lang)) } }
+                            td {
+                                a href=(lang.href(&format!("/incidents/{}/{}", row.issuer, row.incident))) { (text(&n.summary, lang)) }
+                                // A stranger's claim about someone else's domain is listed, never passed off as theirs.
+                                @if !row.scope_verified { " " span.badge.unverified title=(t.unverified_claim_note) { (t.unverified_claim) } }
+                            }
                             td { a href=(lang.href(&format!("/issuers/{}", row.issuer))) { (row.issuer) } }
                             td { (n.kind.as_str()) }
                             td { (n.status.as_str()) }
@@ -219,7 +223,11 @@ fn timeline(lang: Lang, incidents: &[(crate::store::IncidentRow, Notice)], now: 
                     a href=(lang.href(&format!("/incidents/{}/{}", row.issuer, row.incident))) {
                         rect x=(x(*s)) y=(y + 3.0) width=((x(*e) - x(*s)).max(3.0)) height=(row_h - 8.0)
                             class=(format!("bar kind-{}", n.kind.as_str())) {
-                            title { (text(&n.summary, lang)) " (" (row.issuer) ", " (n.kind.as_str()) ")" }
+                            title {
+                                (text(&n.summary, lang)) " (" (row.issuer) ", " (n.kind.as_str())
+                                @if !row.scope_verified { ", " (t.unverified_claim) }
+                                ")"
+                            }
                         }
                     }
                 }

@@ -107,6 +107,7 @@ pub async fn one(
                     li {
                         a href=(lang.href(&format!("/incidents/{}/{}", row.issuer, row.incident))) { (text(&n.summary, lang)) }
                         " — " (n.kind.as_str()) ", " (n.status.as_str()) ", " (when(n.started_at.unix()))
+                        @if !row.scope_verified { " " span.badge.unverified title=(t.unverified_claim_note) { (t.unverified_claim) } }
                     }
                 }
             }
