@@ -41,8 +41,8 @@ fn answer(p: &Paste) -> Result<(serde_json::Value, serde_json::Value, Vec<String
         at: p.at.as_deref().map(Into::into),
         from: p.from.as_deref().map(Into::into),
     };
-    let facts = paste::read(&encoded(p), "paste", &hints)
-        .map_err(|e| format!("nothing read: {e:?}"))?;
+    let facts =
+        paste::read(&encoded(p), "paste", &hints).map_err(|e| format!("nothing read: {e:?}"))?;
     let fact = facts.first().ok_or("read gave no fact")?;
     let kb = KnowledgeBase::embedded().explain(fact);
     let v = verdict::decide(fact, &kb, &[], &Sending::default());
@@ -91,11 +91,21 @@ fn every_golden_paste_reads_and_decides_as_expected() {
 #[test]
 fn every_expected_cause_is_a_cause() {
     let known: Vec<String> = dix_bounce::knowledge::cause::all()
-        .map(|c| serde_json::to_value(c).unwrap().as_str().unwrap().to_owned())
+        .map(|c| {
+            serde_json::to_value(c)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     for p in &golden::load().paste {
         for cause in p.expect.cause.split('|') {
-            assert!(known.iter().any(|k| k == cause), "{}: no cause {cause}", p.name);
+            assert!(
+                known.iter().any(|k| k == cause),
+                "{}: no cause {cause}",
+                p.name
+            );
         }
     }
 }

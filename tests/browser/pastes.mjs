@@ -4,7 +4,7 @@
 //   node pastes.mjs BASE_URL OUT_DIR SCENARIO.json
 //
 // SCENARIO.json holds the cases (text, the --to hint, the recipient, the
-// actor's name and a reply phrase in each language). Each case is pasted
+// names of the right actors and a reply phrase in each language). Each case is pasted
 // into the form in lang=ja and lang=en and submitted; the answer must show
 // the recipient, who must act and the phrase, in the answer itself (the
 // form beneath it echoes the paste). One JSON line per check;
@@ -45,7 +45,7 @@ for (const c of cases) {
       const problems = [];
       if (!answer) problems.push("no answer");
       if (c.recipient && !answer.includes(c.recipient)) problems.push(`recipient ${c.recipient} not shown`);
-      if (!answer.includes(actor)) problems.push(`actor "${actor}" not shown`);
+      if (!actor.some((a) => answer.includes(a))) problems.push(`actor "${actor.join('" or "')}" not shown`);
       if (phrase && !answer.includes(phrase)) problems.push(`phrase "${phrase}" not shown`);
       if (errors.length) problems.push("script errors: " + errors.join("; "));
       await page.screenshot({ path: `${outDir}/${name}.png`, fullPage: true });

@@ -82,8 +82,9 @@ pub fn load() -> Table {
             p.layout
         );
         assert!(
-            ["returned", "queued", "unknown", "not_sent", "delivered"]
-                .contains(&p.expect.fate.as_str()),
+            p.expect.fate.split('|').all(|f| {
+                ["returned", "queued", "unknown", "not_sent", "delivered"].contains(&f)
+            }),
             "{}: unknown fate {}",
             p.name,
             p.expect.fate
@@ -293,7 +294,10 @@ impl Report {
             for m in misses {
                 let mut detail = m.detail.clone();
                 if detail.len() > 600 {
-                    let cut = (0..=600).rev().find(|&i| detail.is_char_boundary(i)).unwrap_or(0);
+                    let cut = (0..=600)
+                        .rev()
+                        .find(|&i| detail.is_char_boundary(i))
+                        .unwrap_or(0);
                     detail.truncate(cut);
                     detail.push('…');
                 }
