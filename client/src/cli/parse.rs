@@ -125,7 +125,6 @@ pub(super) fn parse(args: ParseArgs) -> Result<(), String> {
         }
         next += 1;
     }
-    drop(print);
     if let Some(e) = write_error {
         return Err(e.to_string());
     }

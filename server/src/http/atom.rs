@@ -108,7 +108,7 @@ pub async fn feed(
         lang = lang.code(),
         id = esc(&id),
         self_link = esc(&self_link),
-        base = esc(&base),
+        base = esc(base),
         entries = entries.concat(),
     );
     Ok((
