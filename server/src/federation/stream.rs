@@ -68,10 +68,12 @@ pub async fn follow(node: Arc<Node>, peer: Arc<Peer>, client: PeerClient) {
 }
 
 /// The reconnect backoff's failure count after a subscription that ended
-/// (`clean`: the peer closed it; else an error) after `lasted`.
+/// (`clean`: the peer closed it; else an error) after `lasted`. A steady
+/// one starts the count over (an error then counts once); one that ended
+/// sooner adds to it, however it ended.
 fn failures_after(failures: u32, clean: bool, lasted: Duration) -> u32 {
-    if clean && lasted >= STEADY {
-        0
+    if lasted >= STEADY {
+        u32::from(!clean)
     } else {
         failures.saturating_add(1)
     }
@@ -173,7 +175,9 @@ mod tests {
         // Connect-and-hang-up, however politely, backs off.
         assert_eq!(failures_after(0, true, Duration::ZERO), 1);
         assert_eq!(failures_after(3, true, STEADY / 2), 4);
-        assert_eq!(failures_after(3, false, STEADY * 10), 4);
+        assert_eq!(failures_after(3, false, STEADY / 2), 4);
+        // A steady stream that then failed starts over from one failure.
+        assert_eq!(failures_after(7, false, STEADY * 10), 1);
         assert_eq!(failures_after(u32::MAX, false, Duration::ZERO), u32::MAX);
         // A stream that stayed up ended normally.
         assert_eq!(failures_after(5, true, STEADY), 0);
