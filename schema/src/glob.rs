@@ -134,7 +134,10 @@ mod tests {
         let run = "a".repeat(510);
         let text = "a".repeat(200_000);
         for p in [format!("*{run}b"), format!("*{run}b*"), format!("{run}*b")] {
-            assert!(!StarGlob::new(p.as_bytes()).is_match(text.as_bytes()), "{p}");
+            assert!(
+                !StarGlob::new(p.as_bytes()).is_match(text.as_bytes()),
+                "{p}"
+            );
         }
         let matching = format!("{text}b");
         assert!(StarGlob::new(format!("*{run}b").as_bytes()).is_match(matching.as_bytes()));
