@@ -295,7 +295,7 @@ pub fn resolve(args: ResolveArgs) -> Result<(), String> {
     if notice["status"] == "resolved" {
         let ended = notice["ended_at"].as_str().unwrap_or("?").to_owned();
         let correction = args.at.is_some()
-            && Timestamp::parse(&ended).map_or(true, |e| e != at);
+            && Timestamp::parse(&ended).ok().is_none_or(|e| e != at);
         if !correction {
             println!(
                 "{} is already resolved (ended {ended}); nothing published. Give --at to correct when it ended.",
