@@ -679,7 +679,11 @@ mod tests {
             "550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required [TY1PR01MB1234.jpnprd01.prod.outlook.com]",
         ] {
             let e = explain(reply, "a@contoso.example");
-            assert_eq!((e.cause, e.actor, e.source), (Cause::RecipientOrgBlock, Actor::Recipient, "provider"), "{reply}");
+            assert_eq!(
+                (e.cause, e.actor, e.source),
+                (Cause::RecipientOrgBlock, Actor::Recipient, "provider"),
+                "{reply}"
+            );
         }
         // A refused password at the submission server is the login, whatever
         // it says, never the sending domain's SPF, DKIM or DMARC.
@@ -708,7 +712,10 @@ mod tests {
             "450 4.7.321 starttls-not-supported: Destination mail server must support TLS to receive mail. [TY1PR01MB1234.jpnprd01.prod.outlook.com]",
             "a@example.jp",
         );
-        assert_eq!((e.cause, e.actor, e.retry), (Cause::ReceiverOutage, Actor::Receiver, true));
+        assert_eq!(
+            (e.cause, e.actor, e.retry, e.retry_helps),
+            (Cause::ReceiverOutage, Actor::Receiver, true, Some(false))
+        );
     }
 
     #[test]
