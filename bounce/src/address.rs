@@ -99,6 +99,10 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
 /// X.400 O/R addresses as MTAs print them: `c=US;a= ;p=…;s=…;` (Exchange's
 /// proxy form) or `/C=US/ADMD=…/PRMD=…/S=…/` (RFC 1327's slash form).
 fn is_x400(text: &str) -> bool {
+    // Every X.400 form has attribute=value pairs; most addresses have no '='.
+    if !text.contains('=') {
+        return false;
+    }
     let lower = text.to_ascii_lowercase();
     let lower = lower.strip_prefix("x400:").unwrap_or(&lower);
     (lower.starts_with("c=") && lower.contains(';'))

@@ -381,7 +381,15 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
         }
     }
     if found.is_empty() {
-        let fallback = failed_header.or_else(|| original.to.clone().map(|t| vec![t]));
+        // The copy's To is the failed recipient, unless the copy was a
+        // mailing list's: then it is the list.
+        let fallback = failed_header.or_else(|| {
+            original
+                .to
+                .clone()
+                .filter(|_| !original.from_a_list)
+                .map(|t| vec![t])
+        });
         let explanation: String = section.chars().take(4000).collect();
         match fallback {
             Some(addresses) => {
@@ -525,6 +533,8 @@ fn copied_recipients(body: &str) -> Vec<String> {
 /// - Courier (module.dsn/dsnsubjectwarn.txt, dsndelayed.txt): "WARNING:
 ///   delayed mail.", "DELAYS IN DELIVERING YOUR MESSAGE", "This is an
 ///   advisory notice only".
+///
+/// (Gmail: "There was a temporary problem delivering your message".)
 pub(crate) fn is_delay_warning(subject: &str, section: &str) -> bool {
     static SUBJECTS: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
@@ -532,32 +542,31 @@ pub(crate) fn is_delay_warning(subject: &str, section: &str) -> bool {
         )
         .expect("subjects compile")
     });
+    // Searched in the raw text, any case: each phrase sits on one line of
+    // its MTA's template (where a template wraps, the phrase stops short
+    // of the break: Courier's "This is an / advisory notice only").
     static BODY: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
-        aho_corasick::AhoCorasick::new([
-            "this is a warning message only",
-            "this is a warning only",
-            "has not yet been delivered to one or more of its",
-            "no action is required on your part",
-            "delivery is delayed to these recipients",
-            "this message hasn't been delivered yet",
-            "there was a temporary problem delivering your message",
-            "delays in delivering your message",
-            "this is an advisory notice only",
-            "no additional user action is required",
-            "mail delivery delayed",
-        ])
-        .expect("phrases build")
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "this is a warning message only",
+                "this is a warning only",
+                "has not yet been delivered to one or more of its",
+                "no action is required on your part",
+                "delivery is delayed to these recipients",
+                "this message hasn't been delivered yet",
+                "temporary problem delivering your message",
+                "delays in delivering your message",
+                "advisory notice only",
+                "no additional user action is required",
+                "mail delivery delayed",
+            ])
+            .expect("phrases build")
     });
     if SUBJECTS.is_match(subject) {
         return true;
     }
-    let head = &section[..super::smtp::floor_char_boundary(section, 8 * 1024)];
-    let lower = head
-        .to_ascii_lowercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    BODY.is_match(&lower)
+    BODY.is_match(&section[..super::smtp::floor_char_boundary(section, 8 * 1024)])
 }
 
 /// Whether a notice that names no failed address still reports on a

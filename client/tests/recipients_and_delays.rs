@@ -136,3 +136,13 @@ fn an_auto_reply_is_flagged_apart_from_failures() {
     let failure = parse("exchange-x400-and-imcea.eml");
     assert!(failure.iter().all(|f| f.get("auto_reply").is_none()), "{failure:?}");
 }
+
+#[test]
+fn a_list_copys_to_is_the_list_not_the_failed_recipient() {
+    // A notice that names no address, over a copy the list sent: the copy's
+    // To is the list's own address, which is no failed recipient.
+    let facts = parse("list-copy-returned.eml");
+    assert_eq!(facts.len(), 1, "{facts:?}");
+    assert!(facts[0]["recipient"].is_null(), "{:?}", facts[0]);
+    assert_eq!(facts[0]["action"], "failed");
+}
