@@ -536,12 +536,28 @@ fn copied_recipients(body: &str) -> Vec<String> {
 ///
 /// (Gmail: "There was a temporary problem delivering your message".)
 pub(crate) fn is_delay_warning(subject: &str, section: &str) -> bool {
-    static SUBJECTS: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(
-            r"(?i)warning: could not send message for past|delayed mail \(still being retried\)|^\s*warning: message \S+ delayed|delivery status notification \(delay\)|^\s*delivery delayed\b|^\s*warning: delayed mail|^\s*delayed mail\b|^\s*delay(?:ed)? (?:report|notification)\b|mail delivery delayed",
-        )
-        .expect("subjects compile")
+    static SUBJECTS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "warning: could not send message for past",
+                "delayed mail (still being retried)",
+                "delivery status notification (delay)",
+                "delivery delayed",
+                "warning: delayed mail",
+                "mail delivery delayed",
+                "delay report",
+            ])
+            .expect("subjects build")
     });
+    // Exim's "Warning: message 1tXyZw-000777-Ab delayed 48 hours".
+    let exim_warning = || {
+        let subject = subject.trim_start();
+        subject
+            .get(..17)
+            .is_some_and(|head| head.eq_ignore_ascii_case("warning: message "))
+            && subject.contains(" delayed ")
+    };
     // Searched in the raw text, any case: each phrase sits on one line of
     // its MTA's template (where a template wraps, the phrase stops short
     // of the break: Courier's "This is an / advisory notice only").
@@ -563,10 +579,11 @@ pub(crate) fn is_delay_warning(subject: &str, section: &str) -> bool {
             ])
             .expect("phrases build")
     });
-    if SUBJECTS.is_match(subject) {
+    if SUBJECTS.is_match(subject) || exim_warning() {
         return true;
     }
-    BODY.is_match(&section[..super::smtp::floor_char_boundary(section, 8 * 1024)])
+    // Every MTA's warning says so at the top of its notice.
+    BODY.is_match(&section[..super::smtp::floor_char_boundary(section, 1536)])
 }
 
 /// Whether a notice that names no failed address still reports on a
@@ -724,6 +741,26 @@ mod tests {
         );
         // No list heading: nothing.
         assert!(named_in_a_list("\tjdoe (User not on post office)\n", body).is_empty());
+    }
+
+    #[test]
+    fn delay_warnings_are_told_from_failures() {
+        assert!(is_delay_warning("Warning: message 1tXyZw-000777-Ab delayed 24 hours", ""));
+        assert!(is_delay_warning("Delayed Mail (still being retried)", ""));
+        assert!(is_delay_warning(
+            "Undeliverable",
+            "    **      THIS IS A WARNING MESSAGE ONLY      **\n"
+        ));
+        // Failures, in the same MTAs' words.
+        assert!(!is_delay_warning(
+            "Mail delivery failed: returning message to sender",
+            "A message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error."
+        ));
+        assert!(!is_delay_warning(
+            "Returned mail: Cannot send message for 5 days",
+            "Message could not be delivered for 5 days\nMessage will be deleted from queue"
+        ));
+        assert!(!is_delay_warning("Warning: message filtered", ""));
     }
 
     #[test]
