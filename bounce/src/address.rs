@@ -46,8 +46,7 @@ pub(crate) fn smtp_address(raw: &str) -> Option<String> {
         text = &text[open + 1..open + close];
     }
     // A quoted local part ("a..b"@example.net) keeps its quotes.
-    let quoted_local = text.trim_start_matches(['<', ' ']).starts_with('"')
-        && text.contains("\"@");
+    let quoted_local = text.trim_start_matches(['<', ' ']).starts_with('"') && text.contains("\"@");
     let text = text
         .trim_start_matches(|c: char| {
             c.is_whitespace()
@@ -170,12 +169,20 @@ fn is_reachable_domain(domain: &str) -> bool {
     let good_label = |l: &str| {
         !l.is_empty()
             && !l.starts_with('-')
-            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || !b.is_ascii())
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || !b.is_ascii())
     };
     domain.split('.').all(good_label)
-        && !["local", "localhost", "localdomain", "internal", "lan", "intranet"]
-            .iter()
-            .any(|reserved| top.eq_ignore_ascii_case(reserved))
+        && ![
+            "local",
+            "localhost",
+            "localdomain",
+            "internal",
+            "lan",
+            "intranet",
+        ]
+        .iter()
+        .any(|reserved| top.eq_ignore_ascii_case(reserved))
 }
 
 #[cfg(test)]

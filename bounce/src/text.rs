@@ -300,8 +300,8 @@ impl Recipients {
         let codes_say_nothing = found.reply.is_none_or(|r| r < 400) && found.status.is_none();
         // Read as the diagnostic will be: a reply wrapped over lines
         // ("Connection timed\n    out") is joined with its indentation.
-        let says_nothing = codes_say_nothing
-            && super::classify::by_text(&super::smtp::collapse(text)).is_none();
+        let says_nothing =
+            codes_say_nothing && super::classify::by_text(&super::smtp::collapse(text)).is_none();
         // A stock "user unknown" under a notice that says the account is
         // disabled: the notice is the more specific (au answers both with
         // the same reply), so both go into the diagnostic.
@@ -375,7 +375,10 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
     // A listed entry's own "(reason)" is its text: the lines after it
     // name other entries, which are not all addresses.
     for (address, text) in named_in_a_list(section, body) {
-        match found.iter_mut().find(|(a, _)| a.eq_ignore_ascii_case(&address)) {
+        match found
+            .iter_mut()
+            .find(|(a, _)| a.eq_ignore_ascii_case(&address))
+        {
             Some(known) => known.1 = text,
             None => found.push((address, text)),
         }
@@ -507,7 +510,11 @@ fn copied_recipients(body: &str) -> Vec<String> {
             in_field = false;
         }
         if in_field {
-            out.extend(ADDRESS.find_iter(line).filter_map(|m| crate::address::smtp_address(m.as_str())));
+            out.extend(
+                ADDRESS
+                    .find_iter(line)
+                    .filter_map(|m| crate::address::smtp_address(m.as_str())),
+            );
         }
     }
     out
@@ -735,7 +742,10 @@ mod tests {
         assert_eq!(
             found,
             [
-                ("JDoe@corp.example.com".to_owned(), "User not on post office".to_owned()),
+                (
+                    "JDoe@corp.example.com".to_owned(),
+                    "User not on post office".to_owned()
+                ),
                 ("k.sato@example.net".to_owned(), "Mailbox full".to_owned()),
             ]
         );
@@ -745,7 +755,10 @@ mod tests {
 
     #[test]
     fn delay_warnings_are_told_from_failures() {
-        assert!(is_delay_warning("Warning: message 1tXyZw-000777-Ab delayed 24 hours", ""));
+        assert!(is_delay_warning(
+            "Warning: message 1tXyZw-000777-Ab delayed 24 hours",
+            ""
+        ));
         assert!(is_delay_warning("Delayed Mail (still being retried)", ""));
         assert!(is_delay_warning(
             "Undeliverable",
