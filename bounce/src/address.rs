@@ -46,8 +46,7 @@ pub(crate) fn smtp_address(raw: &str) -> Option<String> {
         text = &text[open + 1..open + close];
     }
     // A quoted local part ("a..b"@example.net) keeps its quotes.
-    let quoted_local = text.trim_start_matches(['<', ' ']).starts_with('"')
-        && text.contains("\"@");
+    let quoted_local = text.trim_start_matches(['<', ' ']).starts_with('"') && text.contains("\"@");
     let text = text
         .trim_start_matches(|c: char| {
             c.is_whitespace()
@@ -86,7 +85,14 @@ pub(crate) fn smtp_address(raw: &str) -> Option<String> {
     if local.is_empty() || local.contains(char::is_whitespace) || !is_reachable_domain(domain) {
         return None;
     }
-    Some(format!("{local}@{}", domain.to_lowercase()))
+    let mut address = String::with_capacity(local.len() + 1 + domain.len());
+    address.push_str(local);
+    address.push('@');
+    match domain.is_ascii() {
+        true => address.extend(domain.bytes().map(|b| char::from(b.to_ascii_lowercase()))),
+        false => address.push_str(&domain.to_lowercase()),
+    }
+    Some(address)
 }
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
@@ -99,6 +105,10 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
 /// X.400 O/R addresses as MTAs print them: `c=US;a= ;p=…;s=…;` (Exchange's
 /// proxy form) or `/C=US/ADMD=…/PRMD=…/S=…/` (RFC 1327's slash form).
 fn is_x400(text: &str) -> bool {
+    // Every X.400 form has attribute=value pairs; most addresses have no '='.
+    if !text.contains('=') {
+        return false;
+    }
     let lower = text.to_ascii_lowercase();
     let lower = lower.strip_prefix("x400:").unwrap_or(&lower);
     (lower.starts_with("c=") && lower.contains(';'))
@@ -153,20 +163,26 @@ fn is_reachable_domain(domain: &str) -> bool {
     if domain.starts_with('[') && domain.ends_with(']') {
         return true;
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2
-        || labels.iter().any(|l| {
-            l.is_empty()
-                || l.starts_with('-')
-                || !l
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || c == '-' || !c.is_ascii())
-        })
-    {
+    let Some((_, top)) = domain.rsplit_once('.') else {
         return false;
-    }
-    let top = labels[labels.len() - 1].to_ascii_lowercase();
-    !["local", "localhost", "localdomain", "internal", "lan", "intranet"].contains(&top.as_str())
+    };
+    let good_label = |l: &str| {
+        !l.is_empty()
+            && !l.starts_with('-')
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || !b.is_ascii())
+    };
+    domain.split('.').all(good_label)
+        && ![
+            "local",
+            "localhost",
+            "localdomain",
+            "internal",
+            "lan",
+            "intranet",
+        ]
+        .iter()
+        .any(|reserved| top.eq_ignore_ascii_case(reserved))
 }
 
 #[cfg(test)]

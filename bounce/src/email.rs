@@ -41,6 +41,9 @@ pub(super) struct Original {
     pub from: Option<String>,
     pub subject: Option<String>,
     pub to: Option<String>,
+    /// The original was a mailing list's copy (List-Id, List-Post): its To
+    /// is the list, not the recipient that failed.
+    pub from_a_list: bool,
 }
 
 pub(super) fn parse(bytes: &[u8], source: &str) -> Vec<Fact> {
@@ -133,6 +136,7 @@ fn original_of(msg: &Message<'_>) -> Original {
                     from: first_address(inner, "from"),
                     subject: inner.subject().map(str::to_owned),
                     to: first_address(inner, "to"),
+                    from_a_list: is_list_copy(inner),
                 };
             }
             _ if part.content_type().is_some_and(|c| {
@@ -147,6 +151,7 @@ fn original_of(msg: &Message<'_>) -> Original {
                         from: first_address(&inner, "from"),
                         subject: inner.subject().map(str::to_owned),
                         to: first_address(&inner, "to"),
+                        from_a_list: is_list_copy(&inner),
                     };
                 }
             }
@@ -154,6 +159,14 @@ fn original_of(msg: &Message<'_>) -> Original {
         }
     }
     Original::default()
+}
+
+/// A mailing list's copy of a message carries the list's own headers
+/// (RFC 2919 List-Id, RFC 2369 List-Post / List-Unsubscribe).
+fn is_list_copy(msg: &Message<'_>) -> bool {
+    ["List-Id", "List-Post", "List-Unsubscribe"]
+        .iter()
+        .any(|h| msg.header_raw(*h).is_some())
 }
 
 fn part_is(part: &mail_parser::MessagePart<'_>, ctype: &str, subtypes: &[&str]) -> bool {

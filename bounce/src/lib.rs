@@ -12,6 +12,7 @@
 //! | [`classify`] + `phrases` | the reason and hard/soft, from codes and the MTAs' own words |
 //! | [`logline`], [`logjoin`], [`logtime`] | MTA log lines, a message's lines joined by queue ID, log clocks |
 //! | [`smtp`] | reply codes, enhanced status codes, hosts and IPs in text |
+//! | `address` | a failed recipient's SMTP address out of the forms reports wrap it in (X.400 and X.500 left out) |
 //! | [`types`] | [`EnhancedStatus`], [`ReplyCode`], [`Action`], [`MailDomain`], [`Format`]: a fact's typed values |
 //! | [`knowledge`] | the knowledge base (`data/knowledge.toml`): which provider answered, the cause, in the written order of evidence |
 //! | [`verdict`] | the answer: who acts, whether it is retried, what happened, the customer reply — all from one cause |

@@ -300,8 +300,8 @@ impl Recipients {
         let codes_say_nothing = found.reply.is_none_or(|r| r < 400) && found.status.is_none();
         // Read as the diagnostic will be: a reply wrapped over lines
         // ("Connection timed\n    out") is joined with its indentation.
-        let says_nothing = codes_say_nothing
-            && super::classify::by_text(&super::smtp::collapse(text)).is_none();
+        let says_nothing =
+            codes_say_nothing && super::classify::by_text(&super::smtp::collapse(text)).is_none();
         // A stock "user unknown" under a notice that says the account is
         // disabled: the notice is the more specific (au answers both with
         // the same reply), so both go into the diagnostic.
@@ -375,13 +375,24 @@ pub(super) fn facts(msg: &Message<'_>, body: &str, base: &Fact, original: &Origi
     // A listed entry's own "(reason)" is its text: the lines after it
     // name other entries, which are not all addresses.
     for (address, text) in named_in_a_list(section, body) {
-        match found.iter_mut().find(|(a, _)| a.eq_ignore_ascii_case(&address)) {
+        match found
+            .iter_mut()
+            .find(|(a, _)| a.eq_ignore_ascii_case(&address))
+        {
             Some(known) => known.1 = text,
             None => found.push((address, text)),
         }
     }
     if found.is_empty() {
-        let fallback = failed_header.or_else(|| original.to.clone().map(|t| vec![t]));
+        // The copy's To is the failed recipient, unless the copy was a
+        // mailing list's: then it is the list.
+        let fallback = failed_header.or_else(|| {
+            original
+                .to
+                .clone()
+                .filter(|_| !original.from_a_list)
+                .map(|t| vec![t])
+        });
         let explanation: String = section.chars().take(4000).collect();
         match fallback {
             Some(addresses) => {
@@ -499,7 +510,11 @@ fn copied_recipients(body: &str) -> Vec<String> {
             in_field = false;
         }
         if in_field {
-            out.extend(ADDRESS.find_iter(line).filter_map(|m| crate::address::smtp_address(m.as_str())));
+            out.extend(
+                ADDRESS
+                    .find_iter(line)
+                    .filter_map(|m| crate::address::smtp_address(m.as_str())),
+            );
         }
     }
     out
@@ -525,39 +540,57 @@ fn copied_recipients(body: &str) -> Vec<String> {
 /// - Courier (module.dsn/dsnsubjectwarn.txt, dsndelayed.txt): "WARNING:
 ///   delayed mail.", "DELAYS IN DELIVERING YOUR MESSAGE", "This is an
 ///   advisory notice only".
+///
+/// (Gmail: "There was a temporary problem delivering your message".)
 pub(crate) fn is_delay_warning(subject: &str, section: &str) -> bool {
-    static SUBJECTS: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(
-            r"(?i)warning: could not send message for past|delayed mail \(still being retried\)|^\s*warning: message \S+ delayed|delivery status notification \(delay\)|^\s*delivery delayed\b|^\s*warning: delayed mail|^\s*delayed mail\b|^\s*delay(?:ed)? (?:report|notification)\b|mail delivery delayed",
-        )
-        .expect("subjects compile")
+    static SUBJECTS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "warning: could not send message for past",
+                "delayed mail (still being retried)",
+                "delivery status notification (delay)",
+                "delivery delayed",
+                "warning: delayed mail",
+                "mail delivery delayed",
+                "delay report",
+            ])
+            .expect("subjects build")
     });
+    // Exim's "Warning: message 1tXyZw-000777-Ab delayed 48 hours".
+    let exim_warning = || {
+        let subject = subject.trim_start();
+        subject
+            .get(..17)
+            .is_some_and(|head| head.eq_ignore_ascii_case("warning: message "))
+            && subject.contains(" delayed ")
+    };
+    // Searched in the raw text, any case: each phrase sits on one line of
+    // its MTA's template (where a template wraps, the phrase stops short
+    // of the break: Courier's "This is an / advisory notice only").
     static BODY: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
-        aho_corasick::AhoCorasick::new([
-            "this is a warning message only",
-            "this is a warning only",
-            "has not yet been delivered to one or more of its",
-            "no action is required on your part",
-            "delivery is delayed to these recipients",
-            "this message hasn't been delivered yet",
-            "there was a temporary problem delivering your message",
-            "delays in delivering your message",
-            "this is an advisory notice only",
-            "no additional user action is required",
-            "mail delivery delayed",
-        ])
-        .expect("phrases build")
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "this is a warning message only",
+                "this is a warning only",
+                "has not yet been delivered to one or more of its",
+                "no action is required on your part",
+                "delivery is delayed to these recipients",
+                "this message hasn't been delivered yet",
+                "temporary problem delivering your message",
+                "delays in delivering your message",
+                "advisory notice only",
+                "no additional user action is required",
+                "mail delivery delayed",
+            ])
+            .expect("phrases build")
     });
-    if SUBJECTS.is_match(subject) {
+    if SUBJECTS.is_match(subject) || exim_warning() {
         return true;
     }
-    let head = &section[..super::smtp::floor_char_boundary(section, 8 * 1024)];
-    let lower = head
-        .to_ascii_lowercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    BODY.is_match(&lower)
+    // Every MTA's warning says so at the top of its notice.
+    BODY.is_match(&section[..super::smtp::floor_char_boundary(section, 1536)])
 }
 
 /// Whether a notice that names no failed address still reports on a
@@ -709,12 +742,38 @@ mod tests {
         assert_eq!(
             found,
             [
-                ("JDoe@corp.example.com".to_owned(), "User not on post office".to_owned()),
+                (
+                    "JDoe@corp.example.com".to_owned(),
+                    "User not on post office".to_owned()
+                ),
                 ("k.sato@example.net".to_owned(), "Mailbox full".to_owned()),
             ]
         );
         // No list heading: nothing.
         assert!(named_in_a_list("\tjdoe (User not on post office)\n", body).is_empty());
+    }
+
+    #[test]
+    fn delay_warnings_are_told_from_failures() {
+        assert!(is_delay_warning(
+            "Warning: message 1tXyZw-000777-Ab delayed 24 hours",
+            ""
+        ));
+        assert!(is_delay_warning("Delayed Mail (still being retried)", ""));
+        assert!(is_delay_warning(
+            "Undeliverable",
+            "    **      THIS IS A WARNING MESSAGE ONLY      **\n"
+        ));
+        // Failures, in the same MTAs' words.
+        assert!(!is_delay_warning(
+            "Mail delivery failed: returning message to sender",
+            "A message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error."
+        ));
+        assert!(!is_delay_warning(
+            "Returned mail: Cannot send message for 5 days",
+            "Message could not be delivered for 5 days\nMessage will be deleted from queue"
+        ));
+        assert!(!is_delay_warning("Warning: message filtered", ""));
     }
 
     #[test]

@@ -31,7 +31,11 @@ fn exchange_names_x400_and_encapsulated_addresses_only_smtp_ones_are_recipients(
         ["Rokuro@contoso.example", "nana@fabrikam.example"],
         "{got:?}"
     );
-    assert!(got.iter().all(|(_, a, r)| a == "failed" && r == "userunknown"), "{got:?}");
+    assert!(
+        got.iter()
+            .all(|(_, a, r)| a == "failed" && r == "userunknown"),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -67,11 +71,23 @@ fn delay_warnings_are_delayed_in_every_mtas_words() {
             "undefined",
         ),
         // Postfix's delay notice without its DSN part; the reply wraps.
-        ("postfix-delayed-prose.eml", &["taro@example.net"], "networkerror"),
+        (
+            "postfix-delayed-prose.eml",
+            &["taro@example.net"],
+            "networkerror",
+        ),
         // Sendmail's four-hour warning.
-        ("sendmail-warning-4-hours.eml", &["saburo@example.net"], "networkerror"),
+        (
+            "sendmail-warning-4-hours.eml",
+            &["saburo@example.net"],
+            "networkerror",
+        ),
         // Exchange's "Delivery delayed:" notice: late, for no stated reason.
-        ("exchange-delay.eml", &["shiro@contoso.example"], "undefined"),
+        (
+            "exchange-delay.eml",
+            &["shiro@contoso.example"],
+            "undefined",
+        ),
         // Courier's advisory notice.
         ("courier-delayed.eml", &["goro@example.net"], "systemerror"),
     ] {
@@ -90,7 +106,10 @@ fn an_exim_delay_warning_with_a_reason_keeps_it() {
     check(
         "gmail-4.7.28.eml",
         &facts[0],
-        &[("action", "delayed".into()), ("reason", "ratelimited".into())],
+        &[
+            ("action", "delayed".into()),
+            ("reason", "ratelimited".into()),
+        ],
     );
 }
 
@@ -134,5 +153,18 @@ fn an_auto_reply_is_flagged_apart_from_failures() {
     );
     // A failure carries no such flag.
     let failure = parse("exchange-x400-and-imcea.eml");
-    assert!(failure.iter().all(|f| f.get("auto_reply").is_none()), "{failure:?}");
+    assert!(
+        failure.iter().all(|f| f.get("auto_reply").is_none()),
+        "{failure:?}"
+    );
+}
+
+#[test]
+fn a_list_copys_to_is_the_list_not_the_failed_recipient() {
+    // A notice that names no address, over a copy the list sent: the copy's
+    // To is the list's own address, which is no failed recipient.
+    let facts = parse("list-copy-returned.eml");
+    assert_eq!(facts.len(), 1, "{facts:?}");
+    assert!(facts[0]["recipient"].is_null(), "{:?}", facts[0]);
+    assert_eq!(facts[0]["action"], "failed");
 }
