@@ -190,6 +190,22 @@ fn report_body(cleaned: &str, source: &str) -> Vec<Fact> {
     // summary and again under "Original Message Details"): one fact each.
     let mut seen = std::collections::HashSet::new();
     facts.retain(|f| seen.insert(f.recipient.clone()));
+    // The sender a report names under its own label ("Sender Address:",
+    // "From:", 差出人) is no failed recipient.
+    static SENDER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?im)^[ \t]*(?:sender address|sender|from|差出人|送信者)[ \t]*[:：][ \t]*(?:[^<\n]*<)?([^\s<>@]+@[^\s<>]+?)>?[ \t]*$").unwrap()
+    });
+    let senders: Vec<String> = SENDER_LABEL
+        .captures_iter(cleaned)
+        .map(|c| c[1].to_ascii_lowercase())
+        .collect();
+    if facts.len() > 1 {
+        facts.retain(|f| {
+            f.recipient
+                .as_ref()
+                .is_none_or(|r| !senders.contains(&r.to_ascii_lowercase()))
+        });
+    }
     // Exchange names its own server ("Generating server: …"): the report
     // is Microsoft's where the reply alone would not say so.
     static GENERATED_BY: LazyLock<Regex> = LazyLock::new(|| {
@@ -305,6 +321,8 @@ fn announces_delay(lowered: &str) -> bool {
         "action: delayed",
         "配送を再試行",
         "再送を試みます",
+        "配信が完了していません",
+        "再試行します",
     ]
     .iter()
     .any(|w| lowered.contains(w))
