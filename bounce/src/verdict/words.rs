@@ -101,21 +101,44 @@ pub fn incident_summary(m: &IncidentMatch) -> Bilingual {
     } else {
         ("", "")
     };
+    let (status_en, status_ja) = status_words(&m.status);
     Bilingual::new(
         format!(
-            "{} published an incident starting {}: \"{}\" (status: {}; signature and scope verified{warn_en}).",
+            "{} published an incident starting {}: \"{}\" (status: {status_en}; signature and scope verified{warn_en}).",
             m.issuer,
-            m.started_at,
+            when(&m.started_at, 0, "UTC"),
             pick(&m.summary, "en"),
-            m.status
         ),
         format!(
-            "{} が {} からの障害情報を公開しています：「{}」（状況：{}、署名・範囲とも検証済み{warn_ja}）。",
+            "{} が {} からの障害情報を公開しています：「{}」（状況：{status_ja}、署名・範囲とも検証済み{warn_ja}）。",
             m.issuer,
-            m.started_at,
+            when(&m.started_at, 9, "JST"),
             pick(&m.summary, "ja"),
-            m.status
         ),
+    )
+}
+
+/// A lifecycle status in words (the status page's four).
+fn status_words(status: &str) -> (&str, &str) {
+    match status {
+        "investigating" => ("investigating", "調査中"),
+        "identified" => ("cause identified", "原因特定済み"),
+        "monitoring" => ("fixed, being monitored", "対応済み・経過観察中"),
+        "resolved" => ("resolved", "解決済み"),
+        other => (other, other),
+    }
+}
+
+/// An RFC 3339 time as people read it in prose: minutes, the zone named
+/// (JST for Japanese readers, UTC for English ones); as given when it does
+/// not parse.
+fn when(rfc3339: &str, offset_hours: i8, label: &str) -> String {
+    // Fixed offsets: Japan keeps no summer time, and UTC none, so no time
+    // zone database is needed.
+    let zone = jiff::tz::TimeZone::fixed(jiff::tz::offset(offset_hours));
+    rfc3339.parse::<jiff::Timestamp>().map_or_else(
+        |_| rfc3339.to_owned(),
+        |t| format!("{} {label}", t.to_zoned(zone).strftime("%Y-%m-%d %H:%M")),
     )
 }
 

@@ -125,10 +125,14 @@ pub(super) fn parse(args: ParseArgs) -> Result<(), String> {
         }
         next += 1;
     }
+    // `dix parse … | head`: the reader has what it wanted.
+    let broken_pipe = |e: &std::io::Error| e.kind() == std::io::ErrorKind::BrokenPipe;
     if let Some(e) = write_error {
-        return Err(e.to_string());
+        return if broken_pipe(&e) { Ok(()) } else { Err(e.to_string()) };
     }
-    out.flush().map_err(|e| e.to_string())?;
+    if let Err(e) = out.flush() {
+        return if broken_pipe(&e) { Ok(()) } else { Err(e.to_string()) };
+    }
     drop(out);
     for (path, error) in &errors {
         eprintln!("dix: {path}: {error}");

@@ -413,8 +413,11 @@ fn answer(lang: Lang, i: usize, a: &Answer) -> Markup {
             }
             h3 { (t.knowledge) }
             p { (a.knowledge.meaning.get(l)) }
-            p.basis { (t.basis) (t.colon) code { (v.basis.entry) }
-                @if let Some(d) = &v.basis.documented { " — " (d) } }
+            // Where the answer's facts are documented, in words; the
+            // entry's id is the JSON's, not a person's.
+            @if let Some(d) = &v.basis.documented {
+                p.basis { (t.basis) (t.colon) span lang="en" { (d) } }
+            }
             details {
                 summary { (t.evidence) }
                 ul { @for e in &v.evidence { li { (e.get(l)) } } }
