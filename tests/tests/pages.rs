@@ -241,8 +241,12 @@ async fn pages_over_http() {
         too_large.text
     );
     let not_bounce = send(c.get(w.node.at("/explain?bounce=hello%20there&lang=en"))).await;
+    // Says what can be read, with an example, and keeps what was pasted.
     assert!(
-        not_bounce.status == 422 && not_bounce.text.contains("whole bounce message"),
+        not_bounce.status == 422
+            && not_bounce.text.contains("No bounce, SMTP reply or log line was found")
+            && not_bounce.text.contains("Example:")
+            && not_bounce.text.contains(">hello there</textarea>"),
         "{}",
         not_bounce.text
     );
