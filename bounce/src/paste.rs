@@ -27,7 +27,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::{Action, Fact, Format, ReplyCode, Reason, smtp};
+use crate::{Action, Fact, Format, Reason, ReplyCode, smtp};
 
 /// What the person told us beside the paste.
 #[derive(Debug, Clone, Default)]
@@ -86,7 +86,8 @@ pub fn read(bytes: &[u8], source: &str, hints: &Hints) -> Result<Vec<Fact>, Noth
     // A submission server's log of a refused login, before the prose
     // reader takes its account name for a recipient.
     if facts.is_empty()
-        && let Some(fact) = login_refused_in_log(&cleaned, source).filter(|_| reads_as_log(&cleaned))
+        && let Some(fact) =
+            login_refused_in_log(&cleaned, source).filter(|_| reads_as_log(&cleaned))
     {
         facts.push(fact);
     }
@@ -110,7 +111,11 @@ pub fn read(bytes: &[u8], source: &str, hints: &Hints) -> Result<Vec<Fact>, Noth
     // its own (a DSN's Remote-MTA names no address; the prose above it
     // does).
     let single = facts.len() == 1;
-    let named_anywhere = || smtp::scan(&smtp::collapse(&cleaned[..smtp::floor_char_boundary(&cleaned, 64 * 1024)]));
+    let named_anywhere = || {
+        smtp::scan(&smtp::collapse(
+            &cleaned[..smtp::floor_char_boundary(&cleaned, 64 * 1024)],
+        ))
+    };
     Ok(facts
         .into_iter()
         .map(|mut f| {
@@ -129,7 +134,9 @@ pub fn read(bytes: &[u8], source: &str, hints: &Hints) -> Result<Vec<Fact>, Noth
                 let found = named_anywhere();
                 if found.remote_ip.is_some()
                     && (found.remote_host.is_none()
-                        || f.remote_host.as_ref().is_none_or(|h| found.remote_host.as_ref() == Some(h)))
+                        || f.remote_host
+                            .as_ref()
+                            .is_none_or(|h| found.remote_host.as_ref() == Some(h)))
                 {
                     f.remote_ip = found.remote_ip;
                     f.remote_host = f.remote_host.or(found.remote_host);
@@ -173,9 +180,15 @@ fn report_body(cleaned: &str, source: &str) -> Vec<Fact> {
     // somebody's sentence, not a report; one or two lines are a reply or
     // a field someone copied out of one, not its body.
     let lines = cleaned.lines().filter(|l| !l.trim().is_empty()).count();
-    let first = cleaned.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    let first = cleaned
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
     let a_reply_or_field = REPLY_START.is_match(first.trim_start().get(..4).unwrap_or(first))
-        || first.trim_start().to_ascii_lowercase().starts_with("diagnostic-code");
+        || first
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("diagnostic-code");
     if !mentions_failure(cleaned) || (lines <= 2 && a_reply_or_field) {
         return Vec::new();
     }
@@ -360,7 +373,10 @@ fn mentions_failure(text: &str) -> bool {
 /// kept only when a rule reads a reason in it.
 fn status_fields(cleaned: &str, source: &str) -> Option<Fact> {
     static FIELD: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?im)^[ \t]*diagnostic-code:[ \t]*([a-z0-9-]+)[ \t]*;[ \t]*(.+(?:\n[ \t]+.+)*)").unwrap()
+        Regex::new(
+            r"(?im)^[ \t]*diagnostic-code:[ \t]*([a-z0-9-]+)[ \t]*;[ \t]*(.+(?:\n[ \t]+.+)*)",
+        )
+        .unwrap()
     });
     let c = FIELD.captures(cleaned)?;
     let status = Regex::new(r"(?im)^[ \t]*status:[ \t]*([245]\.\d{1,3}\.\d{1,3})")
@@ -388,7 +404,8 @@ fn status_fields(cleaned: &str, source: &str) -> Option<Fact> {
 /// Whether the paste's first line starts like a log line (a time stamp).
 fn reads_as_log(cleaned: &str) -> bool {
     static STAMP: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)").unwrap()
+        Regex::new(r"^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)")
+            .unwrap()
     });
     cleaned
         .lines()
@@ -479,7 +496,12 @@ fn introduced_reply(cleaned: &str, source: &str) -> Option<Fact> {
         .iter()
         .filter_map(|w| lowered.find(w).map(|i| i + w.len()))
         .min()
-        .or_else(|| REPLY_START.captures(base).and_then(|c| c.get(1)).map(|m| m.start()))?;
+        .or_else(|| {
+            REPLY_START
+                .captures(base)
+                .and_then(|c| c.get(1))
+                .map(|m| m.start())
+        })?;
     // A server's log of refusing a client (Postfix's "NOQUEUE: reject:"):
     // our own server refused it, as a mail program's window shows.
     let client = client_window(&lowered) || (reads_as_log(cleaned) && lowered.contains("reject:"));
@@ -497,9 +519,10 @@ fn introduced_reply(cleaned: &str, source: &str) -> Option<Fact> {
     let report = !client
         && (mentions_report(&lowered)
             || (dsn_field && reply_code.is_some_and(ReplyCode::is_permanent)));
-    let temporary = status
-        .as_ref()
-        .map_or_else(|| reply_code.is_some_and(ReplyCode::is_temporary), |s| s.is_temporary());
+    let temporary = status.as_ref().map_or_else(
+        || reply_code.is_some_and(ReplyCode::is_temporary),
+        |s| s.is_temporary(),
+    );
     let recipient = recipient_near(cleaned, &reply);
     let fact = Some(
         Fact {
@@ -601,8 +624,10 @@ fn reply_code_of(reply: &str) -> Option<ReplyCode> {
 /// the reply itself, else the one the words around it call the recipient.
 fn recipient_near(paste: &str, reply: &str) -> Option<String> {
     static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"<?([A-Za-z0-9][A-Za-z0-9._%+\-=']*@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z]{2,})>?")
-            .unwrap()
+        Regex::new(
+            r"<?([A-Za-z0-9][A-Za-z0-9._%+\-=']*@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z]{2,})>?",
+        )
+        .unwrap()
     });
     static NAMED: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r#"(?i)(?:recipient|delivered to|message to|rcpt to:|to:|宛先)[\s:"'<（(）)]*(?:\(recipient\)[\s:]*)?([A-Za-z0-9][A-Za-z0-9._%+\-=']*@[A-Za-z0-9][A-Za-z0-9.\-]*\.[A-Za-z]{2,})"#)
@@ -698,7 +723,9 @@ pub fn clean(text: &str) -> String {
         .join("\n");
     let only_quoted = quoted.lines().filter(|l| !l.trim().is_empty()).count() >= 1
         && mentions_failure(&quoted)
-        && text.lines().any(|l| !l.trim().is_empty() && !QUOTE.is_match(l));
+        && text
+            .lines()
+            .any(|l| !l.trim().is_empty() && !QUOTE.is_match(l));
     // A forwarding mail program's own heading ("----- Forwarded message
     // -----") would read as the start of the returned copy.
     static FORWARDED: LazyLock<Regex> = LazyLock::new(|| {
@@ -757,7 +784,9 @@ mod tests {
 
     #[test]
     fn a_postfix_notice_line_quoted_in_a_customers_words() {
-        let f = one("Hi, what does this mean?\n\n> <ken@example.net>: host mx.example.net[192.0.2.1] said: 550 5.7.1 Service\n>     unavailable; client [203.0.113.7] blocked using zen.spamhaus.org (in reply\n>     to RCPT TO command)\n\nThanks");
+        let f = one(
+            "Hi, what does this mean?\n\n> <ken@example.net>: host mx.example.net[192.0.2.1] said: 550 5.7.1 Service\n>     unavailable; client [203.0.113.7] blocked using zen.spamhaus.org (in reply\n>     to RCPT TO command)\n\nThanks",
+        );
         assert_eq!(f.recipient.as_deref(), Some("ken@example.net"));
         assert_eq!(f.reply_code.map(ReplyCode::get), Some(550));
         assert_eq!(f.remote_ip, Some("192.0.2.1".parse().unwrap()));
@@ -765,7 +794,9 @@ mod tests {
 
     #[test]
     fn outlooks_remote_server_returned() {
-        let f = one("Your message to hanako@contoso.example couldn't be delivered.\nhanako wasn't found at contoso.example.\n\nDiagnostic information for administrators:\n\nGenerating server: TYAPR01MB1234.jpnprd01.prod.outlook.com\n\nhanako@contoso.example\nRemote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient hanako@contoso.example not found by SMTP address lookup'\n");
+        let f = one(
+            "Your message to hanako@contoso.example couldn't be delivered.\nhanako wasn't found at contoso.example.\n\nDiagnostic information for administrators:\n\nGenerating server: TYAPR01MB1234.jpnprd01.prod.outlook.com\n\nhanako@contoso.example\nRemote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient hanako@contoso.example not found by SMTP address lookup'\n",
+        );
         assert_eq!(f.recipient.as_deref(), Some("hanako@contoso.example"));
         assert_eq!(f.reply_code.map(ReplyCode::get), Some(550));
         assert_eq!(f.status.as_deref(), Some("5.1.10"));
@@ -774,7 +805,9 @@ mod tests {
 
     #[test]
     fn a_mail_programs_error_window() {
-        let f = one("Sending of the message failed.\nAn error occurred while sending mail. The mail server responded:\n5.7.1 <a@example.com>: Relay access denied.\nPlease check the message recipient \"a@example.com\" and try again.");
+        let f = one(
+            "Sending of the message failed.\nAn error occurred while sending mail. The mail server responded:\n5.7.1 <a@example.com>: Relay access denied.\nPlease check the message recipient \"a@example.com\" and try again.",
+        );
         assert_eq!(f.format, Format::ClientError);
         assert_eq!(f.recipient.as_deref(), Some("a@example.com"));
         assert_eq!(f.status.as_deref(), Some("5.7.1"));
@@ -798,11 +831,20 @@ mod tests {
     #[test]
     fn japanese_in_its_charsets() {
         let text = "送信したメールは宛先不明のため配信できませんでした。\n宛先: taro@docomo.example\n550 Unknown user taro@docomo.example\n";
-        for enc in [encoding_rs::ISO_2022_JP, encoding_rs::SHIFT_JIS, encoding_rs::EUC_JP] {
+        for enc in [
+            encoding_rs::ISO_2022_JP,
+            encoding_rs::SHIFT_JIS,
+            encoding_rs::EUC_JP,
+        ] {
             let (bytes, _, _) = enc.encode(text);
             assert_eq!(decode(&bytes), text, "{}", enc.name());
             let f = read(&bytes, "-", &Hints::default()).unwrap().remove(0);
-            assert_eq!(f.recipient.as_deref(), Some("taro@docomo.example"), "{}", enc.name());
+            assert_eq!(
+                f.recipient.as_deref(),
+                Some("taro@docomo.example"),
+                "{}",
+                enc.name()
+            );
             assert_eq!(f.reply_code.map(ReplyCode::get), Some(550));
         }
     }
@@ -815,7 +857,11 @@ mod tests {
             "Hello, my mail to bob@example.com did not arrive, can you help?",
             "こんにちは。メールが届かないようです。",
         ] {
-            assert_eq!(read(paste.as_bytes(), "-", &Hints::default()), Err(NothingFound), "{paste}");
+            assert_eq!(
+                read(paste.as_bytes(), "-", &Hints::default()),
+                Err(NothingFound),
+                "{paste}"
+            );
         }
         assert!(NothingFound.message("ja").contains("例"));
         assert!(NothingFound.to_string().contains("Example"));

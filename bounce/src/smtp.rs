@@ -104,9 +104,16 @@ static FROM_IP: LazyLock<Regex> = LazyLock::new(|| {
 /// report's "last attempted IP", "remote server", "destination".
 fn names_the_receiver(before: &str) -> bool {
     let tail = &before[floor_char_boundary(before, before.len().saturating_sub(32))..];
-    ["attempted", "remote", "receiving", "destination", "target", "mx "]
-        .iter()
-        .any(|w| tail.contains(w))
+    [
+        "attempted",
+        "remote",
+        "receiving",
+        "destination",
+        "target",
+        "mx ",
+    ]
+    .iter()
+    .any(|w| tail.contains(w))
 }
 
 /// Where the last reply code in `text` is: the byte range of its match
@@ -262,7 +269,10 @@ pub(crate) fn scan_lowered(text: &str, command: bool) -> Found {
     }
     found.sender_ip = FROM_IP
         .captures_iter(text)
-        .filter(|c| c.get(0).is_some_and(|m| !names_the_receiver(&text[..m.start()])))
+        .filter(|c| {
+            c.get(0)
+                .is_some_and(|m| !names_the_receiver(&text[..m.start()]))
+        })
         .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)))
         .filter_map(|m| m.as_str().parse::<IpAddr>().ok())
         .find(|ip| Some(*ip) != found.remote_ip);

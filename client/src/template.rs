@@ -88,7 +88,8 @@ pub fn notice_template(
 }
 
 /// The reply text placeholder of the example symptom.
-const SYMPTOM_TEXT: &str = "(the reply text senders see; * stands for any part, as in Too many connections from *)";
+const SYMPTOM_TEXT: &str =
+    "(the reply text senders see; * stands for any part, as in Too many connections from *)";
 
 /// A symptom to show what one looks like: the reply code and enhanced
 /// status mail of this kind usually gets, and a text to write. Quarantine

@@ -522,7 +522,13 @@ fn key_record_prints_keygens_line_again_and_kinds_take_both_spellings() {
     let key = dir.path().join("s2026.dixkey");
     let key = key.to_str().unwrap();
     let first = dix(&[
-        "keygen", "--issuer", "example-isp.jp", "--selector", "s2026", "--out", key,
+        "keygen",
+        "--issuer",
+        "example-isp.jp",
+        "--selector",
+        "s2026",
+        "--out",
+        key,
     ]);
     assert!(first.status.success(), "{}", text(&first.stderr));
     let again = dix(&["key", "record", "--key", key]);
@@ -541,7 +547,10 @@ fn completions_man_pages_and_version_on_subcommands() {
         let out = dix(&["completions", shell]);
         assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
         let script = text(&out.stdout);
-        assert!(script.contains("keygen") && script.contains("summary-ja"), "{shell}");
+        assert!(
+            script.contains("keygen") && script.contains("summary-ja"),
+            "{shell}"
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let man = dir.path().join("man1");
@@ -568,16 +577,28 @@ fn afternoon_log() -> String {
     };
     // Two messages, the second to two recipients.
     for (q, users) in [("5A00000000", &[0][..]), ("5A00000001", &[1, 2][..])] {
-        line(format!("Dec  7 14:00:01 out1 postfix/qmgr[900]: {q}: from=<shop@example.jp>, size=2100, nrcpt={} (queue active)", users.len()));
+        line(format!(
+            "Dec  7 14:00:01 out1 postfix/qmgr[900]: {q}: from=<shop@example.jp>, size=2100, nrcpt={} (queue active)",
+            users.len()
+        ));
         for i in users {
-            line(format!("Dec  7 14:0{i}:02 out1 postfix/smtp[901]: {q}: to=<user{i}@outlook.com>, relay=outlook-com.olc.protection.outlook.com[52.101.1.{i}]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.7.1, status=bounced (host outlook-com.olc.protection.outlook.com[52.101.1.{i}] said: 550 5.7.1 Unfortunately, messages from [203.0.113.7] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3140). [SN1NAM02FT0{i}1.eop-nam02.prod.protection.outlook.com 2026-12-07T05:0{i}:02.123Z 08DE1A2B3C4D5E{i}F] (in reply to MAIL FROM command))"));
+            line(format!(
+                "Dec  7 14:0{i}:02 out1 postfix/smtp[901]: {q}: to=<user{i}@outlook.com>, relay=outlook-com.olc.protection.outlook.com[52.101.1.{i}]:25, delay=1, delays=0/0/0.5/0.5, dsn=5.7.1, status=bounced (host outlook-com.olc.protection.outlook.com[52.101.1.{i}] said: 550 5.7.1 Unfortunately, messages from [203.0.113.7] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3140). [SN1NAM02FT0{i}1.eop-nam02.prod.protection.outlook.com 2026-12-07T05:0{i}:02.123Z 08DE1A2B3C4D5E{i}F] (in reply to MAIL FROM command))"
+            ));
         }
-        line(format!("Dec  7 14:03:03 out1 postfix/qmgr[900]: {q}: removed"));
+        line(format!(
+            "Dec  7 14:03:03 out1 postfix/qmgr[900]: {q}: removed"
+        ));
     }
     for i in 0..5 {
         let q = format!("6B{i:08X}");
-        line(format!("Dec  7 14:1{i}:01 out1 postfix/qmgr[900]: {q}: from=<shop@example.jp>, size=2100, nrcpt=1 (queue active)"));
-        line(format!("Dec  7 14:1{i}:02 out1 postfix/smtp[902]: {q}: to=<a{i}@example.net>, relay=mx.example.net[192.0.2.80]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.3.0, status=deferred (host mx.example.net[192.0.2.80] said: 451 4.3.0 Temporary failure number {} of the day (in reply to RCPT TO command))", ["one", "two", "three", "four", "five"][i]));
+        line(format!(
+            "Dec  7 14:1{i}:01 out1 postfix/qmgr[900]: {q}: from=<shop@example.jp>, size=2100, nrcpt=1 (queue active)"
+        ));
+        line(format!(
+            "Dec  7 14:1{i}:02 out1 postfix/smtp[902]: {q}: to=<a{i}@example.net>, relay=mx.example.net[192.0.2.80]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.3.0, status=deferred (host mx.example.net[192.0.2.80] said: 451 4.3.0 Temporary failure number {} of the day (in reply to RCPT TO command))",
+            ["one", "two", "three", "four", "five"][i]
+        ));
     }
     log
 }
@@ -601,7 +622,10 @@ fn scan_counts_what_happened_and_groups_replies_by_their_refusal() {
     let out = dix_tz(&["scan", "--lang", "en", log]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let table = text(&out.stdout);
-    let header = table.lines().find(|l| l.starts_with("DOMAIN")).expect(&table);
+    let header = table
+        .lines()
+        .find(|l| l.starts_with("DOMAIN"))
+        .expect(&table);
     assert!(
         header.contains("PERMANENT") && header.contains("TEMPORARY") && header.contains("RETURNED"),
         "{header}"
@@ -609,7 +633,10 @@ fn scan_counts_what_happened_and_groups_replies_by_their_refusal() {
     // 550s that Postfix returned: permanent, returned; the three replies,
     // differing only in Microsoft's trailing diagnostic, are one, with
     // their code kept.
-    let outlook = table.lines().find(|l| l.starts_with("outlook.com")).expect(&table);
+    let outlook = table
+        .lines()
+        .find(|l| l.starts_with("outlook.com"))
+        .expect(&table);
     let numbers: Vec<&str> = outlook.split_whitespace().skip(2).take(7).collect();
     assert_eq!(numbers, ["3", "3", "0", "3", "0", "0", "3"], "{outlook}");
     assert!(
@@ -617,7 +644,10 @@ fn scan_counts_what_happened_and_groups_replies_by_their_refusal() {
         "{table}"
     );
     // Five different replies: three shown, and the rest said.
-    assert!(table.contains("… and 2 other repl(ies), to 2 recipient(s)"), "{table}");
+    assert!(
+        table.contains("… and 2 other repl(ies), to 2 recipient(s)"),
+        "{table}"
+    );
     // No "0 other message(s) delivered" noise; messages and recipients
     // counted apart.
     assert!(!table.contains(" 0 other"), "{table}");
@@ -627,14 +657,26 @@ fn scan_counts_what_happened_and_groups_replies_by_their_refusal() {
     // In Japanese, the reasons too.
     let out = dix_tz(&["scan", "--lang", "ja", log]);
     let table = text(&out.stdout);
-    assert!(table.contains("恒久") && !table.contains(" blocked "), "{table}");
+    assert!(
+        table.contains("恒久") && !table.contains(" blocked "),
+        "{table}"
+    );
 
     // --messages: a header, local times, the zone.
     let out = dix_tz(&["scan", "--messages", "--lang", "en", log]);
     let listing = text(&out.stdout);
-    assert!(listing.starts_with("SOURCE\tRECIPIENT\tSENDER"), "{listing}");
-    assert!(listing.contains("\t2026-12-07 14:00:02\t") || listing.contains("-12-07 14:00:02\t"), "{listing}");
-    assert!(listing.trim_end().ends_with("Times in Asia/Tokyo."), "{listing}");
+    assert!(
+        listing.starts_with("SOURCE\tRECIPIENT\tSENDER"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("\t2026-12-07 14:00:02\t") || listing.contains("-12-07 14:00:02\t"),
+        "{listing}"
+    );
+    assert!(
+        listing.trim_end().ends_with("Times in Asia/Tokyo."),
+        "{listing}"
+    );
 
     // CSV keeps a long reply whole.
     let long_reply = format!("550 5.7.1 {}", "refused ".repeat(40).trim_end());
@@ -645,7 +687,11 @@ fn scan_counts_what_happened_and_groups_replies_by_their_refusal() {
     )
     .unwrap();
     let out = dix_tz(&["scan", "--csv", long_log.to_str().unwrap()]);
-    assert!(text(&out.stdout).contains(&long_reply), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains(&long_reply),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -661,10 +707,17 @@ fn output_cut_short_by_head_is_no_error() {
     for command in ["scan --messages", "parse"] {
         let out = Command::new("sh")
             .arg("-c")
-            .arg(format!("'{bin}' {command} '{}' | head -n 1", path.display()))
+            .arg(format!(
+                "'{bin}' {command} '{}' | head -n 1",
+                path.display()
+            ))
             .output()
             .unwrap();
-        assert_eq!(text(&out.stderr), "", "{command}: nothing about a broken pipe");
+        assert_eq!(
+            text(&out.stderr),
+            "",
+            "{command}: nothing about a broken pipe"
+        );
         assert_eq!(text(&out.stdout).lines().count(), 1, "{command}");
     }
 }
@@ -682,10 +735,15 @@ fn parse_says_temporary_or_permanent() {
         .stdin
         .take()
         .unwrap()
-        .write_all(b"550 5.7.1 Service unavailable, Client host [203.0.113.7] blocked using Spamhaus\n")
+        .write_all(
+            b"550 5.7.1 Service unavailable, Client host [203.0.113.7] blocked using Spamhaus\n",
+        )
         .unwrap();
     let out = child.wait_with_output().unwrap();
     let shown = text(&out.stdout);
     assert!(shown.contains("(permanent)"), "{shown}");
-    assert!(!shown.contains("(soft)") && !shown.contains("(hard)"), "{shown}");
+    assert!(
+        !shown.contains("(soft)") && !shown.contains("(hard)"),
+        "{shown}"
+    );
 }

@@ -76,8 +76,7 @@ fn reply_problems(
     let (ja, en) = (&reply.ja, &reply.en);
     let mut p = japanese_problems(ja);
     let told = !matches!(fate, Fate::Delivered | Fate::NotSent);
-    if told && retry && retry_can_help && !(ja.contains(RETRYING_JA) && en.contains(RETRYING_EN))
-    {
+    if told && retry && retry_can_help && !(ja.contains(RETRYING_JA) && en.contains(RETRYING_EN)) {
         p.push("temporary, but does not say we retry".into());
     }
     if !retry && (ja.contains(RETRYING_JA) || en.contains(RETRYING_EN)) {
@@ -178,7 +177,9 @@ fn check_cause(cause: Cause, what: &str, failures: &mut Vec<String>) {
                         recipient,
                         incident: None,
                     });
-                    for problem in reply_problems(cause, actor, retry, retry_can_help, fate, &owner, &reply) {
+                    for problem in
+                        reply_problems(cause, actor, retry, retry_can_help, fate, &owner, &reply)
+                    {
                         failures.push(format!(
                             "{what} ({cause:?}, {fate:?}, retry {retry}, can help {retry_can_help}, {owner:?}, {recipient:?}): {problem}\n  ja: {}\n  en: {}",
                             reply.ja, reply.en

@@ -160,7 +160,10 @@ async fn publishing_md_runs_as_written() {
         if run.starts_with("dix notice list ") {
             assert!(out.contains(&incident) && out.contains("resolved"), "{out}");
             if run.contains("--lang ja") {
-                let ja = summaries.iter().find(|(l, _)| *l == "ja").expect("updated first");
+                let ja = summaries
+                    .iter()
+                    .find(|(l, _)| *l == "ja")
+                    .expect("updated first");
                 assert!(out.contains(&ja.1), "the Japanese summary listed: {out}");
             }
         }
@@ -273,7 +276,12 @@ fn the_readme_install_command_installs_both_binaries() {
         "the unit file runs dixd where the script installs it by default: {exec}"
     );
     let prefix = tempfile::tempdir().unwrap();
-    let target = binary_path("dix").parent().unwrap().parent().unwrap().to_owned();
+    let target = binary_path("dix")
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_owned();
     let out = Command::new("sh")
         .arg("-c")
         .arg(format!("{line} --prefix '{}'", prefix.path().display()))

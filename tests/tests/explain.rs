@@ -280,8 +280,16 @@ async fn knowledge_base_answers_without_incidents() {
                 .contains(words)
         };
         let could_help = matches!(actor, "receiver" | "unknown");
-        assert_eq!(says_none("ja", "公開された障害情報はありません"), could_help, "{reply}");
-        assert_eq!(says_none("en", "No operator has published"), could_help, "{reply}");
+        assert_eq!(
+            says_none("ja", "公開された障害情報はありません"),
+            could_help,
+            "{reply}"
+        );
+        assert_eq!(
+            says_none("en", "No operator has published"),
+            could_help,
+            "{reply}"
+        );
     }
 
     // The CLI with an unreachable node still answers, from the knowledge base, and says so.

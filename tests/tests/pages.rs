@@ -98,7 +98,9 @@ async fn pages_over_http() {
     )))
     .await;
     assert!(
-        history.text.contains(&format!("<td title=\"seq {seq}\">1</td>"))
+        history
+            .text
+            .contains(&format!("<td title=\"seq {seq}\">1</td>"))
             && !history.text.contains(&format!(">{seq}</td>")),
         "{}",
         history.text
@@ -244,7 +246,9 @@ async fn pages_over_http() {
     // Says what can be read, with an example, and keeps what was pasted.
     assert!(
         not_bounce.status == 422
-            && not_bounce.text.contains("No bounce, SMTP reply or log line was found")
+            && not_bounce
+                .text
+                .contains("No bounce, SMTP reply or log line was found")
             && not_bounce.text.contains("Example:")
             && not_bounce.text.contains(">hello there</textarea>"),
         "{}",

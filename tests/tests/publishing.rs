@@ -177,7 +177,10 @@ async fn publish_update_resolve_list() {
         "{err}"
     );
     let after = get(&node.at(&format!("/v1/incidents/example-isp.jp/{id}"))).await;
-    assert_eq!(before.json["notice"], after.json["notice"], "nothing published");
+    assert_eq!(
+        before.json["notice"], after.json["notice"],
+        "nothing published"
+    );
     let (code, out, err) = dix(&[&one_language[..], &["--keep-other-language"]].concat());
     assert_eq!(code, 0, "{err}\n{out}");
     let now = get(&node.at(&format!("/v1/incidents/example-isp.jp/{id}"))).await;
@@ -202,13 +205,22 @@ async fn publish_update_resolve_list() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("already resolved"), "{out}");
     let again = get(&node.at(&format!("/v1/incidents/example-isp.jp/{id}"))).await;
-    assert_eq!(again.json["revisions"].as_array().unwrap().len(), 4, "{}", again.text);
+    assert_eq!(
+        again.json["revisions"].as_array().unwrap().len(),
+        4,
+        "{}",
+        again.text
+    );
 
-    let (code, out, err) = dix(&["notice", "list", "--key", key, "--node", &node.url, "--lang", "en"]);
+    let (code, out, err) = dix(&[
+        "notice", "list", "--key", key, "--node", &node.url, "--lang", "en",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(&id) && out.contains("resolved"), "{out}");
     assert!(out.contains("Load back to normal"), "{out}");
-    let (code, out, err) = dix(&["notice", "list", "--key", key, "--node", &node.url, "--lang", "ja"]);
+    let (code, out, err) = dix(&[
+        "notice", "list", "--key", key, "--node", &node.url, "--lang", "ja",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("受信サーバが過負荷"), "{out}");
 
@@ -316,10 +328,20 @@ async fn publish_update_resolve_list() {
         "Dec  7 14:00:01 out1 postfix/smtp[901]: 9E00000001: to=<u@unrelated.example>, relay=mx.unrelated.example[192.0.2.80]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.3.0, status=deferred (host mx.unrelated.example[192.0.2.80] said: 451 4.3.0 Try again later (in reply to RCPT TO command))\n",
     )
     .unwrap();
-    let (code, out, err) = dix(&["scan", "--lang", "en", "--node", &node.url, log.to_str().unwrap()]);
+    let (code, out, err) = dix(&[
+        "scan",
+        "--lang",
+        "en",
+        "--node",
+        &node.url,
+        log.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains(&format!("No incident published on {} matches these failures.", node.url)),
+        out.contains(&format!(
+            "No incident published on {} matches these failures.",
+            node.url
+        )),
         "{out}"
     );
 }

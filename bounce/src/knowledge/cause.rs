@@ -115,7 +115,10 @@ pub fn category(cause: Cause) -> &'static str {
         }
         MessageTooLarge | ContentRefused | MalformedMessage | SenderAddressRefused
         | RecipientRefused | Quarantined | ReceiverPolicy => "policy",
-        SubmissionAuthRequired | SubmissionLoginFailed | SenderNotOwned | SendingQuota
+        SubmissionAuthRequired
+        | SubmissionLoginFailed
+        | SenderNotOwned
+        | SendingQuota
         | RelayDenied => "submission",
         ReceiverOutage => "outage",
         ReceiverUnreachable => "other",

@@ -30,8 +30,20 @@ const BLOCKLIST_WORDS: &[&str] = &[
 
 /// Words that name a message's content.
 const CONTENT_WORDS: &[&str] = &[
-    "content", "attachment", "spam", "virus", "malware", "url", "link", "body", "macro",
-    "file type", "executable", "phishing", "message text", "keyword",
+    "content",
+    "attachment",
+    "spam",
+    "virus",
+    "malware",
+    "url",
+    "link",
+    "body",
+    "macro",
+    "file type",
+    "executable",
+    "phishing",
+    "message text",
+    "keyword",
 ];
 
 /// Words with which a receiver says its own system is in trouble.
@@ -72,7 +84,10 @@ const OUR_ADDRESS_WORDS: &[&str] = &[
 
 /// The status's subject (RFC 3463: 1 addressing … 7 security).
 fn status_subject(fact: &Fact) -> Option<u16> {
-    fact.status.as_deref().and_then(status_parts).map(|(_, s, _)| s)
+    fact.status
+        .as_deref()
+        .and_then(status_parts)
+        .map(|(_, s, _)| s)
 }
 
 /// A submission server refusing the login itself (RFC 4954: 535 5.7.8):
@@ -186,7 +201,8 @@ pub fn cause_of(fact: &Fact) -> (Cause, &'static str) {
         // ("554 5.7.1 Service unavailable; Client host … blocked").
         SystemError | SystemFull | MailerError
             if mentions(fact, SYSTEM_TROUBLE_WORDS)
-                || (transient(fact) && mentions(fact, &["service unavailable", "not available"])) =>
+                || (transient(fact)
+                    && mentions(fact, &["service unavailable", "not available"])) =>
         {
             Some(Cause::ReceiverOutage)
         }

@@ -527,14 +527,16 @@ impl KnowledgeBase {
             .as_deref()
             .and_then(status_parts)
             .is_some_and(|(_, s, d)| (s, d) == (4, 7));
-        if expiry
-            && let Some(last) = last_reply_quoted(&fact.diagnostic)
-        {
+        if expiry && let Some(last) = last_reply_quoted(&fact.diagnostic) {
             let mut inner = fact.clone();
             inner.diagnostic = last.to_owned();
             let found = crate::smtp::scan(last);
             inner.reply_code = found.reply.and_then(crate::ReplyCode::new);
-            inner.status = found.reply_status.or(found.status).as_deref().and_then(crate::types::status);
+            inner.status = found
+                .reply_status
+                .or(found.status)
+                .as_deref()
+                .and_then(crate::types::status);
             inner.reason = crate::Reason::Undefined;
             let inner = inner.finish();
             let said = self.explain_own(&inner);
@@ -693,7 +695,11 @@ mod tests {
             "535 5.7.8 Authentication failed",
         ] {
             let e = explain(reply, "a@example.org");
-            assert_eq!((e.cause, e.source), (Cause::SubmissionLoginFailed, "submission"), "{reply}");
+            assert_eq!(
+                (e.cause, e.source),
+                (Cause::SubmissionLoginFailed, "submission"),
+                "{reply}"
+            );
         }
         // Authentication words under a DMARC refusal stay the sending domain's.
         let d = explain(

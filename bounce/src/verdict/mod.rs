@@ -373,7 +373,10 @@ pub fn decide(
     // An expiry was temporary failures until the queue gave up: a later
     // try can pass. A cause someone must remove cannot wait itself out.
     let temporary = kb.retry
-        || matches!(fact.reason, crate::Reason::Expired | crate::Reason::NetworkError)
+        || matches!(
+            fact.reason,
+            crate::Reason::Expired | crate::Reason::NetworkError
+        )
         || fact.status.as_ref().is_some_and(|s| s.is_temporary());
     let retry_can_help = !cause::delivered(cause)
         && kb
@@ -455,7 +458,8 @@ pub fn decide(
             if matches!(actor, Actor::Receiver | Actor::Unknown) {
                 what.en
                     .push_str(" No operator has published an incident about this.");
-                what.ja.push_str("この件について公開された障害情報はありません。");
+                what.ja
+                    .push_str("この件について公開された障害情報はありません。");
             }
             (what, action)
         }
@@ -486,7 +490,8 @@ pub fn decide(
         recipient: fact.recipient.as_deref(),
         incident: best.map(|m| reply::IncidentState {
             // "monitoring": the issuer has fixed it and is watching.
-            resolved: matches!(m.status.as_str(), "resolved" | "monitoring") || m.ended_at.is_some(),
+            resolved: matches!(m.status.as_str(), "resolved" | "monitoring")
+                || m.ended_at.is_some(),
             summary: Bilingual::new(pick(&m.summary, "en"), pick(&m.summary, "ja")),
             advice: Bilingual::new(pick(&m.advice, "en"), pick(&m.advice, "ja")),
         }),

@@ -4,8 +4,8 @@
 //! what happens to the message now, what the customer is asked to do.
 //! The words follow `bounce/data/GLOSSARY.md` (お客様, 当社, 受信側, 受信者様).
 
-use crate::knowledge::owner::DomainOwner;
 use super::Fate;
+use crate::knowledge::owner::DomainOwner;
 use crate::knowledge::{Actor, Bilingual, Cause, cause};
 
 /// What the reply is written from.

@@ -245,7 +245,12 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Scan(args) => scan::scan(args),
         Command::Completions(args) => {
             use clap::CommandFactory;
-            clap_complete::generate(args.shell, &mut Cli::command(), "dix", &mut std::io::stdout());
+            clap_complete::generate(
+                args.shell,
+                &mut Cli::command(),
+                "dix",
+                &mut std::io::stdout(),
+            );
             Ok(())
         }
         Command::Man(args) => man(&args.out),
@@ -278,8 +283,7 @@ fn keygen(args: KeygenArgs) -> Result<(), String> {
 fn man(out: &Path) -> Result<(), String> {
     use clap::CommandFactory;
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    clap_mangen::generate_to(Cli::command(), out)
-        .map_err(|e| format!("{}: {e}", out.display()))?;
+    clap_mangen::generate_to(Cli::command(), out).map_err(|e| format!("{}: {e}", out.display()))?;
     eprintln!("Wrote the manual pages to {}", out.display());
     Ok(())
 }

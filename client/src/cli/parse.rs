@@ -128,10 +128,18 @@ pub(super) fn parse(args: ParseArgs) -> Result<(), String> {
     // `dix parse … | head`: the reader has what it wanted.
     let broken_pipe = |e: &std::io::Error| e.kind() == std::io::ErrorKind::BrokenPipe;
     if let Some(e) = write_error {
-        return if broken_pipe(&e) { Ok(()) } else { Err(e.to_string()) };
+        return if broken_pipe(&e) {
+            Ok(())
+        } else {
+            Err(e.to_string())
+        };
     }
     if let Err(e) = out.flush() {
-        return if broken_pipe(&e) { Ok(()) } else { Err(e.to_string()) };
+        return if broken_pipe(&e) {
+            Ok(())
+        } else {
+            Err(e.to_string())
+        };
     }
     drop(out);
     for (path, error) in &errors {

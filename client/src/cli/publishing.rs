@@ -215,7 +215,9 @@ fn set_text(notice: &mut Value, field: &str, lang: &str, text: Option<String>) {
 
 /// The text of `field` in `lang` the notice holds now, if any.
 fn current_text<'a>(notice: &'a Value, field: &str, lang: &str) -> Option<&'a str> {
-    notice[field][lang].as_str().filter(|t| !t.trim().is_empty())
+    notice[field][lang]
+        .as_str()
+        .filter(|t| !t.trim().is_empty())
 }
 
 /// An update that rewrites one language of a text the notice holds in
@@ -294,8 +296,7 @@ pub fn resolve(args: ResolveArgs) -> Result<(), String> {
     let (key, mut notice, seq) = current_revision(&args.key, &args.node.node, &args.incident)?;
     if notice["status"] == "resolved" {
         let ended = notice["ended_at"].as_str().unwrap_or("?").to_owned();
-        let correction = args.at.is_some()
-            && Timestamp::parse(&ended).ok().is_none_or(|e| e != at);
+        let correction = args.at.is_some() && Timestamp::parse(&ended).ok().is_none_or(|e| e != at);
         if !correction {
             println!(
                 "{} is already resolved (ended {ended}); nothing published. Give --at to correct when it ended.",

@@ -117,7 +117,11 @@ pub fn scan(args: ScanArgs) -> Result<(), String> {
         let mut text = render::table(&result, lang);
         // A node asked that matched nothing says so: silence would read as
         // "not asked".
-        let matched = result.summary.groups.iter().any(|g| !g.incidents.is_empty());
+        let matched = result
+            .summary
+            .groups
+            .iter()
+            .any(|g| !g.incidents.is_empty());
         if !matched && !result.summary.groups.is_empty() {
             for node in answered.iter() {
                 text.push_str(&render::no_incident(node, lang));

@@ -54,12 +54,25 @@ const EN: Words = Words {
     },
     nothing_failed: "No failed delivery.",
     headings: [
-        "DOMAIN", "REASON", "RECIPIENTS", "PERMANENT", "TEMPORARY", "RETURNED", "LATER", "WAITING",
-        "ATTEMPTS", "FIRST", "LAST",
+        "DOMAIN",
+        "REASON",
+        "RECIPIENTS",
+        "PERMANENT",
+        "TEMPORARY",
+        "RETURNED",
+        "LATER",
+        "WAITING",
+        "ATTEMPTS",
+        "FIRST",
+        "LAST",
     ],
-    delivered: |n, domain| format!("{n} other recipient(s) at {domain} delivered without a failure"),
+    delivered: |n, domain| {
+        format!("{n} other recipient(s) at {domain} delivered without a failure")
+    },
     more_replies: |replies, messages| {
-        format!("… and {replies} other repl(ies), to {messages} recipient(s) (--json or --messages for all)")
+        format!(
+            "… and {replies} other repl(ies), to {messages} recipient(s) (--json or --messages for all)"
+        )
     },
     incident: "incident",
     by: "by",
@@ -67,7 +80,15 @@ const EN: Words = Words {
     zone: |zone| format!("Times in {zone}."),
     no_incident: |node| format!("No incident published on {node} matches these failures."),
     message_headings: [
-        "SOURCE", "RECIPIENT", "SENDER", "MESSAGE-ID", "STATE", "ATTEMPTS", "FIRST", "LAST", "REASON",
+        "SOURCE",
+        "RECIPIENT",
+        "SENDER",
+        "MESSAGE-ID",
+        "STATE",
+        "ATTEMPTS",
+        "FIRST",
+        "LAST",
+        "REASON",
     ],
     state: |s| match s {
         State::Delivered => "delivered",
@@ -100,15 +121,27 @@ const JA: Words = Words {
     ],
     delivered: |n, domain| format!("{domain} 宛てのほか {n} 件は失敗なく配送されました"),
     more_replies: |replies, messages| {
-        format!("…ほかに {replies} 種類の応答（宛先 {messages} 件）があります（すべては --json か --messages で）")
+        format!(
+            "…ほかに {replies} 種類の応答（宛先 {messages} 件）があります（すべては --json か --messages で）"
+        )
     },
     incident: "インシデント",
     by: "発行者",
     legend: "恒久：送信者に返送された、または 5xx の応答で拒否された失敗、一時：4xx の応答で再送待ちになった失敗、返送：送信者に返送（バウンスまたは期限切れ）、後で配送：再送の後に配送済み、再送待ち：ログの終わりの時点でまだ再送待ち。",
     zone: |zone| format!("時刻は {zone} です。"),
-    no_incident: |node| format!("{node} に公開されたインシデントのうち、これらの失敗に一致するものはありません。"),
+    no_incident: |node| {
+        format!("{node} に公開されたインシデントのうち、これらの失敗に一致するものはありません。")
+    },
     message_headings: [
-        "読んだ場所", "宛先", "送信者", "Message-ID", "状態", "試行", "最初", "最後", "理由",
+        "読んだ場所",
+        "宛先",
+        "送信者",
+        "Message-ID",
+        "状態",
+        "試行",
+        "最初",
+        "最後",
+        "理由",
     ],
     state: |s| match s {
         State::Delivered => "配送済み",
@@ -225,7 +258,13 @@ pub fn table(scan: &Scan, lang: &str) -> String {
     for g in &s.groups {
         let (first, last) = (time(g.first_seen), time(g.last_seen));
         let numbers = [
-            g.messages, g.hard, g.soft, g.returned, g.delivered_later, g.still_deferred, g.attempts,
+            g.messages,
+            g.hard,
+            g.soft,
+            g.returned,
+            g.delivered_later,
+            g.still_deferred,
+            g.attempts,
         ]
         .map(|n| n.to_string());
         let _ = writeln!(
@@ -304,7 +343,9 @@ pub fn messages(scan: &Scan, lang: &str) -> String {
             m.attempts,
             time(m.first_attempt),
             time(m.last_attempt),
-            m.failure.as_ref().map_or("", |f| (words.reason)(f.reason.as_str())),
+            m.failure
+                .as_ref()
+                .map_or("", |f| (words.reason)(f.reason.as_str())),
         );
     }
     let _ = writeln!(out, "{}", (words.zone)(&zone_name()));

@@ -234,8 +234,6 @@ impl Summary {
     }
 }
 
-
-
 /// Longest reply kept (a hostile log could hold megabyte lines); real
 /// replies are far shorter, so CSV and JSON show them whole.
 const REPLY_CHARS: usize = 2000;
@@ -258,15 +256,16 @@ pub fn reply_text(diagnostic: &str) -> String {
     // Microsoft's `[BN8NAM12FT063.eop-nam12.prod.protection.outlook.com
     // 2026-12-07T21:43:28.123Z 08DE1A2B3C4D5E6F]`: a bracketed group with a
     // time stamp in it names the one session.
-    static STAMPED_GROUP: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"\[[^\[\]]*\d{4}-\d\d-\d\d[T ]\d\d:\d\d[^\[\]]*\]").unwrap()
-    });
+    static STAMPED_GROUP: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\[[^\[\]]*\d{4}-\d\d-\d\d[T ]\d\d:\d\d[^\[\]]*\]").unwrap());
     static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?").unwrap()
+        Regex::new(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?")
+            .unwrap()
     });
     // A recipient's address: the local part differs per message.
-    static ADDRESS: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"[A-Za-z0-9._%+=-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)").unwrap());
+    static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"[A-Za-z0-9._%+=-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)").unwrap()
+    });
     // A token of 8 or more letters and digits mixed, or a run of 5 or more
     // digits: an identifier, not a word of the reply.
     static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
@@ -292,9 +291,13 @@ pub fn reply_text(diagnostic: &str) -> String {
         let token = found.as_str();
         let before = text[..found.start()].chars().next_back();
         let after = text[found.end()..].chars().next();
-        let marker = matches!((before, after), (Some('('), Some(')')) | (Some('['), Some(']')))
-            && MARKER.is_match(token);
-        let in_link = links.iter().any(|&(s, e)| found.start() >= s && found.end() <= e);
+        let marker = matches!(
+            (before, after),
+            (Some('('), Some(')')) | (Some('['), Some(']'))
+        ) && MARKER.is_match(token);
+        let in_link = links
+            .iter()
+            .any(|&(s, e)| found.start() >= s && found.end() <= e);
         if !marker && !in_link && (token.len() >= 8 || token.bytes().all(|b| b.is_ascii_digit())) {
             "…".to_owned()
         } else {
@@ -348,8 +351,16 @@ mod tests {
                 "host outlook-com.olc.protection.outlook.com[52.101.1.2] said: 451 4.7.500 Server busy. Please try again later from [203.0.113.7]. (S77719) [{host}.eop-nam12.prod.protection.outlook.com {time} {id}] (in reply to RCPT TO command)"
             ))
         };
-        let a = ms("BN8NAM12FT063", "2026-12-07T21:43:28.123Z", "08DE1A2B3C4D5E6F");
-        let b = ms("SN1NAM02FT011", "2026-12-07T22:01:09.004Z", "08DE99AA00BB11CC");
+        let a = ms(
+            "BN8NAM12FT063",
+            "2026-12-07T21:43:28.123Z",
+            "08DE1A2B3C4D5E6F",
+        );
+        let b = ms(
+            "SN1NAM02FT011",
+            "2026-12-07T22:01:09.004Z",
+            "08DE99AA00BB11CC",
+        );
         assert_eq!(a, b);
         assert_eq!(
             a,
@@ -363,7 +374,9 @@ mod tests {
             "{blocked}"
         );
         assert_eq!(
-            reply_text("421 4.7.0 [TSS04] Messages from 203.0.113.7 temporarily deferred due to user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes"),
+            reply_text(
+                "421 4.7.0 [TSS04] Messages from 203.0.113.7 temporarily deferred due to user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes"
+            ),
             "421 4.7.0 [TSS04] Messages from 203.0.113.7 temporarily deferred due to user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes"
         );
         // One recipient's address does not stand for the others.

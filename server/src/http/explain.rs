@@ -103,4 +103,3 @@ pub async fn explain(
         .with_field("text")),
     }
 }
-

@@ -27,9 +27,10 @@ impl Zone {
     pub fn of(lang: Lang, headers: &HeaderMap) -> Zone {
         cookie(headers)
             .and_then(|name| {
-                TimeZone::get(&name)
-                    .ok()
-                    .map(|tz| Zone { tz, name: name.clone() })
+                TimeZone::get(&name).ok().map(|tz| Zone {
+                    tz,
+                    name: name.clone(),
+                })
             })
             .unwrap_or_else(|| Zone::default_for(lang))
     }
@@ -95,8 +96,7 @@ fn cookie(headers: &HeaderMap) -> Option<String> {
         .filter(|v| {
             !v.is_empty()
                 && v.len() <= 64
-                && v
-                    .bytes()
+                && v.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b))
         })
 }
@@ -115,8 +115,14 @@ mod tests {
     fn the_cookie_names_the_zone_else_the_language_does() {
         // 2026-12-07T21:43:28Z
         let t = 1_796_679_808;
-        assert_eq!(Zone::of(Lang::Ja, &HeaderMap::new()).when(t), "2026-12-08 06:43 JST");
-        assert_eq!(Zone::of(Lang::En, &HeaderMap::new()).when(t), "2026-12-07 21:43 UTC");
+        assert_eq!(
+            Zone::of(Lang::Ja, &HeaderMap::new()).when(t),
+            "2026-12-08 06:43 JST"
+        );
+        assert_eq!(
+            Zone::of(Lang::En, &HeaderMap::new()).when(t),
+            "2026-12-07 21:43 UTC"
+        );
         let berlin = Zone::of(Lang::Ja, &with_cookie("a=b; tz=Europe%2FBerlin"));
         assert_eq!(berlin.name(), "Europe/Berlin");
         assert_eq!(berlin.when(t), "2026-12-07 22:43 CET");

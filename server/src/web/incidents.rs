@@ -466,7 +466,11 @@ fn revision_numbers(seqs: impl Iterator<Item = u64>) -> HashMap<u64, usize> {
     let mut distinct: Vec<u64> = seqs.collect();
     distinct.sort_unstable();
     distinct.dedup();
-    distinct.into_iter().enumerate().map(|(i, s)| (s, i + 1)).collect()
+    distinct
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (s, i + 1))
+        .collect()
 }
 
 #[cfg(test)]
@@ -476,7 +480,12 @@ mod tests {
     #[test]
     fn revisions_are_numbered_from_one_and_an_equivocation_shares_its_number() {
         let n = revision_numbers(
-            [1_765_000_000_000_002, 1_765_000_000_000_001, 1_765_000_000_000_002].into_iter(),
+            [
+                1_765_000_000_000_002,
+                1_765_000_000_000_001,
+                1_765_000_000_000_002,
+            ]
+            .into_iter(),
         );
         assert_eq!(n[&1_765_000_000_000_001], 1);
         assert_eq!(n[&1_765_000_000_000_002], 2);
