@@ -86,8 +86,7 @@ pub fn read(bytes: &[u8], source: &str, hints: &Hints) -> Result<Vec<Fact>, Noth
     // A submission server's log of a refused login, before the prose
     // reader takes its account name for a recipient.
     if facts.is_empty()
-        && let Some(fact) =
-            login_refused_in_log(&cleaned, source).filter(|_| reads_as_log(&cleaned))
+        && let Some(fact) = login_refused_in_log(&cleaned, source)
     {
         facts.push(fact);
     }
@@ -98,10 +97,7 @@ pub fn read(bytes: &[u8], source: &str, hints: &Hints) -> Result<Vec<Fact>, Noth
         facts = introduced_reply(&cleaned, source).into_iter().collect();
     }
     if facts.is_empty() {
-        facts = status_fields(&cleaned, source)
-            .or_else(|| login_refused_in_log(&cleaned, source))
-            .into_iter()
-            .collect();
+        facts = status_fields(&cleaned, source).into_iter().collect();
     }
     if facts.is_empty() {
         return Err(NothingFound);
@@ -149,9 +145,11 @@ pub fn read(bytes: &[u8], source: &str, hints: &Hints) -> Result<Vec<Fact>, Noth
 
 /// Step 1: the paste as it is — a whole message (its own headers give its
 /// charset, so its own bytes are read), log lines, or a bare reply.
-fn whole(bytes: &[u8], text: &str, cleaned: &str, source: &str) -> Vec<Fact> {
-    let encoded_otherwise = !std::ptr::eq(text.as_ptr(), bytes.as_ptr());
-    let mut facts = if encoded_otherwise || has_headers(text) {
+fn whole(bytes: &[u8], text: &Cow<'_, str>, cleaned: &str, source: &str) -> Vec<Fact> {
+    // Decoded from a legacy charset: only the message's own headers can
+    // say how its parts are encoded.
+    let decoded = matches!(text, Cow::Owned(_));
+    let mut facts = if decoded || has_headers(text) {
         crate::parse_bytes(bytes, source)
     } else {
         Vec::new()
@@ -421,6 +419,11 @@ fn login_refused_in_log(cleaned: &str, source: &str) -> Option<Fact> {
         Regex::new(r"(?i)sasl [a-z0-9-]+ authentication failed[^\n]*|authenticator failed[^\n]*|auth(?:entication)? failed[^\n]*")
             .unwrap()
     });
+    // Only a log line: "authentication failed" in prose is as likely a
+    // report's SPF or DKIM result as a refused password.
+    if !reads_as_log(cleaned) {
+        return None;
+    }
     let m = LOGIN.find(cleaned)?;
     Some(
         Fact {
@@ -847,6 +850,21 @@ mod tests {
             );
             assert_eq!(f.reply_code.map(ReplyCode::get), Some(550));
         }
+    }
+
+    #[test]
+    fn authentication_words_in_prose_are_no_refused_login() {
+        let log = one(
+            "Dec  7 10:32:40 smtp1 postfix/submission/smtpd[3120]: warning: p1.isp.example[198.51.100.77]: SASL PLAIN authentication failed: authentication failure",
+        );
+        assert_eq!(log.format, Format::ClientError);
+        // The same words in a sentence are not our server's log.
+        let prose = read(
+            b"Our records show: DKIM authentication failed for shop.example yesterday.",
+            "-",
+            &Hints::default(),
+        );
+        assert!(prose.is_err() || prose.unwrap()[0].format != Format::ClientError);
     }
 
     #[test]
